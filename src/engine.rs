@@ -1,0 +1,137 @@
+//! What every scan shares: the estate, the call guard, the concurrency limit, and the
+//! failures of the running query.
+
+use std::sync::{Arc, Mutex};
+
+use cove_tables::{FetchError, Scope, Table};
+use tokio::sync::Semaphore;
+
+use crate::estate::Estate;
+use crate::guard::Guard;
+
+/// One target's failure, reported to the user instead of failing the whole query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub account_id: String,
+    pub region: String,
+    pub table: String,
+    pub error: FetchError,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "account {} region {} table {}: {}",
+            self.account_id, self.region, self.table, self.error
+        )
+    }
+}
+
+pub struct Engine {
+    pub estate: Estate,
+    pub guard: Guard,
+    pub tables: Vec<Table>,
+    limit: Arc<Semaphore>,
+    failures: Mutex<Vec<Failure>>,
+}
+
+/// The (account, region) pairs a scan runs in, and for tables whose rows carry their own
+/// region, which row regions are wanted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub targets: Vec<(String, String)>,
+    pub row_regions: Option<Arc<Vec<String>>>,
+}
+
+impl Engine {
+    pub fn new(estate: Estate, guard: Guard, concurrency: usize) -> Engine {
+        Engine {
+            estate,
+            guard,
+            tables: cove_tables::catalog(),
+            limit: Arc::new(Semaphore::new(concurrency)),
+            failures: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    pub fn limit(&self) -> Arc<Semaphore> {
+        self.limit.clone()
+    }
+
+    /// The targets of a scan of `scope`, pruned by `account_id` / `region` values.
+    pub fn plan(
+        &self,
+        scope: Scope,
+        accounts: Option<&[String]>,
+        regions: Option<&[String]>,
+    ) -> Plan {
+        let accounts: Vec<&str> = self
+            .estate
+            .accounts
+            .iter()
+            .map(|a| a.id.as_str())
+            .filter(|id| accounts.is_none_or(|wanted| wanted.iter().any(|w| w == id)))
+            .collect();
+        let in_scope: Vec<String> = self
+            .estate
+            .regions
+            .iter()
+            .filter(|r| regions.is_none_or(|wanted| wanted.contains(r)))
+            .cloned()
+            .collect();
+        let home = self.estate.regions[0].clone();
+        let per_account = |region: &str| {
+            accounts
+                .iter()
+                .map(|a| (a.to_string(), region.to_string()))
+                .collect::<Vec<_>>()
+        };
+        match scope {
+            Scope::Regional => Plan {
+                targets: in_scope.iter().flat_map(|r| per_account(r)).collect(),
+                row_regions: None,
+            },
+            Scope::Global => {
+                let wanted = regions.is_none_or(|wanted| wanted.iter().any(|r| r == "global"));
+                Plan {
+                    targets: if wanted {
+                        per_account(&home)
+                    } else {
+                        Vec::new()
+                    },
+                    row_regions: None,
+                }
+            }
+            Scope::GlobalWithRegionColumn => Plan {
+                targets: if in_scope.is_empty() {
+                    Vec::new()
+                } else {
+                    per_account(&home)
+                },
+                row_regions: Some(Arc::new(in_scope)),
+            },
+        }
+    }
+
+    pub fn record_failure(&self, failure: Failure) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(failure);
+    }
+
+    /// The failures since the last call, in a stable order.
+    pub fn take_failures(&self) -> Vec<Failure> {
+        let mut failures =
+            std::mem::take(&mut *self.failures.lock().unwrap_or_else(|e| e.into_inner()));
+        failures.sort_by(|a, b| {
+            (&a.account_id, &a.region, &a.table).cmp(&(&b.account_id, &b.region, &b.table))
+        });
+        failures
+    }
+}

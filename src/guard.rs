@@ -1,0 +1,166 @@
+//! The one place AWS calls are checked and counted: an SDK interceptor attached to every
+//! client cove builds. It refuses any operation that is not a read before it is sent, and
+//! counts calls and retries by service and operation.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+/// Operations allowed besides the Describe*/List*/Get* families.
+const ALSO_ALLOWED: &[&str] = &[
+    "GenerateCredentialReport",
+    "AssumeRole",
+    "GetCallerIdentity",
+];
+
+pub fn is_read_only(operation: &str) -> bool {
+    ["Describe", "List", "Get"]
+        .iter()
+        .any(|p| operation.starts_with(p))
+        || ALSO_ALLOWED.contains(&operation)
+}
+
+/// Calls made, keyed by `service:Operation`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CallCounts {
+    pub calls: BTreeMap<String, u64>,
+    pub attempts: u64,
+}
+
+impl CallCounts {
+    pub fn total(&self) -> u64 {
+        self.calls.values().sum()
+    }
+
+    /// What was called between `earlier` and `self`.
+    pub fn since(&self, earlier: &CallCounts) -> CallCounts {
+        let calls = self
+            .calls
+            .iter()
+            .map(|(op, n)| (op.clone(), n - earlier.calls.get(op).copied().unwrap_or(0)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        CallCounts {
+            calls,
+            attempts: self.attempts - earlier.attempts,
+        }
+    }
+}
+
+impl std::fmt::Display for CallCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .calls
+            .iter()
+            .map(|(op, n)| format!("{op} x{n}"))
+            .collect();
+        write!(f, "{} API calls", self.total())?;
+        if !parts.is_empty() {
+            write!(f, " ({})", parts.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Guard {
+    counts: Arc<Mutex<CallCounts>>,
+}
+
+impl Guard {
+    pub fn interceptor(&self) -> SharedInterceptor {
+        SharedInterceptor::new(self.clone())
+    }
+
+    pub fn counts(&self) -> CallCounts {
+        self.counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl Intercept for Guard {
+    fn name(&self) -> &'static str {
+        "cove-read-only-guard"
+    }
+
+    // Client interceptors see `read_before_execution` before the operation's metadata is
+    // in the bag; serialization is the first hook that has it, and nothing is sent yet.
+    fn read_before_serialization(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(metadata) = cfg.load::<Metadata>() else {
+            return Err("refused an AWS call whose operation is unknown".into());
+        };
+        let operation = metadata.name();
+        if !is_read_only(operation) {
+            return Err(format!(
+                "refused {}:{operation}: cove only makes read-only calls",
+                metadata.service()
+            )
+            .into());
+        }
+        let key = format!("{}:{operation}", metadata.service().to_lowercase());
+        *self
+            .counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .calls
+            .entry(key)
+            .or_default() += 1;
+        Ok(())
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .attempts += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_read_only;
+
+    #[test]
+    fn only_reads_are_allowed() {
+        for op in [
+            "DescribeInstances",
+            "ListBuckets",
+            "GetBucketPolicy",
+            "AssumeRole",
+            "GenerateCredentialReport",
+        ] {
+            assert!(is_read_only(op), "{op}");
+        }
+        for op in [
+            "RunInstances",
+            "DeleteBucket",
+            "PutBucketPolicy",
+            "CreateUser",
+            "TerminateInstances",
+            "StopInstances",
+        ] {
+            assert!(!is_read_only(op), "{op}");
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! Who and where to scan: the targeting flags merged over the config file.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::Deserialize;
+
+pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
+pub const DEFAULT_CONCURRENCY: usize = 64;
+
+/// Targeting flags, shared by every subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TargetArgs {
+    /// AWS profile to start from (default: the standard credential chain)
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Scan every ACTIVE account of the organization (Organizations ListAccounts)
+    #[arg(long, global = true, conflicts_with = "accounts")]
+    pub org: bool,
+    /// Scan these accounts (comma-separated ids) instead of the caller's own
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub accounts: Option<Vec<String>>,
+    /// Leave these accounts out (comma-separated ids)
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub exclude_accounts: Option<Vec<String>>,
+    /// Role assumed in every account other than the caller's
+    #[arg(long, global = true)]
+    pub role_name: Option<String>,
+    /// External id passed to AssumeRole
+    #[arg(long, global = true)]
+    pub external_id: Option<String>,
+    /// Regions to scan (comma-separated), or `all` for every enabled region
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub regions: Option<Vec<String>>,
+    /// Config file (default: $XDG_CONFIG_HOME/cove/config.toml or ~/.config/cove/config.toml)
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Targets scanned at once
+    #[arg(long, global = true)]
+    pub concurrency: Option<usize>,
+    /// Exit non-zero when any account or region fails
+    #[arg(long, global = true)]
+    pub strict: bool,
+}
+
+/// The config file: the same settings as the flags, which override it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    profile: Option<String>,
+    org: Option<bool>,
+    accounts: Option<Vec<String>>,
+    exclude_accounts: Option<Vec<String>>,
+    role_name: Option<String>,
+    external_id: Option<String>,
+    regions: Option<Vec<String>>,
+    concurrency: Option<usize>,
+    strict: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accounts {
+    /// The account of the caller's credentials.
+    Caller,
+    List(Vec<String>),
+    Organization,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Regions {
+    /// The profile's or environment's default region.
+    Default,
+    List(Vec<String>),
+    /// Every region enabled for the caller's account.
+    All,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub profile: Option<String>,
+    pub accounts: Accounts,
+    pub exclude_accounts: Vec<String>,
+    pub role_name: String,
+    pub external_id: Option<String>,
+    pub regions: Regions,
+    pub concurrency: usize,
+    pub strict: bool,
+}
+
+impl Settings {
+    pub fn resolve(args: &TargetArgs) -> Result<Settings, String> {
+        let file = load_config(args.config.as_deref())?;
+        let accounts = if args.org {
+            Accounts::Organization
+        } else if let Some(list) = &args.accounts {
+            Accounts::List(account_ids(list)?)
+        } else if file.org == Some(true) {
+            Accounts::Organization
+        } else if let Some(list) = &file.accounts {
+            Accounts::List(account_ids(list)?)
+        } else {
+            Accounts::Caller
+        };
+        let regions = match args.regions.as_ref().or(file.regions.as_ref()) {
+            None => Regions::Default,
+            Some(list) if list.len() == 1 && list[0] == "all" => Regions::All,
+            Some(list) => Regions::List(region_names(list)?),
+        };
+        let concurrency = args
+            .concurrency
+            .or(file.concurrency)
+            .unwrap_or(DEFAULT_CONCURRENCY);
+        if concurrency == 0 {
+            return Err("--concurrency must be at least 1".into());
+        }
+        Ok(Settings {
+            profile: args.profile.clone().or(file.profile),
+            accounts,
+            exclude_accounts: account_ids(
+                args.exclude_accounts
+                    .as_ref()
+                    .or(file.exclude_accounts.as_ref())
+                    .unwrap_or(&vec![]),
+            )?,
+            role_name: args
+                .role_name
+                .clone()
+                .or(file.role_name)
+                .unwrap_or_else(|| DEFAULT_ROLE.into()),
+            external_id: args.external_id.clone().or(file.external_id),
+            regions,
+            concurrency,
+            strict: args.strict || file.strict == Some(true),
+        })
+    }
+}
+
+fn default_config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))?;
+    Some(base.join("cove").join("config.toml"))
+}
+
+fn load_config(explicit: Option<&Path>) -> Result<ConfigFile, String> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => match default_config_path() {
+            Some(path) if path.exists() => path,
+            _ => return Ok(ConfigFile::default()),
+        },
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        let message = e.message();
+        match e.span() {
+            Some(span) => {
+                let line = text[..span.start].lines().count().max(1);
+                format!("config file {}, line {line}: {message}", path.display())
+            }
+            None => format!("config file {}: {message}", path.display()),
+        }
+    })
+}
+
+fn account_ids(list: &[String]) -> Result<Vec<String>, String> {
+    list.iter()
+        .map(|id| id.trim())
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(id.to_string())
+            } else {
+                Err(format!("'{id}' is not an AWS account id (12 digits)"))
+            }
+        })
+        .collect()
+}
+
+fn region_names(list: &[String]) -> Result<Vec<String>, String> {
+    let mut regions: Vec<String> = Vec::new();
+    for region in list.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        let well_formed = region.split('-').count() >= 3
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && region.ends_with(|c: char| c.is_ascii_digit());
+        if region == "all" {
+            return Err("'all' cannot be combined with other regions".into());
+        }
+        if !well_formed {
+            return Err(format!(
+                "'{region}' is not an AWS region name (like us-east-1)"
+            ));
+        }
+        if !regions.iter().any(|r| r == region) {
+            regions.push(region.to_string());
+        }
+    }
+    if regions.is_empty() {
+        return Err("--regions needs at least one region".into());
+    }
+    Ok(regions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> TargetArgs {
+        TargetArgs {
+            config: Some(PathBuf::from("/dev/null")),
+            ..TargetArgs::default()
+        }
+    }
+
+    #[test]
+    fn flags_are_validated() {
+        let bad_account = TargetArgs {
+            accounts: Some(vec!["12345".into()]),
+            ..args()
+        };
+        assert!(
+            Settings::resolve(&bad_account)
+                .unwrap_err()
+                .contains("'12345'")
+        );
+        let bad_region = TargetArgs {
+            regions: Some(vec!["us-east-1".into(), "Mars".into()]),
+            ..args()
+        };
+        assert!(
+            Settings::resolve(&bad_region)
+                .unwrap_err()
+                .contains("'Mars'")
+        );
+        let all = TargetArgs {
+            regions: Some(vec!["all".into()]),
+            ..args()
+        };
+        assert_eq!(Settings::resolve(&all).unwrap().regions, Regions::All);
+    }
+
+    #[test]
+    fn flags_override_the_config_file() {
+        let dir = std::env::temp_dir().join(format!("cove-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            "regions = [\"eu-west-1\"]\nrole_name = \"Audit\"\nconcurrency = 8\n",
+        )
+        .unwrap();
+        let from_file = Settings::resolve(&TargetArgs {
+            config: Some(path.clone()),
+            ..TargetArgs::default()
+        })
+        .unwrap();
+        assert_eq!(from_file.regions, Regions::List(vec!["eu-west-1".into()]));
+        assert_eq!(
+            (from_file.role_name.as_str(), from_file.concurrency),
+            ("Audit", 8)
+        );
+        let overridden = TargetArgs {
+            config: Some(path.clone()),
+            regions: Some(vec!["us-east-1".into()]),
+            ..TargetArgs::default()
+        };
+        assert_eq!(
+            Settings::resolve(&overridden).unwrap().regions,
+            Regions::List(vec!["us-east-1".into()])
+        );
+        std::fs::write(&path, "regions = [\"eu-west-1\"]\nregoins = 3\n").unwrap();
+        let err = Settings::resolve(&TargetArgs {
+            config: Some(path),
+            ..TargetArgs::default()
+        })
+        .unwrap_err();
+        assert!(err.contains("line 2") && err.contains("regoins"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

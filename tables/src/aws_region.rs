@@ -1,0 +1,43 @@
+use aws_sdk_ec2::types::Region;
+
+use crate::call::{Call, single_page};
+use crate::table::{Def, Kind::*, Pages, Scope, Table, text};
+
+pub fn table() -> Table {
+    Def::new(
+        "aws_region",
+        "The AWS regions in scope for each account, with their opt-in status.",
+        Scope::GlobalWithRegionColumn,
+        "ec2:DescribeRegions",
+        list,
+    )
+    .row_region(|r| r.region_name())
+    .example("SELECT account_id, name, opt_in_status FROM aws_region ORDER BY account_id, name")
+    .column("name", Text, "The region code, e.g. us-east-1.", |r, _| {
+        r.region_name().into()
+    })
+    .column(
+        "opt_in_status",
+        Text,
+        "opt-in-not-required, opted-in or not-opted-in.",
+        |r, _| r.opt_in_status().into(),
+    )
+    .column(
+        "endpoint",
+        Text,
+        "The EC2 endpoint of the region.",
+        |r, _| r.endpoint().into(),
+    )
+    .column("title", Text, "The region code.", |r, _| {
+        text(r.region_name())
+    })
+    .build()
+}
+
+fn list(call: Call) -> Pages<Region> {
+    let ec2 = crate::client!(aws_sdk_ec2, call);
+    single_page(async move {
+        let out = ec2.describe_regions().all_regions(true).send().await?;
+        Ok(out.regions.unwrap_or_default())
+    })
+}

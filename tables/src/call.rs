@@ -1,0 +1,151 @@
+//! What a table's list and hydrate functions are given: the target they run in, the
+//! key-column filters pushed down to them, and how they report failures.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures::stream::{self, StreamExt};
+
+use crate::table::Pages;
+
+/// One (account, region) a table is scanned in, with credentials already in `config`.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub account_id: String,
+    /// The region API calls go to. For global tables, the account's home region.
+    pub region: String,
+    pub partition: String,
+    pub config: SdkConfig,
+    /// Attached to every client: enforces read-only and counts calls.
+    pub interceptor: SharedInterceptor,
+    /// For tables whose rows carry their own region: the regions in scope (None: all).
+    pub row_regions: Option<Arc<Vec<String>>>,
+}
+
+/// `column IN (values)` filters the engine pushed down to the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Quals(pub Vec<(String, Vec<String>)>);
+
+impl Quals {
+    pub fn get(&self, column: &str) -> Option<&[String]> {
+        self.0
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub target: Arc<Target>,
+    pub quals: Arc<Quals>,
+    /// Enough rows; a hint for the API page size.
+    pub limit: Option<usize>,
+}
+
+impl Call {
+    pub fn qual(&self, column: &str) -> Option<&[String]> {
+        self.quals.get(column)
+    }
+
+    /// The page size to ask for: the limit if one was pushed down, within the API's bounds.
+    pub fn page_size(&self, min: usize, max: usize) -> i32 {
+        let size = self.limit.unwrap_or(max).clamp(min, max);
+        i32::try_from(size).unwrap_or(i32::MAX)
+    }
+}
+
+/// Builds an SDK client for the call's target, with cove's interceptor attached.
+#[macro_export]
+macro_rules! client {
+    ($sdk:ident, $call:expr) => {{
+        let target = &$call.target;
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from(&target.config)
+                .interceptor(target.interceptor.clone())
+                .build(),
+        )
+    }};
+}
+
+/// A failed API call, as reported to the user: an AWS error code and its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchError {
+    pub code: String,
+    pub message: String,
+}
+
+impl FetchError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        FetchError {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        FetchError::new("InternalError", message)
+    }
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+impl<E, R> From<SdkError<E, R>> for FetchError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    fn from(err: SdkError<E, R>) -> Self {
+        if let Some(service) = err.as_service_error() {
+            let code = service.code().unwrap_or("ServiceError");
+            let message = service
+                .message()
+                .map_or_else(|| service.to_string(), str::to_string);
+            return FetchError::new(code, message);
+        }
+        let code = match &err {
+            SdkError::TimeoutError(_) => "Timeout",
+            SdkError::DispatchFailure(_) => "DispatchFailure",
+            SdkError::ResponseError(_) => "ResponseError",
+            _ => "ConstructionFailure",
+        };
+        FetchError::new(code, DisplayErrorContext(&err).to_string())
+    }
+}
+
+/// A token-paginated list: `page(token)` returns one page and the next token, if any.
+pub fn paginate<T, F, Fut>(page: F) -> Pages<T>
+where
+    T: Send + 'static,
+    F: FnMut(Option<String>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), FetchError>> + Send + 'static,
+{
+    stream::try_unfold((page, Some(None)), |(mut page, token)| async move {
+        let Some(token) = token else { return Ok(None) };
+        let (items, next) = page(token).await?;
+        let next = next.filter(|t| !t.is_empty()).map(Some);
+        Ok(Some((items, (page, next))))
+    })
+    .boxed()
+}
+
+/// One page holding whatever `items` resolves to.
+pub fn single_page<T, Fut>(items: Fut) -> Pages<T>
+where
+    T: Send + 'static,
+    Fut: Future<Output = Result<Vec<T>, FetchError>> + Send + 'static,
+{
+    stream::once(items).boxed()
+}

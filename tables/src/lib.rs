@@ -1,0 +1,28 @@
+//! cove's AWS catalog. Each table is one declarative definition in its own module;
+//! [`catalog`] registers them. This crate knows AWS and Arrow, not the query engine.
+
+mod call;
+mod json;
+mod table;
+
+pub use call::{Call, FetchError, Quals, Target};
+pub use table::{Cell, ColumnInfo, HydrateInfo, KeyColumn, Kind, Request, Scope, Table};
+
+mod aws_account;
+mod aws_ec2_instance;
+mod aws_iam_user;
+mod aws_region;
+mod aws_s3_bucket;
+
+/// Every table cove knows, sorted by name.
+pub fn catalog() -> Vec<Table> {
+    let mut tables = vec![
+        aws_account::table(),
+        aws_ec2_instance::table(),
+        aws_iam_user::table(),
+        aws_region::table(),
+        aws_s3_bucket::table(),
+    ];
+    tables.sort_by_key(|t| t.name);
+    tables
+}
