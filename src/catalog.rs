@@ -19,47 +19,20 @@ pub fn inspect(table: &Table) -> String {
     let _ = writeln!(out, "scope: {}", table.scope.describe());
     let _ = writeln!(out, "list: {}", table.list_api);
     for hydrate in &table.hydrates {
-        let _ = writeln!(
-            out,
-            "hydrate: {} -> {}",
-            hydrate.api,
-            hydrate.columns.join(", ")
-        );
+        let _ = writeln!(out, "hydrate: {} -> {}", hydrate.api, hydrate.columns.join(", "));
     }
     let _ = writeln!(out, "key columns (=, IN):");
-    let _ = writeln!(
-        out,
-        "  account_id, region  prune accounts and regions before any call (exact)"
-    );
+    let _ = writeln!(out, "  account_id, region  prune accounts and regions before any call (exact)");
     for key in &table.key_columns {
-        let exactness = if key.exact {
-            "exact"
-        } else {
-            "re-checked by the engine"
-        };
+        let exactness = if key.exact { "exact" } else { "re-checked by the engine" };
         let _ = writeln!(out, "  {}  {} ({exactness})", key.column, key.api);
     }
     let _ = writeln!(out, "columns:");
-    let name_width = table
-        .columns
-        .iter()
-        .map(|c| c.name.len())
-        .max()
-        .unwrap_or(0);
-    let kind_width = table
-        .columns
-        .iter()
-        .map(|c| c.kind.name().len())
-        .max()
-        .unwrap_or(0);
+    let name_width = table.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let kind_width = table.columns.iter().map(|c| c.kind.name().len()).max().unwrap_or(0);
     for column in &table.columns {
-        let _ = writeln!(
-            out,
-            "  {:name_width$}  {:kind_width$}  {}",
-            column.name,
-            column.kind.name(),
-            column.description
-        );
+        let _ =
+            writeln!(out, "  {:name_width$}  {:kind_width$}  {}", column.name, column.kind.name(), column.description);
     }
     out
 }
@@ -87,38 +60,20 @@ pub fn markdown(tables: &[Table]) -> String {
             );
         }
         for key in &table.key_columns {
-            let exactness = if key.exact {
-                "exact"
-            } else {
-                "re-checked after the call"
-            };
-            let _ = writeln!(
-                out,
-                "- Key column `{}` (`=`, `IN`): {} ({exactness})",
-                key.column, key.api
-            );
+            let exactness = if key.exact { "exact" } else { "re-checked after the call" };
+            let _ = writeln!(out, "- Key column `{}` (`=`, `IN`): {} ({exactness})", key.column, key.api);
         }
         if !table.example.is_empty() {
             let _ = write!(out, "\n```sql\n{}\n```\n", table.example);
         }
         let _ = write!(out, "\n| Column | Type | Description |\n|---|---|---|\n");
         for column in &table.columns {
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} |",
-                column.name,
-                column.kind.name(),
-                column.description
-            );
+            let _ = writeln!(out, "| `{}` | {} | {} |", column.name, column.kind.name(), column.description);
         }
     }
     out
 }
 
 fn code_list(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }

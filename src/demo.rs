@@ -23,13 +23,7 @@ pub async fn run() -> Result<(), String> {
     let base = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(&moto.endpoint)
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "testing",
-            "testing",
-            None,
-            None,
-            "cove-demo",
-        ))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "cove-demo"))
         .load()
         .await;
     let settings = Settings {
@@ -87,17 +81,13 @@ pub async fn run() -> Result<(), String> {
     let mut stdout = std::io::stdout();
     for (title, sql) in queries {
         println!("\n== {title}\n\n{sql};\n");
-        let answer = session::run(&ctx, &engine, &sql)
-            .await
-            .map_err(|e| e.to_string())?;
+        let answer = session::run(&ctx, &engine, &sql).await.map_err(|e| e.to_string())?;
         output::write(Format::Table, &answer, &mut stdout).map_err(|e| e.to_string())?;
         println!("{} in {:.2} s", answer.calls, answer.elapsed.as_secs_f64());
         for failure in &answer.failures {
             eprintln!("warning: {failure}");
         }
     }
-    println!(
-        "\nThe emulator is stopped now. Point cove at real AWS with `cove query --org \"SELECT ...\"`."
-    );
+    println!("\nThe emulator is stopped now. Point cove at real AWS with `cove query --org \"SELECT ...\"`.");
     Ok(())
 }

@@ -10,6 +10,23 @@ use std::time::{Duration, Instant};
 /// The moto release the project is tested against.
 pub const MOTO_VERSION: &str = "5.2.1";
 const SEED_SCRIPT: &str = include_str!("emulator/seed_org.py");
+/// Runs moto's server and exits, removing its recording, when stdin closes: the server
+/// never outlives the process that started it, even one that exits without dropping `Moto`.
+const SERVER: &str = r#"
+import os, sys, threading
+
+def lifeline():
+    sys.stdin.read()
+    try:
+        os.remove(os.environ["MOTO_RECORDER_FILEPATH"])
+    except OSError:
+        pass
+    os._exit(0)
+
+threading.Thread(target=lifeline, daemon=True).start()
+from moto.server import main
+main(sys.argv[1:])
+"#;
 
 /// Environment for anything that talks to the emulator: dummy credentials, a region, no
 /// instance metadata probing, and no developer profile or cove config leaking in.
@@ -28,15 +45,12 @@ pub fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
 }
 
 /// Variables removed from the emulator's and its clients' environment.
-const CLEARED_ENV: &[&str] = &[
-    "AWS_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-];
+const CLEARED_ENV: &[&str] = &["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"];
 
 pub struct Moto {
     child: Child,
+    /// Closing it stops the server.
+    _lifeline: std::process::ChildStdin,
     pub endpoint: String,
     python: PathBuf,
     recording: PathBuf,
@@ -50,18 +64,11 @@ impl Moto {
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free loopback port: {e}"))?
             .port();
-        let recording =
-            std::env::temp_dir().join(format!("cove-moto-{}-{port}.jsonl", std::process::id()));
+        let recording = std::env::temp_dir().join(format!("cove-moto-{}-{port}.jsonl", std::process::id()));
         let mut command = Command::new(&python);
         command
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
+            .args(["-c", SERVER, "-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::piped())
             .env("MOTO_RECORDER_FILEPATH", &recording)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -69,17 +76,18 @@ impl Moto {
             command.env_remove(var);
         }
         command.envs(aws_env(&format!("http://127.0.0.1:{port}")));
-        let child = command
-            .spawn()
-            .map_err(|e| format!("cannot start moto ({}): {e}", python.display()))?;
-        let moto = Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-            python,
-            recording,
-        };
+        let mut child = command.spawn().map_err(|e| format!("cannot start moto ({}): {e}", python.display()))?;
+        let lifeline = child.stdin.take().ok_or("moto has no stdin")?;
+        let mut moto =
+            Moto { child, _lifeline: lifeline, endpoint: format!("http://127.0.0.1:{port}"), python, recording };
         let deadline = Instant::now() + Duration::from_secs(60);
         while moto.get("/moto-api/").is_err() {
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                return Err(format!(
+                    "moto exited at start ({status}); run `{} -m moto.server` to see why",
+                    moto.python.display()
+                ));
+            }
             if Instant::now() > deadline {
                 return Err("moto did not start within 60 s".into());
             }
@@ -117,26 +125,14 @@ impl Moto {
     fn http(&self, method: &str, path: &str) -> Result<String, String> {
         let address = self.endpoint.trim_start_matches("http://");
         let mut stream = TcpStream::connect(address).map_err(|e| e.to_string())?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
+        stream.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
+        write!(stream, "{method} {path} HTTP/1.0\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n")
             .map_err(|e| e.to_string())?;
-        write!(
-            stream,
-            "{method} {path} HTTP/1.0\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n"
-        )
-        .map_err(|e| e.to_string())?;
         let mut response = String::new();
-        stream
-            .read_to_string(&mut response)
-            .map_err(|e| e.to_string())?;
-        let (head, body) = response
-            .split_once("\r\n\r\n")
-            .ok_or("malformed HTTP response from moto")?;
+        stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+        let (head, body) = response.split_once("\r\n\r\n").ok_or("malformed HTTP response from moto")?;
         if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
-            return Err(format!(
-                "moto answered {}",
-                head.lines().next().unwrap_or("")
-            ));
+            return Err(format!("moto answered {}", head.lines().next().unwrap_or("")));
         }
         Ok(body.to_string())
     }
@@ -168,73 +164,44 @@ fn python_with_moto() -> Result<PathBuf, String> {
     }
     let venv = std::env::var_os("COVE_MOTO_VENV")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("target")
-                .join("moto-venv")
-        });
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("moto-venv"));
     let python = venv.join("bin").join("python");
     if imports_moto(&python) {
         return Ok(python);
     }
-    eprintln!(
-        "installing moto[server]=={MOTO_VERSION} into {} ...",
-        venv.display()
-    );
+    eprintln!("installing moto[server]=={MOTO_VERSION} into {} ...", venv.display());
     let run = |command: &mut Command| -> Result<(), String> {
-        let out = command
-            .output()
-            .map_err(|e| format!("cannot install moto: {e}"))?;
+        let out = command.output().map_err(|e| format!("cannot install moto: {e}"))?;
         if out.status.success() {
             Ok(())
         } else {
             let stderr = String::from_utf8_lossy(&out.stderr);
-            Err(format!(
-                "cannot install moto: {}",
-                stderr.lines().last().unwrap_or("pip failed")
-            ))
+            Err(format!("cannot install moto: {}", stderr.lines().last().unwrap_or("pip failed")))
         }
     };
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-    run(Command::new(&python).args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        &format!("moto[server]=={MOTO_VERSION}"),
-    ]))?;
+    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", &format!("moto[server]=={MOTO_VERSION}")]))?;
     Ok(python)
 }
 
 fn seed_with(python: &std::path::Path, endpoint: &str) -> Result<String, String> {
     let mut command = Command::new(python);
-    command
-        .args(["-", endpoint])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command.args(["-", endpoint]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     for var in CLEARED_ENV {
         command.env_remove(var);
     }
     command.envs(aws_env(endpoint));
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot run the seed script: {e}"))?;
+    let mut child = command.spawn().map_err(|e| format!("cannot run the seed script: {e}"))?;
     child
         .stdin
         .take()
         .ok_or("seed script has no stdin")?
         .write_all(SEED_SCRIPT.as_bytes())
         .map_err(|e| format!("cannot run the seed script: {e}"))?;
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("seed script failed: {e}"))?;
+    let out = child.wait_with_output().map_err(|e| format!("seed script failed: {e}"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(format!(
-            "seed script failed: {}",
-            stderr.lines().last().unwrap_or("no output")
-        ));
+        return Err(format!("seed script failed: {}", stderr.lines().last().unwrap_or("no output")));
     }
     String::from_utf8(out.stdout).map_err(|e| format!("seed script output: {e}"))
 }

@@ -20,11 +20,7 @@ pub struct Failure {
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "account {} region {} table {}: {}",
-            self.account_id, self.region, self.table, self.error
-        )
+        write!(f, "account {} region {} table {}: {}", self.account_id, self.region, self.table, self.error)
     }
 }
 
@@ -64,12 +60,7 @@ impl Engine {
     }
 
     /// The targets of a scan of `scope`, pruned by `account_id` / `region` values.
-    pub fn plan(
-        &self,
-        scope: Scope,
-        accounts: Option<&[String]>,
-        regions: Option<&[String]>,
-    ) -> Plan {
+    pub fn plan(&self, scope: Scope, accounts: Option<&[String]>, regions: Option<&[String]>) -> Plan {
         let accounts: Vec<&str> = self
             .estate
             .accounts
@@ -77,61 +68,34 @@ impl Engine {
             .map(|a| a.id.as_str())
             .filter(|id| accounts.is_none_or(|wanted| wanted.iter().any(|w| w == id)))
             .collect();
-        let in_scope: Vec<String> = self
-            .estate
-            .regions
-            .iter()
-            .filter(|r| regions.is_none_or(|wanted| wanted.contains(r)))
-            .cloned()
-            .collect();
+        let in_scope: Vec<String> =
+            self.estate.regions.iter().filter(|r| regions.is_none_or(|wanted| wanted.contains(r))).cloned().collect();
         let home = self.estate.regions[0].clone();
-        let per_account = |region: &str| {
-            accounts
-                .iter()
-                .map(|a| (a.to_string(), region.to_string()))
-                .collect::<Vec<_>>()
-        };
+        let per_account =
+            |region: &str| accounts.iter().map(|a| (a.to_string(), region.to_string())).collect::<Vec<_>>();
         match scope {
-            Scope::Regional => Plan {
-                targets: in_scope.iter().flat_map(|r| per_account(r)).collect(),
-                row_regions: None,
-            },
+            Scope::Regional => {
+                Plan { targets: in_scope.iter().flat_map(|r| per_account(r)).collect(), row_regions: None }
+            }
             Scope::Global => {
                 let wanted = regions.is_none_or(|wanted| wanted.iter().any(|r| r == "global"));
-                Plan {
-                    targets: if wanted {
-                        per_account(&home)
-                    } else {
-                        Vec::new()
-                    },
-                    row_regions: None,
-                }
+                Plan { targets: if wanted { per_account(&home) } else { Vec::new() }, row_regions: None }
             }
             Scope::GlobalWithRegionColumn => Plan {
-                targets: if in_scope.is_empty() {
-                    Vec::new()
-                } else {
-                    per_account(&home)
-                },
+                targets: if in_scope.is_empty() { Vec::new() } else { per_account(&home) },
                 row_regions: Some(Arc::new(in_scope)),
             },
         }
     }
 
     pub fn record_failure(&self, failure: Failure) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(failure);
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).push(failure);
     }
 
     /// The failures since the last call, in a stable order.
     pub fn take_failures(&self) -> Vec<Failure> {
-        let mut failures =
-            std::mem::take(&mut *self.failures.lock().unwrap_or_else(|e| e.into_inner()));
-        failures.sort_by(|a, b| {
-            (&a.account_id, &a.region, &a.table).cmp(&(&b.account_id, &b.region, &b.table))
-        });
+        let mut failures = std::mem::take(&mut *self.failures.lock().unwrap_or_else(|e| e.into_inner()));
+        failures.sort_by(|a, b| (&a.account_id, &a.region, &a.table).cmp(&(&b.account_id, &b.region, &b.table)));
         failures
     }
 }

@@ -30,14 +30,8 @@ pub struct Account {
 }
 
 enum Access {
-    Assumed {
-        config: SdkConfig,
-        expires: SystemTime,
-    },
-    Failed {
-        error: FetchError,
-        at: Instant,
-    },
+    Assumed { config: SdkConfig, expires: SystemTime },
+    Failed { error: FetchError, at: Instant },
 }
 
 pub struct Estate {
@@ -76,56 +70,32 @@ pub async fn load_base_config(settings: &Settings) -> SdkConfig {
 
 impl Estate {
     /// Identifies the caller and resolves the accounts and regions in scope.
-    pub async fn discover(
-        base: SdkConfig,
-        settings: &Settings,
-        guard: Guard,
-    ) -> Result<Estate, String> {
+    pub async fn discover(base: SdkConfig, settings: &Settings, guard: Guard) -> Result<Estate, String> {
         let Some(home_region) = base.region().map(|r| r.to_string()) else {
-            return Err(
-                "no AWS region: pass --regions, set AWS_REGION, or give the profile a region"
-                    .into(),
-            );
+            return Err("no AWS region: pass --regions, set AWS_REGION, or give the profile a region".into());
         };
         let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&base)
-                .interceptor(guard.interceptor())
-                .build(),
+            aws_sdk_sts::config::Builder::from(&base).interceptor(guard.interceptor()).build(),
         );
-        let identity = sts.get_caller_identity().send().await.map_err(|e| {
-            format!(
-                "cannot identify the caller (sts:GetCallerIdentity): {}",
-                FetchError::from(e)
-            )
-        })?;
+        let identity = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| format!("cannot identify the caller (sts:GetCallerIdentity): {}", FetchError::from(e)))?;
         let caller_account = identity.account().unwrap_or_default().to_string();
-        let partition = identity
-            .arn()
-            .and_then(|arn| arn.split(':').nth(1))
-            .unwrap_or("aws")
-            .to_string();
+        let partition = identity.arn().and_then(|arn| arn.split(':').nth(1)).unwrap_or("aws").to_string();
 
         let (mut accounts, account_source) = match &settings.accounts {
-            Accounts::Caller => (
-                vec![Account {
-                    id: caller_account.clone(),
-                    name: None,
-                }],
-                "the caller's account".to_string(),
-            ),
+            Accounts::Caller => {
+                (vec![Account { id: caller_account.clone(), name: None }], "the caller's account".to_string())
+            }
             Accounts::List(ids) => (
-                ids.iter()
-                    .map(|id| Account {
-                        id: id.clone(),
-                        name: None,
-                    })
-                    .collect(),
+                ids.iter().map(|id| Account { id: id.clone(), name: None }).collect(),
                 "--accounts / config".to_string(),
             ),
-            Accounts::Organization => (
-                organization_accounts(&base, &guard).await?,
-                "Organizations ListAccounts".to_string(),
-            ),
+            Accounts::Organization => {
+                (organization_accounts(&base, &guard).await?, "Organizations ListAccounts".to_string())
+            }
         };
         accounts.retain(|a| !settings.exclude_accounts.contains(&a.id));
         if accounts.is_empty() {
@@ -134,15 +104,11 @@ impl Estate {
         let (regions, region_source) = match &settings.regions {
             Regions::Default => (vec![home_region], "the default region".to_string()),
             Regions::List(regions) => (regions.clone(), "--regions / config".to_string()),
-            Regions::All => (
-                enabled_regions(&base, &guard).await?,
-                "all enabled regions (ec2:DescribeRegions)".to_string(),
-            ),
+            Regions::All => {
+                (enabled_regions(&base, &guard).await?, "all enabled regions (ec2:DescribeRegions)".to_string())
+            }
         };
-        let access = accounts
-            .iter()
-            .map(|a| (a.id.clone(), Mutex::new(None)))
-            .collect();
+        let access = accounts.iter().map(|a| (a.id.clone(), Mutex::new(None))).collect();
         Ok(Estate {
             base,
             guard,
@@ -169,10 +135,7 @@ impl Estate {
             account_id: account.to_string(),
             region: region.to_string(),
             partition: self.partition.clone(),
-            config: config
-                .to_builder()
-                .region(Region::new(region.to_string()))
-                .build(),
+            config: config.to_builder().region(Region::new(region.to_string())).build(),
             interceptor: self.guard.interceptor(),
             row_regions,
         })
@@ -189,9 +152,7 @@ impl Estate {
         // Held across AssumeRole, so concurrent first uses of an account assume once.
         let mut slot = slot.lock().await;
         match &*slot {
-            Some(Access::Assumed { config, expires })
-                if *expires > SystemTime::now() + REFRESH_MARGIN =>
-            {
+            Some(Access::Assumed { config, expires }) if *expires > SystemTime::now() + REFRESH_MARGIN => {
                 return Ok(config.clone());
             }
             Some(Access::Failed { error, at }) if at.elapsed() < FAILURE_MEMORY => {
@@ -200,34 +161,17 @@ impl Estate {
             _ => {}
         }
         let (access, result) = match self.assume_role(account).await {
-            Ok((config, expires)) => (
-                Access::Assumed {
-                    config: config.clone(),
-                    expires,
-                },
-                Ok(config),
-            ),
-            Err(error) => (
-                Access::Failed {
-                    error: error.clone(),
-                    at: Instant::now(),
-                },
-                Err(error),
-            ),
+            Ok((config, expires)) => (Access::Assumed { config: config.clone(), expires }, Ok(config)),
+            Err(error) => (Access::Failed { error: error.clone(), at: Instant::now() }, Err(error)),
         };
         *slot = Some(access);
         result
     }
 
     async fn assume_role(&self, account: &str) -> Result<(SdkConfig, SystemTime), FetchError> {
-        let role_arn = format!(
-            "arn:{}:iam::{account}:role/{}",
-            self.partition, self.role_name
-        );
+        let role_arn = format!("arn:{}:iam::{account}:role/{}", self.partition, self.role_name);
         let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&self.base)
-                .interceptor(self.guard.interceptor())
-                .build(),
+            aws_sdk_sts::config::Builder::from(&self.base).interceptor(self.guard.interceptor()).build(),
         );
         let out = sts
             .assume_role()
@@ -240,11 +184,9 @@ impl Estate {
                 let e = FetchError::from(e);
                 FetchError::new(e.code, format!("sts:AssumeRole {role_arn}: {}", e.message))
             })?;
-        let c = out
-            .credentials
-            .ok_or_else(|| FetchError::internal("AssumeRole returned no credentials"))?;
-        let expires = SystemTime::try_from(*c.expiration())
-            .unwrap_or_else(|_| SystemTime::now() + Duration::from_secs(900));
+        let c = out.credentials.ok_or_else(|| FetchError::internal("AssumeRole returned no credentials"))?;
+        let expires =
+            SystemTime::try_from(*c.expiration()).unwrap_or_else(|_| SystemTime::now() + Duration::from_secs(900));
         let credentials = Credentials::new(
             c.access_key_id,
             c.secret_access_key,
@@ -252,29 +194,20 @@ impl Estate {
             Some(expires),
             "cove-assume-role",
         );
-        let config = self
-            .base
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(credentials))
-            .build();
+        let config = self.base.to_builder().credentials_provider(SharedCredentialsProvider::new(credentials)).build();
         Ok((config, expires))
     }
 }
 
 async fn organization_accounts(base: &SdkConfig, guard: &Guard) -> Result<Vec<Account>, String> {
     let organizations = aws_sdk_organizations::Client::from_conf(
-        aws_sdk_organizations::config::Builder::from(base)
-            .interceptor(guard.interceptor())
-            .build(),
+        aws_sdk_organizations::config::Builder::from(base).interceptor(guard.interceptor()).build(),
     );
     let mut pages = organizations.list_accounts().into_paginator().send();
     let mut accounts = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| {
-            format!(
-                "cannot list the organization's accounts (organizations:ListAccounts): {}",
-                FetchError::from(e)
-            )
+            format!("cannot list the organization's accounts (organizations:ListAccounts): {}", FetchError::from(e))
         })?;
         for account in page.accounts() {
             let active = match account.state() {
@@ -283,10 +216,7 @@ async fn organization_accounts(base: &SdkConfig, guard: &Guard) -> Result<Vec<Ac
                 None => account.status() == Some(&AccountStatus::Active),
             };
             if let (true, Some(id)) = (active, account.id()) {
-                accounts.push(Account {
-                    id: id.to_string(),
-                    name: account.name().map(str::to_string),
-                });
+                accounts.push(Account { id: id.to_string(), name: account.name().map(str::to_string) });
             }
         }
     }
@@ -296,25 +226,17 @@ async fn organization_accounts(base: &SdkConfig, guard: &Guard) -> Result<Vec<Ac
 
 async fn enabled_regions(base: &SdkConfig, guard: &Guard) -> Result<Vec<String>, String> {
     let ec2 = aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(base)
-            .interceptor(guard.interceptor())
-            .build(),
+        aws_sdk_ec2::config::Builder::from(base).interceptor(guard.interceptor()).build(),
     );
-    let out = ec2.describe_regions().send().await.map_err(|e| {
-        format!(
-            "cannot list regions (ec2:DescribeRegions): {}",
-            FetchError::from(e)
-        )
-    })?;
+    let out = ec2
+        .describe_regions()
+        .send()
+        .await
+        .map_err(|e| format!("cannot list regions (ec2:DescribeRegions): {}", FetchError::from(e)))?;
     let mut regions: Vec<String> = out
         .regions()
         .iter()
-        .filter(|r| {
-            matches!(
-                r.opt_in_status(),
-                None | Some("opt-in-not-required" | "opted-in")
-            )
-        })
+        .filter(|r| matches!(r.opt_in_status(), None | Some("opt-in-not-required" | "opted-in")))
         .filter_map(|r| r.region_name().map(str::to_string))
         .collect();
     regions.sort();

@@ -15,17 +15,10 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 /// Operations allowed besides the Describe*/List*/Get* families.
-const ALSO_ALLOWED: &[&str] = &[
-    "GenerateCredentialReport",
-    "AssumeRole",
-    "GetCallerIdentity",
-];
+const ALSO_ALLOWED: &[&str] = &["GenerateCredentialReport", "AssumeRole", "GetCallerIdentity"];
 
 pub fn is_read_only(operation: &str) -> bool {
-    ["Describe", "List", "Get"]
-        .iter()
-        .any(|p| operation.starts_with(p))
-        || ALSO_ALLOWED.contains(&operation)
+    ["Describe", "List", "Get"].iter().any(|p| operation.starts_with(p)) || ALSO_ALLOWED.contains(&operation)
 }
 
 /// Calls made, keyed by `service:Operation`.
@@ -48,20 +41,13 @@ impl CallCounts {
             .map(|(op, n)| (op.clone(), n - earlier.calls.get(op).copied().unwrap_or(0)))
             .filter(|(_, n)| *n > 0)
             .collect();
-        CallCounts {
-            calls,
-            attempts: self.attempts - earlier.attempts,
-        }
+        CallCounts { calls, attempts: self.attempts - earlier.attempts }
     }
 }
 
 impl std::fmt::Display for CallCounts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self
-            .calls
-            .iter()
-            .map(|(op, n)| format!("{op} x{n}"))
-            .collect();
+        let parts: Vec<String> = self.calls.iter().map(|(op, n)| format!("{op} x{n}")).collect();
         write!(f, "{} API calls", self.total())?;
         if !parts.is_empty() {
             write!(f, " ({})", parts.join(", "))?;
@@ -81,10 +67,7 @@ impl Guard {
     }
 
     pub fn counts(&self) -> CallCounts {
-        self.counts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
@@ -105,21 +88,11 @@ impl Intercept for Guard {
             return Err("refused an AWS call whose operation is unknown".into());
         };
         let operation = metadata.name();
-        if !is_read_only(operation) {
-            return Err(format!(
-                "refused {}:{operation}: cove only makes read-only calls",
-                metadata.service()
-            )
-            .into());
-        }
         let key = format!("{}:{operation}", metadata.service().to_lowercase());
-        *self
-            .counts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .calls
-            .entry(key)
-            .or_default() += 1;
+        if !is_read_only(operation) {
+            return Err(format!("refused {key}: cove only makes read-only calls").into());
+        }
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner()).calls.entry(key).or_default() += 1;
         Ok(())
     }
 
@@ -129,10 +102,7 @@ impl Intercept for Guard {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.counts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .attempts += 1;
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).attempts += 1;
         Ok(())
     }
 }
@@ -143,23 +113,12 @@ mod tests {
 
     #[test]
     fn only_reads_are_allowed() {
-        for op in [
-            "DescribeInstances",
-            "ListBuckets",
-            "GetBucketPolicy",
-            "AssumeRole",
-            "GenerateCredentialReport",
-        ] {
+        for op in ["DescribeInstances", "ListBuckets", "GetBucketPolicy", "AssumeRole", "GenerateCredentialReport"] {
             assert!(is_read_only(op), "{op}");
         }
-        for op in [
-            "RunInstances",
-            "DeleteBucket",
-            "PutBucketPolicy",
-            "CreateUser",
-            "TerminateInstances",
-            "StopInstances",
-        ] {
+        for op in
+            ["RunInstances", "DeleteBucket", "PutBucketPolicy", "CreateUser", "TerminateInstances", "StopInstances"]
+        {
             assert!(!is_read_only(op), "{op}");
         }
     }

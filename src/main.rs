@@ -13,12 +13,7 @@ use cove::{catalog, session};
 use datafusion::error::DataFusionError;
 
 #[derive(Parser)]
-#[command(
-    name = "cove",
-    version,
-    about = "SQL over a whole AWS estate, live",
-    arg_required_else_help = true
-)]
+#[command(name = "cove", version, about = "SQL over a whole AWS estate, live", arg_required_else_help = true)]
 struct Cli {
     #[command(flatten)]
     targets: TargetArgs,
@@ -63,17 +58,11 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let rendered = e.render().to_string();
-            eprintln!(
-                "{} (see cove --help)",
-                rendered.lines().next().unwrap_or("invalid arguments")
-            );
+            eprintln!("{} (see cove --help)", rendered.lines().next().unwrap_or("invalid arguments"));
             return ExitCode::from(FAILURE);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -93,19 +82,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     let tables = cove_tables::catalog();
     match cli.command {
         Command::Tables { markdown } => {
-            print!(
-                "{}",
-                if markdown {
-                    catalog::markdown(&tables)
-                } else {
-                    catalog::list(&tables)
-                }
-            );
+            print!("{}", if markdown { catalog::markdown(&tables) } else { catalog::list(&tables) });
         }
         Command::Inspect { table } => {
             let found = tables.iter().find(|t| t.name == table.to_lowercase());
-            let table =
-                found.ok_or_else(|| format!("unknown table '{table}' (see `cove tables`)"))?;
+            let table = found.ok_or_else(|| format!("unknown table '{table}' (see `cove tables`)"))?;
             print!("{}", catalog::inspect(table));
         }
         Command::Demo => cove::demo::run().await?,
@@ -125,8 +106,9 @@ async fn query(
     let settings = Settings::resolve(targets)?;
     let sql = match (sql, file) {
         (Some(sql), None) => sql,
-        (None, Some(path)) => std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        (None, Some(path)) => {
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        }
         _ => return Err("give the SQL to run, or -f FILE".into()),
     };
     // Parse everything before the first AWS call, so a typo costs nothing.
@@ -142,14 +124,9 @@ async fn query(
     let mut stdout = std::io::stdout().lock();
     let mut code = ExitCode::SUCCESS;
     for statement in statements {
-        let answer = session::run(&ctx, &engine, &statement)
-            .await
-            .map_err(|e| describe(&e))?;
-        output::write(format, &answer, &mut stdout)
-            .map_err(|e| format!("cannot write the output: {e}"))?;
-        stdout
-            .flush()
-            .map_err(|e| format!("cannot write the output: {e}"))?;
+        let answer = session::run(&ctx, &engine, &statement).await.map_err(|e| describe(&e))?;
+        output::write(format, &answer, &mut stdout).map_err(|e| format!("cannot write the output: {e}"))?;
+        stdout.flush().map_err(|e| format!("cannot write the output: {e}"))?;
         for failure in &answer.failures {
             eprintln!("warning: {failure}");
         }
@@ -158,11 +135,7 @@ async fn query(
             eprintln!(
                 "error: {n} target scan{} failed{}",
                 if n == 1 { "" } else { "s" },
-                if settings.strict {
-                    " (--strict)"
-                } else {
-                    " and no rows came back"
-                }
+                if settings.strict { " (--strict)" } else { " and no rows came back" }
             );
             code = ExitCode::from(FAILURE);
         }
@@ -172,9 +145,7 @@ async fn query(
 
 /// A DataFusion error as one line a user can act on.
 fn describe(error: &DataFusionError) -> String {
-    let message = error
-        .to_string()
-        .replace("table 'datafusion.public.", "table '");
+    let message = error.to_string().replace("table 'datafusion.public.", "table '");
     let message = match message.split_once(". Valid fields are") {
         Some((head, _)) => format!("{head} (see `cove inspect TABLE` for the columns)"),
         None => message,

@@ -21,11 +21,7 @@ pub enum Format {
 pub fn write(format: Format, answer: &Answer, out: &mut dyn Write) -> Result<(), ArrowError> {
     match format {
         Format::Table => {
-            writeln!(
-                out,
-                "{}",
-                pretty_format_batches_with_schema(answer.schema.clone(), &answer.batches)?
-            )?;
+            writeln!(out, "{}", pretty_format_batches_with_schema(answer.schema.clone(), &answer.batches)?)?;
             let rows = answer.rows();
             writeln!(out, "({rows} row{})", if rows == 1 { "" } else { "s" })?;
         }

@@ -14,21 +14,13 @@ pub const TARGET_COLUMNS: [&str; 2] = ["account_id", "region"];
 /// OR chains of `=` on one column (the optimizer's rewrite of short IN lists) qualify.
 fn column_values(expr: &Expr) -> Option<(&str, Vec<String>)> {
     match expr {
-        Expr::BinaryExpr(BinaryExpr {
-            left,
-            op: Operator::Eq,
-            right,
-        }) => match (left.as_ref(), right.as_ref()) {
+        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right }) => match (left.as_ref(), right.as_ref()) {
             (Expr::Column(c), Expr::Literal(v, _)) | (Expr::Literal(v, _), Expr::Column(c)) => {
                 Some((c.name.as_str(), vec![literal(v)?]))
             }
             _ => None,
         },
-        Expr::BinaryExpr(BinaryExpr {
-            left,
-            op: Operator::Or,
-            right,
-        }) => {
+        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Or, right }) => {
             let (column, mut values) = column_values(left)?;
             let (other, more) = column_values(right)?;
             (column == other).then(|| {
@@ -98,11 +90,7 @@ pub fn pushed(table: &Table, filters: &[Expr]) -> Pushed {
             .and_modify(|existing| existing.retain(|v| values.contains(v)))
             .or_insert(values);
     }
-    Pushed {
-        accounts: by_column.remove("account_id"),
-        regions: by_column.remove("region"),
-        keys: by_column,
-    }
+    Pushed { accounts: by_column.remove("account_id"), regions: by_column.remove("region"), keys: by_column }
 }
 
 #[cfg(test)]
@@ -111,36 +99,21 @@ mod tests {
     use datafusion::prelude::{col, lit};
 
     fn ec2() -> Table {
-        cove_tables::catalog()
-            .into_iter()
-            .find(|t| t.name == "aws_ec2_instance")
-            .unwrap()
+        cove_tables::catalog().into_iter().find(|t| t.name == "aws_ec2_instance").unwrap()
     }
 
     #[test]
     fn equality_in_and_or_chains_are_recognised() {
         let table = ec2();
         let or_chain = col("region").eq(lit("a")).or(col("region").eq(lit("b")));
-        let in_list =
-            col("instance_id").in_list(vec![lit("i-1"), lit("i-2"), lit("i-3"), lit("i-4")], false);
-        let filters = [
-            or_chain.clone(),
-            in_list.clone(),
-            col("region").eq(lit("b")),
-            col("account_id").eq(lit("111")),
-        ];
+        let in_list = col("instance_id").in_list(vec![lit("i-1"), lit("i-2"), lit("i-3"), lit("i-4")], false);
+        let filters = [or_chain.clone(), in_list.clone(), col("region").eq(lit("b")), col("account_id").eq(lit("111"))];
         let p = pushed(&table, &filters);
         assert_eq!(p.regions, Some(vec!["b".to_string()]));
         assert_eq!(p.accounts, Some(vec!["111".to_string()]));
         assert_eq!(p.keys["instance_id"].len(), 4);
-        assert_eq!(
-            support(&table, &or_chain),
-            TableProviderFilterPushDown::Exact
-        );
-        assert_eq!(
-            support(&table, &col("instance_type").eq(lit("t3.micro"))),
-            TableProviderFilterPushDown::Inexact
-        );
+        assert_eq!(support(&table, &or_chain), TableProviderFilterPushDown::Exact);
+        assert_eq!(support(&table, &col("instance_type").eq(lit("t3.micro"))), TableProviderFilterPushDown::Inexact);
     }
 
     #[test]
@@ -149,19 +122,13 @@ mod tests {
         let unsupported = [
             col("region").not_eq(lit("a")),
             col("region").in_list(vec![lit("a")], true),
-            col("region")
-                .eq(lit("a"))
-                .or(col("account_id").eq(lit("1"))),
+            col("region").eq(lit("a")).or(col("account_id").eq(lit("1"))),
             col("launch_time").is_null(),
             col("key_name").eq(lit("k")),
             col("region").eq(lit(ScalarValue::Utf8(None))),
         ];
         for expr in &unsupported {
-            assert_eq!(
-                support(&table, expr),
-                TableProviderFilterPushDown::Unsupported,
-                "{expr}"
-            );
+            assert_eq!(support(&table, expr), TableProviderFilterPushDown::Unsupported, "{expr}");
         }
         assert_eq!(pushed(&table, &unsupported), Pushed::default());
     }

@@ -17,8 +17,7 @@ use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
-    SendableRecordBatchStream,
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
 };
 use futures::stream::{self, StreamExt};
 
@@ -53,14 +52,8 @@ impl TableProvider for AwsTable {
         TableType::Base
     }
 
-    fn supports_filters_pushdown(
-        &self,
-        filters: &[&Expr],
-    ) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(filters
-            .iter()
-            .map(|f| pushdown::support(&self.table, f))
-            .collect())
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(filters.iter().map(|f| pushdown::support(&self.table, f)).collect())
     }
 
     async fn scan(
@@ -76,11 +69,7 @@ impl TableProvider for AwsTable {
         };
         let schema = Arc::new(self.table.schema().project(&projection)?);
         let pushed = pushdown::pushed(&self.table, filters);
-        let plan = self.engine.plan(
-            self.table.scope,
-            pushed.accounts.as_deref(),
-            pushed.regions.as_deref(),
-        );
+        let plan = self.engine.plan(self.table.scope, pushed.accounts.as_deref(), pushed.regions.as_deref());
         if plan.targets.is_empty() || pushed.keys.values().any(Vec::is_empty) {
             return Ok(Arc::new(EmptyExec::new(schema)));
         }
@@ -105,28 +94,14 @@ pub struct ScanExec {
 }
 
 impl ScanExec {
-    fn new(
-        table: Table,
-        engine: Arc<Engine>,
-        plan: Plan,
-        quals: Quals,
-        request: Request,
-        schema: SchemaRef,
-    ) -> Self {
+    fn new(table: Table, engine: Arc<Engine>, plan: Plan, quals: Quals, request: Request, schema: SchemaRef) -> Self {
         let properties = PlanProperties::new(
             EquivalenceProperties::new(schema),
             Partitioning::UnknownPartitioning(plan.targets.len()),
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
-        ScanExec {
-            table,
-            engine,
-            plan,
-            quals: Arc::new(quals),
-            request,
-            properties: Arc::new(properties),
-        }
+        ScanExec { table, engine, plan, quals: Arc::new(quals), request, properties: Arc::new(properties) }
     }
 }
 
@@ -138,12 +113,7 @@ impl fmt::Debug for ScanExec {
 
 impl DisplayAs for ScanExec {
     fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "AwsScanExec: table={}, targets={}",
-            self.table.name,
-            self.plan.targets.len()
-        )?;
+        write!(f, "AwsScanExec: table={}, targets={}", self.table.name, self.plan.targets.len())?;
         for (column, values) in &self.quals.0 {
             write!(f, ", {column} IN ({})", values.join(", "))?;
         }
@@ -174,30 +144,18 @@ impl ExecutionPlan for ScanExec {
         Ok(TreeNodeRecursion::Continue)
     }
 
-    fn with_new_children(
-        self: Arc<Self>,
-        _children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
+    fn with_new_children(self: Arc<Self>, _children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
         Ok(self)
     }
 
-    fn execute(
-        &self,
-        partition: usize,
-        _context: Arc<TaskContext>,
-    ) -> Result<SendableRecordBatchStream> {
+    fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
         let schema: SchemaRef = self.properties.eq_properties.schema().clone();
         let (account, region) = self.plan.targets[partition].clone();
-        let (table, engine, quals, request) = (
-            self.table.clone(),
-            self.engine.clone(),
-            self.quals.clone(),
-            self.request.clone(),
-        );
+        let (table, engine, quals, request) =
+            (self.table.clone(), self.engine.clone(), self.quals.clone(), self.request.clone());
         let row_regions = self.plan.row_regions.clone();
         let failure = {
-            let (engine, account, region, table) =
-                (engine.clone(), account.clone(), region.clone(), table.name);
+            let (engine, account, region, table) = (engine.clone(), account.clone(), region.clone(), table.name);
             move |error| {
                 engine.record_failure(Failure {
                     account_id: account.clone(),
@@ -214,11 +172,7 @@ impl ExecutionPlan for ScanExec {
                 Ok(target) => target,
                 Err(error) => return stream::iter([Err(error)]).boxed(),
             };
-            let call = Call {
-                target: Arc::new(target),
-                quals,
-                limit: request.limit,
-            };
+            let call = Call { target: Arc::new(target), quals, limit: request.limit };
             // The permit lives as long as the target's stream.
             table
                 .fetch(call, request)

@@ -24,10 +24,7 @@ pub fn context(engine: &Arc<Engine>) -> Result<SessionContext> {
     let mut ctx = SessionContext::new_with_config(config);
     datafusion_functions_json::register_all(&mut ctx)?;
     for table in &engine.tables {
-        ctx.register_table(
-            table.name,
-            Arc::new(AwsTable::new(table.clone(), engine.clone())),
-        )?;
+        ctx.register_table(table.name, Arc::new(AwsTable::new(table.clone(), engine.clone())))?;
     }
     Ok(ctx)
 }

@@ -106,10 +106,7 @@ impl Settings {
             Some(list) if list.len() == 1 && list[0] == "all" => Regions::All,
             Some(list) => Regions::List(region_names(list)?),
         };
-        let concurrency = args
-            .concurrency
-            .or(file.concurrency)
-            .unwrap_or(DEFAULT_CONCURRENCY);
+        let concurrency = args.concurrency.or(file.concurrency).unwrap_or(DEFAULT_CONCURRENCY);
         if concurrency == 0 {
             return Err("--concurrency must be at least 1".into());
         }
@@ -117,16 +114,9 @@ impl Settings {
             profile: args.profile.clone().or(file.profile),
             accounts,
             exclude_accounts: account_ids(
-                args.exclude_accounts
-                    .as_ref()
-                    .or(file.exclude_accounts.as_ref())
-                    .unwrap_or(&vec![]),
+                args.exclude_accounts.as_ref().or(file.exclude_accounts.as_ref()).unwrap_or(&vec![]),
             )?,
-            role_name: args
-                .role_name
-                .clone()
-                .or(file.role_name)
-                .unwrap_or_else(|| DEFAULT_ROLE.into()),
+            role_name: args.role_name.clone().or(file.role_name).unwrap_or_else(|| DEFAULT_ROLE.into()),
             external_id: args.external_id.clone().or(file.external_id),
             regions,
             concurrency,
@@ -151,13 +141,13 @@ fn load_config(explicit: Option<&Path>) -> Result<ConfigFile, String> {
             _ => return Ok(ConfigFile::default()),
         },
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| {
         let message = e.message();
         match e.span() {
             Some(span) => {
-                let line = text[..span.start].lines().count().max(1);
+                let line = text[..span.start].matches('\n').count() + 1;
                 format!("config file {}, line {line}: {message}", path.display())
             }
             None => format!("config file {}: {message}", path.display()),
@@ -183,17 +173,13 @@ fn region_names(list: &[String]) -> Result<Vec<String>, String> {
     let mut regions: Vec<String> = Vec::new();
     for region in list.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
         let well_formed = region.split('-').count() >= 3
-            && region
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && region.ends_with(|c: char| c.is_ascii_digit());
         if region == "all" {
             return Err("'all' cannot be combined with other regions".into());
         }
         if !well_formed {
-            return Err(format!(
-                "'{region}' is not an AWS region name (like us-east-1)"
-            ));
+            return Err(format!("'{region}' is not an AWS region name (like us-east-1)"));
         }
         if !regions.iter().any(|r| r == region) {
             regions.push(region.to_string());
@@ -210,36 +196,16 @@ mod tests {
     use super::*;
 
     fn args() -> TargetArgs {
-        TargetArgs {
-            config: Some(PathBuf::from("/dev/null")),
-            ..TargetArgs::default()
-        }
+        TargetArgs { config: Some(PathBuf::from("/dev/null")), ..TargetArgs::default() }
     }
 
     #[test]
     fn flags_are_validated() {
-        let bad_account = TargetArgs {
-            accounts: Some(vec!["12345".into()]),
-            ..args()
-        };
-        assert!(
-            Settings::resolve(&bad_account)
-                .unwrap_err()
-                .contains("'12345'")
-        );
-        let bad_region = TargetArgs {
-            regions: Some(vec!["us-east-1".into(), "Mars".into()]),
-            ..args()
-        };
-        assert!(
-            Settings::resolve(&bad_region)
-                .unwrap_err()
-                .contains("'Mars'")
-        );
-        let all = TargetArgs {
-            regions: Some(vec!["all".into()]),
-            ..args()
-        };
+        let bad_account = TargetArgs { accounts: Some(vec!["12345".into()]), ..args() };
+        assert!(Settings::resolve(&bad_account).unwrap_err().contains("'12345'"));
+        let bad_region = TargetArgs { regions: Some(vec!["us-east-1".into(), "Mars".into()]), ..args() };
+        assert!(Settings::resolve(&bad_region).unwrap_err().contains("'Mars'"));
+        let all = TargetArgs { regions: Some(vec!["all".into()]), ..args() };
         assert_eq!(Settings::resolve(&all).unwrap().regions, Regions::All);
     }
 
@@ -248,36 +214,15 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("cove-settings-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("config.toml");
-        std::fs::write(
-            &path,
-            "regions = [\"eu-west-1\"]\nrole_name = \"Audit\"\nconcurrency = 8\n",
-        )
-        .unwrap();
-        let from_file = Settings::resolve(&TargetArgs {
-            config: Some(path.clone()),
-            ..TargetArgs::default()
-        })
-        .unwrap();
+        std::fs::write(&path, "regions = [\"eu-west-1\"]\nrole_name = \"Audit\"\nconcurrency = 8\n").unwrap();
+        let from_file = Settings::resolve(&TargetArgs { config: Some(path.clone()), ..TargetArgs::default() }).unwrap();
         assert_eq!(from_file.regions, Regions::List(vec!["eu-west-1".into()]));
-        assert_eq!(
-            (from_file.role_name.as_str(), from_file.concurrency),
-            ("Audit", 8)
-        );
-        let overridden = TargetArgs {
-            config: Some(path.clone()),
-            regions: Some(vec!["us-east-1".into()]),
-            ..TargetArgs::default()
-        };
-        assert_eq!(
-            Settings::resolve(&overridden).unwrap().regions,
-            Regions::List(vec!["us-east-1".into()])
-        );
+        assert_eq!((from_file.role_name.as_str(), from_file.concurrency), ("Audit", 8));
+        let overridden =
+            TargetArgs { config: Some(path.clone()), regions: Some(vec!["us-east-1".into()]), ..TargetArgs::default() };
+        assert_eq!(Settings::resolve(&overridden).unwrap().regions, Regions::List(vec!["us-east-1".into()]));
         std::fs::write(&path, "regions = [\"eu-west-1\"]\nregoins = 3\n").unwrap();
-        let err = Settings::resolve(&TargetArgs {
-            config: Some(path),
-            ..TargetArgs::default()
-        })
-        .unwrap_err();
+        let err = Settings::resolve(&TargetArgs { config: Some(path), ..TargetArgs::default() }).unwrap_err();
         assert!(err.contains("line 2") && err.contains("regoins"), "{err}");
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -25,11 +25,7 @@ pub fn table() -> Table {
         "ec2:DescribeInstances",
         list,
     )
-    .key(
-        "instance_id",
-        true,
-        "DescribeInstances InstanceIds (one id) or Filter instance-id (several)",
-    );
+    .key("instance_id", true, "DescribeInstances InstanceIds (one id) or Filter instance-id (several)");
     for (column, filter) in FILTERS {
         def = def.key(column, false, filter);
     }
@@ -39,9 +35,7 @@ pub fn table() -> Table {
     )
     .column("instance_id", Text, "The ID of the instance.", |i, _| i.instance_id().into())
     .column("arn", Text, "The ARN of the instance.", |i, t| {
-        i.instance_id()
-            .map(|id| format!("arn:{}:ec2:{}:{}:instance/{id}", t.partition, t.region, t.account_id))
-            .into()
+        i.instance_id().map(|id| format!("arn:{}:ec2:{}:{}:instance/{id}", t.partition, t.region, t.account_id)).into()
     })
     .column("instance_type", Text, "The instance type, e.g. t3.micro.", |i, _| text(i.instance_type()))
     .column("instance_state", Text, "pending, running, shutting-down, terminated, stopping or stopped.", |i, _| {
@@ -51,13 +45,19 @@ pub fn table() -> Table {
     .column("monitoring_state", Text, "Whether detailed monitoring is enabled.", |i, _| {
         text(i.monitoring().and_then(|m| m.state()))
     })
-    .column("ami_launch_index", Int, "The AMI launch index within its launch group.", |i, _| i.ami_launch_index().into())
+    .column("ami_launch_index", Int, "The AMI launch index within its launch group.", |i, _| {
+        i.ami_launch_index().into()
+    })
     .column("architecture", Text, "The CPU architecture.", |i, _| text(i.architecture()))
     .column("boot_mode", Text, "The boot mode requested at launch.", |i, _| text(i.boot_mode()))
     .column("current_instance_boot_mode", Text, "The boot mode in use.", |i, _| text(i.current_instance_boot_mode()))
-    .column("capacity_reservation_id", Text, "The capacity reservation it runs in.", |i, _| i.capacity_reservation_id().into())
+    .column("capacity_reservation_id", Text, "The capacity reservation it runs in.", |i, _| {
+        i.capacity_reservation_id().into()
+    })
     .column("client_token", Text, "The idempotency token given at launch.", |i, _| i.client_token().into())
-    .column("cpu_options_core_count", Int, "The number of CPU cores.", |i, _| i.cpu_options().and_then(|c| c.core_count()).into())
+    .column("cpu_options_core_count", Int, "The number of CPU cores.", |i, _| {
+        i.cpu_options().and_then(|c| c.core_count()).into()
+    })
     .column("cpu_options_threads_per_core", Int, "The number of threads per core.", |i, _| {
         i.cpu_options().and_then(|c| c.threads_per_core()).into()
     })
@@ -79,12 +79,18 @@ pub fn table() -> Table {
     .column("key_name", Text, "The name of the key pair given at launch.", |i, _| i.key_name().into())
     .column("launch_time", Timestamp, "When the instance was launched.", |i, _| i.launch_time().into())
     .column("outpost_arn", Text, "The Outpost ARN, if on an Outpost.", |i, _| i.outpost_arn().into())
-    .column("placement_affinity", Text, "The dedicated host affinity.", |i, _| i.placement().and_then(|p| p.affinity()).into())
+    .column("placement_affinity", Text, "The dedicated host affinity.", |i, _| {
+        i.placement().and_then(|p| p.affinity()).into()
+    })
     .column("placement_availability_zone", Text, "The Availability Zone.", |i, _| {
         i.placement().and_then(|p| p.availability_zone()).into()
     })
-    .column("placement_group_id", Text, "The placement group ID.", |i, _| i.placement().and_then(|p| p.group_id()).into())
-    .column("placement_group_name", Text, "The placement group name.", |i, _| i.placement().and_then(|p| p.group_name()).into())
+    .column("placement_group_id", Text, "The placement group ID.", |i, _| {
+        i.placement().and_then(|p| p.group_id()).into()
+    })
+    .column("placement_group_name", Text, "The placement group name.", |i, _| {
+        i.placement().and_then(|p| p.group_name()).into()
+    })
     .column("placement_host_id", Text, "The dedicated host ID.", |i, _| i.placement().and_then(|p| p.host_id()).into())
     .column("placement_host_resource_group_arn", Text, "The host resource group ARN.", |i, _| {
         i.placement().and_then(|p| p.host_resource_group_arn()).into()
@@ -92,7 +98,9 @@ pub fn table() -> Table {
     .column("placement_partition_number", Int, "The partition number in a partition placement group.", |i, _| {
         i.placement().and_then(|p| p.partition_number()).into()
     })
-    .column("placement_tenancy", Text, "default, dedicated or host.", |i, _| text(i.placement().and_then(|p| p.tenancy())))
+    .column("placement_tenancy", Text, "default, dedicated or host.", |i, _| {
+        text(i.placement().and_then(|p| p.tenancy()))
+    })
     .column("platform", Text, "'windows' for Windows instances, else null.", |i, _| text(i.platform()))
     .column("platform_details", Text, "The billing platform details.", |i, _| i.platform_details().into())
     .column("private_ip_address", Text, "The primary private IPv4 address.", |i, _| i.private_ip_address().into())
@@ -104,7 +112,9 @@ pub fn table() -> Table {
     .column("ram_disk_id", Text, "The RAM disk ID.", |i, _| i.ramdisk_id().into())
     .column("root_device_name", Text, "The root device name, e.g. /dev/xvda.", |i, _| i.root_device_name().into())
     .column("root_device_type", Text, "ebs or instance-store.", |i, _| text(i.root_device_type()))
-    .column("source_dest_check", Bool, "Whether source/destination checking is on.", |i, _| i.source_dest_check().into())
+    .column("source_dest_check", Bool, "Whether source/destination checking is on.", |i, _| {
+        i.source_dest_check().into()
+    })
     .column("spot_instance_request_id", Text, "The Spot request ID.", |i, _| i.spot_instance_request_id().into())
     .column("sriov_net_support", Text, "Intel 82599 VF networking support.", |i, _| i.sriov_net_support().into())
     .column("state_transition_reason", Text, "Why the state last changed.", |i, _| {
@@ -139,7 +149,8 @@ pub fn table() -> Table {
         i.hibernation_options().map(|h| json!({"Configured": h.configured()})).into()
     })
     .column("licenses", Json, "The license configurations.", |i, _| {
-        Value::from_iter(i.licenses().iter().map(|l| json!({"LicenseConfigurationArn": l.license_configuration_arn()}))).into()
+        Value::from_iter(i.licenses().iter().map(|l| json!({"LicenseConfigurationArn": l.license_configuration_arn()})))
+            .into()
     })
     .column("maintenance_options", Json, "The auto-recovery and maintenance options.", |i, _| {
         i.maintenance_options()
@@ -178,26 +189,31 @@ pub fn table() -> Table {
             .into()
     })
     .column("product_codes", Json, "The Marketplace product codes.", |i, _| {
-        Value::from_iter(i.product_codes().iter().map(|p| {
-            json!({"ProductCodeId": p.product_code_id(), "ProductCodeType": s(p.product_code_type())})
-        }))
+        Value::from_iter(
+            i.product_codes()
+                .iter()
+                .map(|p| json!({"ProductCodeId": p.product_code_id(), "ProductCodeType": s(p.product_code_type())})),
+        )
         .into()
     })
     .column("security_groups", Json, "The security groups, as [{GroupId, GroupName}].", |i, _| {
-        Value::from_iter(i.security_groups().iter().map(|g| json!({"GroupId": g.group_id(), "GroupName": g.group_name()})))
-            .into()
+        Value::from_iter(
+            i.security_groups().iter().map(|g| json!({"GroupId": g.group_id(), "GroupName": g.group_name()})),
+        )
+        .into()
     })
     .column("state_reason", Json, "The code and message of the last state transition.", |i, _| {
         i.state_reason().map(|r| json!({"Code": r.code(), "Message": r.message()})).into()
     })
-    .column("title", Text, "The Name tag, else the instance ID.", |i, _| {
-        name_tag(i.tags()).or(i.instance_id()).into()
-    })
+    .column("title", Text, "The Name tag, else the instance ID.", |i, _| name_tag(i.tags()).or(i.instance_id()).into())
     .column("tags", Json, "The tags, as an object of key -> value.", |i, _| tag_map(i.tags(), key_value).into())
-    .column("tags_src", Json, "The tags as AWS returns them: [{Key, Value}].", |i, _| tag_list(i.tags(), key_value).into())
+    .column("tags_src", Json, "The tags as AWS returns them: [{Key, Value}].", |i, _| {
+        tag_list(i.tags(), key_value).into()
+    })
     .column("akas", Json, "The ARNs of the instance.", |i, t| {
         Cell::from(
-            i.instance_id().map(|id| json!([format!("arn:{}:ec2:{}:{}:instance/{id}", t.partition, t.region, t.account_id)])),
+            i.instance_id()
+                .map(|id| json!([format!("arn:{}:ec2:{}:{}:instance/{id}", t.partition, t.region, t.account_id)])),
         )
     })
     .build()
@@ -208,9 +224,7 @@ fn key_value(tag: &Tag) -> (&str, Option<&str>) {
 }
 
 fn name_tag(tags: &[Tag]) -> Option<&str> {
-    tags.iter()
-        .find(|t| t.key() == Some("Name"))
-        .and_then(|t| t.value())
+    tags.iter().find(|t| t.key() == Some("Name")).and_then(|t| t.value())
 }
 
 fn block_devices(i: &Instance) -> Value {
@@ -259,10 +273,7 @@ fn network_interfaces(i: &Instance) -> Value {
 
 /// EC2 filter values treat `*` and `?` as wildcards; escape them so a value matches itself.
 fn filter_value(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('*', "\\*")
-        .replace('?', "\\?")
+    value.replace('\\', "\\\\").replace('*', "\\*").replace('?', "\\?")
 }
 
 fn list(call: Call) -> Pages<Instance> {
@@ -271,12 +282,7 @@ fn list(call: Call) -> Pages<Instance> {
         .iter()
         .filter_map(|(column, name)| {
             let values = call.qual(column)?.iter().map(|v| filter_value(v)).collect();
-            Some(
-                Filter::builder()
-                    .name(*name)
-                    .set_values(Some(values))
-                    .build(),
-            )
+            Some(Filter::builder().name(*name).set_values(Some(values)).build())
         })
         .collect();
     // One id goes in InstanceIds (one exact lookup); several go in a filter, because
@@ -306,11 +312,8 @@ fn list(call: Call) -> Pages<Instance> {
             match request.send().await {
                 Ok(out) => {
                     let next = out.next_token().map(str::to_string);
-                    let instances = out
-                        .reservations
-                        .unwrap_or_default()
-                        .into_iter()
-                        .flat_map(|r| r.instances.unwrap_or_default());
+                    let instances =
+                        out.reservations.unwrap_or_default().into_iter().flat_map(|r| r.instances.unwrap_or_default());
                     Ok((instances.collect(), next))
                 }
                 Err(err) if is_unknown_instance(&err) => Ok((Vec::new(), None)),
@@ -327,9 +330,7 @@ fn is_unknown_instance<R>(
     >,
 ) -> bool {
     use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-    err.as_service_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code.starts_with("InvalidInstanceID"))
+    err.as_service_error().and_then(|e| e.code()).is_some_and(|code| code.starts_with("InvalidInstanceID"))
 }
 
 #[cfg(test)]

@@ -6,47 +6,22 @@ use crate::call::{Call, FetchError, paginate};
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
 pub fn table() -> Table {
-    Def::new(
-        "aws_iam_user",
-        "IAM users.",
-        Scope::Global,
-        "iam:ListUsers",
-        list,
-    )
-    // IAM names are unique case-insensitively and GetUser matches that way, so the
-    // engine re-checks the exact spelling.
-    .key("name", false, "GetUser per name instead of ListUsers")
-    .key("path", false, "ListUsers PathPrefix")
-    .example("SELECT account_id, name, create_date, password_last_used FROM aws_iam_user")
-    .column("name", Text, "The user's name.", |u, _| {
-        u.user_name().into()
-    })
-    .column(
-        "user_id",
-        Text,
-        "The stable unique ID of the user (AIDA...).",
-        |u, _| u.user_id().into(),
-    )
-    .column("path", Text, "The IAM path of the user.", |u, _| {
-        u.path().into()
-    })
-    .column("arn", Text, "The ARN of the user.", |u, _| u.arn().into())
-    .column(
-        "create_date",
-        Timestamp,
-        "When the user was created.",
-        |u, _| Some(u.create_date()).into(),
-    )
-    .column(
-        "password_last_used",
-        Timestamp,
-        "When the user's password was last used to sign in.",
-        |u, _| u.password_last_used().into(),
-    )
-    .column("title", Text, "The user's name.", |u, _| {
-        u.user_name().into()
-    })
-    .build()
+    Def::new("aws_iam_user", "IAM users.", Scope::Global, "iam:ListUsers", list)
+        // IAM names are unique case-insensitively and GetUser matches that way, so the
+        // engine re-checks the exact spelling.
+        .key("name", false, "GetUser per name instead of ListUsers")
+        .key("path", false, "ListUsers PathPrefix")
+        .example("SELECT account_id, name, create_date, password_last_used FROM aws_iam_user")
+        .column("name", Text, "The user's name.", |u, _| u.user_name().into())
+        .column("user_id", Text, "The stable unique ID of the user (AIDA...).", |u, _| u.user_id().into())
+        .column("path", Text, "The IAM path of the user.", |u, _| u.path().into())
+        .column("arn", Text, "The ARN of the user.", |u, _| u.arn().into())
+        .column("create_date", Timestamp, "When the user was created.", |u, _| Some(u.create_date()).into())
+        .column("password_last_used", Timestamp, "When the user's password was last used to sign in.", |u, _| {
+            u.password_last_used().into()
+        })
+        .column("title", Text, "The user's name.", |u, _| u.user_name().into())
+        .build()
 }
 
 fn list(call: Call) -> Pages<User> {
@@ -68,17 +43,10 @@ fn list(call: Call) -> Pages<User> {
     };
     let page_size = call.page_size(1, 1000);
     paginate(move |marker| {
-        let request = iam
-            .list_users()
-            .set_path_prefix(path_prefix.clone())
-            .max_items(page_size)
-            .set_marker(marker);
+        let request = iam.list_users().set_path_prefix(path_prefix.clone()).max_items(page_size).set_marker(marker);
         async move {
             let out = request.send().await?;
-            let next = out
-                .is_truncated
-                .then(|| out.marker().map(str::to_string))
-                .flatten();
+            let next = out.is_truncated.then(|| out.marker().map(str::to_string)).flatten();
             Ok((out.users, next))
         }
     })

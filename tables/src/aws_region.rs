@@ -13,24 +13,10 @@ pub fn table() -> Table {
     )
     .row_region(|r| r.region_name())
     .example("SELECT account_id, name, opt_in_status FROM aws_region ORDER BY account_id, name")
-    .column("name", Text, "The region code, e.g. us-east-1.", |r, _| {
-        r.region_name().into()
-    })
-    .column(
-        "opt_in_status",
-        Text,
-        "opt-in-not-required, opted-in or not-opted-in.",
-        |r, _| r.opt_in_status().into(),
-    )
-    .column(
-        "endpoint",
-        Text,
-        "The EC2 endpoint of the region.",
-        |r, _| r.endpoint().into(),
-    )
-    .column("title", Text, "The region code.", |r, _| {
-        text(r.region_name())
-    })
+    .column("name", Text, "The region code, e.g. us-east-1.", |r, _| r.region_name().into())
+    .column("opt_in_status", Text, "opt-in-not-required, opted-in or not-opted-in.", |r, _| r.opt_in_status().into())
+    .column("endpoint", Text, "The EC2 endpoint of the region.", |r, _| r.endpoint().into())
+    .column("title", Text, "The region code.", |r, _| text(r.region_name()))
     .build()
 }
 

@@ -22,30 +22,13 @@ pub fn table() -> Table {
         "s3:ListBuckets, s3:GetBucketLocation (when the listing omits the region)",
         list,
     )
-    .key(
-        "name",
-        true,
-        "ListBuckets Prefix, then only that bucket's location is looked up",
-    )
+    .key("name", true, "ListBuckets Prefix, then only that bucket's location is looked up")
     .row_region(|b| b.region.as_deref())
-    .example(
-        "SELECT account_id, region, name, creation_date FROM aws_s3_bucket ORDER BY creation_date",
-    )
-    .column("name", Text, "The name of the bucket.", |b, _| {
-        b.name.as_str().into()
-    })
-    .column("arn", Text, "The ARN of the bucket.", |b, t| {
-        format!("arn:{}:s3:::{}", t.partition, b.name).into()
-    })
-    .column(
-        "creation_date",
-        Timestamp,
-        "When the bucket was created.",
-        |b, _| b.creation_date.as_ref().into(),
-    )
-    .column("title", Text, "The bucket name.", |b, _| {
-        b.name.as_str().into()
-    })
+    .example("SELECT account_id, region, name, creation_date FROM aws_s3_bucket ORDER BY creation_date")
+    .column("name", Text, "The name of the bucket.", |b, _| b.name.as_str().into())
+    .column("arn", Text, "The ARN of the bucket.", |b, t| format!("arn:{}:s3:::{}", t.partition, b.name).into())
+    .column("creation_date", Timestamp, "When the bucket was created.", |b, _| b.creation_date.as_ref().into())
+    .column("title", Text, "The bucket name.", |b, _| b.name.as_str().into())
     .build()
 }
 
@@ -80,20 +63,16 @@ fn list(call: Call) -> Pages<Bucket> {
     };
     let page_size = call.page_size(1, 10_000);
     paginate(move |token| {
-        let request = s3
-            .list_buckets()
-            .set_prefix(prefix.clone())
-            .max_buckets(page_size)
-            .set_continuation_token(token);
+        let request = s3.list_buckets().set_prefix(prefix.clone()).max_buckets(page_size).set_continuation_token(token);
         let (s3, wanted) = (s3.clone(), wanted.clone());
         async move {
             let out = request.send().await?;
             let next = out.continuation_token().map(str::to_string);
-            let buckets = out.buckets.unwrap_or_default().into_iter().filter(|b| {
-                wanted
-                    .as_ref()
-                    .is_none_or(|w| b.name().is_some_and(|n| w.iter().any(|x| x == n)))
-            });
+            let buckets = out
+                .buckets
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|b| wanted.as_ref().is_none_or(|w| b.name().is_some_and(|n| w.iter().any(|x| x == n))));
             let located = stream::iter(buckets)
                 .map(|b| locate(s3.clone(), b))
                 .buffered(LOCATION_CONCURRENCY)
@@ -104,10 +83,7 @@ fn list(call: Call) -> Pages<Bucket> {
     })
 }
 
-async fn locate(
-    s3: aws_sdk_s3::Client,
-    bucket: aws_sdk_s3::types::Bucket,
-) -> Result<Bucket, FetchError> {
+async fn locate(s3: aws_sdk_s3::Client, bucket: aws_sdk_s3::types::Bucket) -> Result<Bucket, FetchError> {
     let name = bucket.name.unwrap_or_default();
     let region = match bucket.bucket_region {
         Some(region) => region,
@@ -121,9 +97,5 @@ async fn locate(
             }
         }
     };
-    Ok(Bucket {
-        name,
-        creation_date: bucket.creation_date,
-        region: Some(region),
-    })
+    Ok(Bucket { name, creation_date: bucket.creation_date, region: Some(region) })
 }

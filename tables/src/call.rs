@@ -34,10 +34,7 @@ pub struct Quals(pub Vec<(String, Vec<String>)>);
 
 impl Quals {
     pub fn get(&self, column: &str) -> Option<&[String]> {
-        self.0
-            .iter()
-            .find(|(c, _)| c == column)
-            .map(|(_, v)| v.as_slice())
+        self.0.iter().find(|(c, _)| c == column).map(|(_, v)| v.as_slice())
     }
 }
 
@@ -67,9 +64,7 @@ macro_rules! client {
     ($sdk:ident, $call:expr) => {{
         let target = &$call.target;
         $sdk::Client::from_conf(
-            $sdk::config::Builder::from(&target.config)
-                .interceptor(target.interceptor.clone())
-                .build(),
+            $sdk::config::Builder::from(&target.config).interceptor(target.interceptor.clone()).build(),
         )
     }};
 }
@@ -83,10 +78,7 @@ pub struct FetchError {
 
 impl FetchError {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        FetchError {
-            code: code.into(),
-            message: message.into(),
-        }
+        FetchError { code: code.into(), message: message.into() }
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
@@ -110,9 +102,7 @@ where
     fn from(err: SdkError<E, R>) -> Self {
         if let Some(service) = err.as_service_error() {
             let code = service.code().unwrap_or("ServiceError");
-            let message = service
-                .message()
-                .map_or_else(|| service.to_string(), str::to_string);
+            let message = service.message().map_or_else(|| service.to_string(), str::to_string);
             return FetchError::new(code, message);
         }
         let code = match &err {

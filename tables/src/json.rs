@@ -9,9 +9,7 @@ pub fn s<S: AsRef<str> + ?Sized>(value: Option<&S>) -> Value {
 
 /// A timestamp as an RFC 3339 JSON string, or null.
 pub fn time(value: Option<&aws_smithy_types::DateTime>) -> Value {
-    value
-        .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-        .map_or(Value::Null, Value::String)
+    value.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()).map_or(Value::Null, Value::String)
 }
 
 /// A tag list as a JSON object of key -> value, the shape `tags` columns have.
@@ -21,10 +19,7 @@ pub fn tag_map<T>(tags: &[T], key_value: impl Fn(&T) -> (&str, Option<&str>)) ->
         .iter()
         .map(|t| {
             let (k, v) = key_value(t);
-            (
-                k.to_string(),
-                Value::String(v.unwrap_or_default().to_string()),
-            )
+            (k.to_string(), Value::String(v.unwrap_or_default().to_string()))
         })
         .collect();
     Value::Object(map)

@@ -6,8 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
-    TimestampMillisecondBuilder,
+    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
@@ -157,17 +156,12 @@ impl From<bool> for Cell<'_> {
 }
 impl From<Option<&aws_smithy_types::DateTime>> for Cell<'_> {
     fn from(v: Option<&aws_smithy_types::DateTime>) -> Self {
-        v.and_then(|t| t.to_millis().ok())
-            .map_or(Cell::Null, Cell::Timestamp)
+        v.and_then(|t| t.to_millis().ok()).map_or(Cell::Null, Cell::Timestamp)
     }
 }
 impl From<serde_json::Value> for Cell<'_> {
     fn from(v: serde_json::Value) -> Self {
-        if v.is_null() {
-            Cell::Null
-        } else {
-            Cell::Json(v)
-        }
+        if v.is_null() { Cell::Null } else { Cell::Json(v) }
     }
 }
 impl From<Option<serde_json::Value>> for Cell<'_> {
@@ -236,25 +230,12 @@ impl<T: Send + Sync + 'static> Def<T> {
         }
     }
 
-    pub fn column<F>(
-        mut self,
-        name: &'static str,
-        kind: Kind,
-        description: &'static str,
-        get: F,
-    ) -> Self
+    pub fn column<F>(mut self, name: &'static str, kind: Kind, description: &'static str, get: F) -> Self
     where
         F: for<'a> Fn(&'a T, &'a Target) -> Cell<'a> + Send + Sync + 'static,
     {
-        let info = ColumnInfo {
-            name,
-            kind,
-            description,
-        };
-        self.columns.push(Column {
-            info,
-            get: Box::new(get),
-        });
+        let info = ColumnInfo { name, kind, description };
+        self.columns.push(Column { info, get: Box::new(get) });
         self
     }
 
@@ -264,16 +245,8 @@ impl<T: Send + Sync + 'static> Def<T> {
     }
 
     /// A per-row call that fills `columns`; it runs only when one of them is needed.
-    pub fn hydrate(
-        mut self,
-        api: &'static str,
-        columns: &[&'static str],
-        run: HydrateFn<T>,
-    ) -> Self {
-        let info = HydrateInfo {
-            api,
-            columns: columns.to_vec(),
-        };
+    pub fn hydrate(mut self, api: &'static str, columns: &[&'static str], run: HydrateFn<T>) -> Self {
+        let info = HydrateInfo { api, columns: columns.to_vec() };
         self.hydrates.push(Hydrate { info, run });
         self
     }
@@ -293,10 +266,7 @@ impl<T: Send + Sync + 'static> Def<T> {
         let mut columns: Vec<ColumnInfo> = self.columns.iter().map(|c| c.info.clone()).collect();
         columns.extend(COMMON_COLUMNS.iter().cloned());
         let schema = Arc::new(Schema::new(
-            columns
-                .iter()
-                .map(|c| Field::new(c.name, c.kind.arrow_type(), true))
-                .collect::<Vec<_>>(),
+            columns.iter().map(|c| Field::new(c.name, c.kind.arrow_type(), true)).collect::<Vec<_>>(),
         ));
         Table {
             name: self.name,
@@ -315,21 +285,9 @@ impl<T: Send + Sync + 'static> Def<T> {
 }
 
 const COMMON_COLUMNS: [ColumnInfo; 3] = [
-    ColumnInfo {
-        name: "partition",
-        kind: Kind::Text,
-        description: "The AWS partition (aws, aws-cn, aws-us-gov).",
-    },
-    ColumnInfo {
-        name: "region",
-        kind: Kind::Text,
-        description: "The region the resource lives in, or 'global'.",
-    },
-    ColumnInfo {
-        name: "account_id",
-        kind: Kind::Text,
-        description: "The AWS account that owns the resource.",
-    },
+    ColumnInfo { name: "partition", kind: Kind::Text, description: "The AWS partition (aws, aws-cn, aws-us-gov)." },
+    ColumnInfo { name: "region", kind: Kind::Text, description: "The region the resource lives in, or 'global'." },
+    ColumnInfo { name: "account_id", kind: Kind::Text, description: "The AWS account that owns the resource." },
 ];
 
 /// A scan of one table in one target: which columns to build, the key-column filters for
@@ -342,37 +300,19 @@ pub struct Request {
 }
 
 trait Fetch: Send + Sync {
-    fn fetch(
-        self: Arc<Self>,
-        call: Call,
-        request: Request,
-    ) -> BoxStream<'static, Result<RecordBatch, FetchError>>;
+    fn fetch(self: Arc<Self>, call: Call, request: Request) -> BoxStream<'static, Result<RecordBatch, FetchError>>;
 }
 
 impl<T: Send + Sync + 'static> Fetch for Def<T> {
-    fn fetch(
-        self: Arc<Self>,
-        call: Call,
-        request: Request,
-    ) -> BoxStream<'static, Result<RecordBatch, FetchError>> {
+    fn fetch(self: Arc<Self>, call: Call, request: Request) -> BoxStream<'static, Result<RecordBatch, FetchError>> {
         let schema = Arc::new(Schema::new(
             request
                 .projection
                 .iter()
-                .map(|&i| {
-                    Field::new(
-                        self.column_info(i).name,
-                        self.column_info(i).kind.arrow_type(),
-                        true,
-                    )
-                })
+                .map(|&i| Field::new(self.column_info(i).name, self.column_info(i).kind.arrow_type(), true))
                 .collect::<Vec<_>>(),
         ));
-        let projected: HashSet<&str> = request
-            .projection
-            .iter()
-            .map(|&i| self.column_info(i).name)
-            .collect();
+        let projected: HashSet<&str> = request.projection.iter().map(|&i| self.column_info(i).name).collect();
         let hydrates: Vec<HydrateFn<T>> = self
             .hydrates
             .iter()
@@ -394,9 +334,7 @@ impl<T: Send + Sync + 'static> Fetch for Def<T> {
                 }
                 let page = list.next().await?.map(|mut page| {
                     if let (Some(region_of), Some(allowed)) = (region_of, &in_scope) {
-                        page.retain(|row| {
-                            region_of(row).is_some_and(|r| allowed.iter().any(|a| a == r))
-                        });
+                        page.retain(|row| region_of(row).is_some_and(|r| allowed.iter().any(|a| a == r)));
                     }
                     page.truncate(remaining);
                     page
@@ -467,18 +405,15 @@ impl<T> Def<T> {
         let arrays = projection
             .iter()
             .map(|&index| match self.columns.get(index) {
-                Some(column) => build_array(
-                    column.info.name,
-                    column.info.kind,
-                    rows.iter().map(|r| (column.get)(r, target)),
-                ),
+                Some(column) => {
+                    build_array(column.info.name, column.info.kind, rows.iter().map(|r| (column.get)(r, target)))
+                }
                 None => {
                     let common = &COMMON_COLUMNS[index - self.columns.len()];
                     build_array(
                         common.name,
                         Kind::Text,
-                        rows.iter()
-                            .map(|row| self.common_cell(common.name, row, target)),
+                        rows.iter().map(|row| self.common_cell(common.name, row, target)),
                     )
                 }
             })
@@ -489,14 +424,8 @@ impl<T> Def<T> {
     }
 }
 
-fn build_array<'a>(
-    column: &str,
-    kind: Kind,
-    cells: impl Iterator<Item = Cell<'a>>,
-) -> Result<ArrayRef, FetchError> {
-    let mismatch = |cell: &Cell| {
-        FetchError::internal(format!("column {column} ({}) got {cell:?}", kind.name()))
-    };
+fn build_array<'a>(column: &str, kind: Kind, cells: impl Iterator<Item = Cell<'a>>) -> Result<ArrayRef, FetchError> {
+    let mismatch = |cell: &Cell| FetchError::internal(format!("column {column} ({}) got {cell:?}", kind.name()));
     Ok(match kind {
         Kind::Text | Kind::Json => {
             let mut b = StringBuilder::new();
@@ -577,9 +506,7 @@ pub struct Table {
 
 impl std::fmt::Debug for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Table")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        f.debug_struct("Table").field("name", &self.name).finish_non_exhaustive()
     }
 }
 
@@ -593,11 +520,7 @@ impl Table {
     }
 
     /// Scans one target, yielding a batch per page as it arrives.
-    pub fn fetch(
-        &self,
-        call: Call,
-        request: Request,
-    ) -> BoxStream<'static, Result<RecordBatch, FetchError>> {
+    pub fn fetch(&self, call: Call, request: Request) -> BoxStream<'static, Result<RecordBatch, FetchError>> {
         self.fetcher.clone().fetch(call, request)
     }
 }

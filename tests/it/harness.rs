@@ -1,0 +1,166 @@
+//! One moto per test binary, seeded once with the demo organization and treated as
+//! read-only; the cove binary run against it; moto's recorder read back per run.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use base64::Engine as _;
+use cove::emulator::{Moto, aws_env};
+use serde_json::Value;
+
+pub struct Org {
+    pub moto: Moto,
+    pub manifest: Value,
+}
+
+pub fn org() -> &'static Org {
+    // A failed set-up is kept too, so every test fails at once with its reason instead of
+    // each trying again.
+    static ORG: OnceLock<Result<Org, String>> = OnceLock::new();
+    let org = ORG.get_or_init(|| {
+        let moto = Moto::start()?;
+        let manifest = moto.seed_org()?;
+        moto.start_recording()?;
+        let manifest = serde_json::from_str(&manifest).map_err(|e| format!("seed manifest: {e}"))?;
+        Ok(Org { moto, manifest })
+    });
+    org.as_ref().unwrap_or_else(|e| panic!("cannot set up the test organization: {e}"))
+}
+
+impl Org {
+    pub fn members(&self) -> &[Value] {
+        self.manifest["members"].as_array().expect("members")
+    }
+
+    pub fn member(&self, name: &str) -> &Value {
+        self.members().iter().find(|m| m["name"] == name).expect("seeded member")
+    }
+
+    pub fn id(&self, name: &str) -> String {
+        self.member(name)["id"].as_str().expect("account id").to_string()
+    }
+
+    pub fn management(&self) -> String {
+        self.manifest["management"].as_str().expect("management").to_string()
+    }
+}
+
+/// One API request moto received.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub service: String,
+    pub region: String,
+    pub operation: String,
+    /// The form-encoded body of query-protocol calls (EC2, IAM, STS), URL-decoded.
+    pub body: String,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub requests: Vec<Request>,
+}
+
+impl Run {
+    pub fn calls(&self, operation: &str) -> Vec<&Request> {
+        self.requests.iter().filter(|r| r.operation == operation).collect()
+    }
+
+    pub fn counts(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for r in &self.requests {
+            *counts.entry(format!("{}:{}", r.service, r.operation)).or_default() += 1;
+        }
+        counts
+    }
+
+    /// CSV output as rows of cells, header dropped (the seeded values hold no commas).
+    pub fn csv_rows(&self) -> Vec<Vec<String>> {
+        self.stdout.lines().skip(1).map(|l| l.split(',').map(str::to_string).collect()).collect()
+    }
+
+    pub fn assert_ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "cove failed:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+}
+
+/// Runs `cove ARGS` against the seeded org; `env` adds or overrides variables.
+pub fn cove_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let org = org();
+    // Every SDK request carries `app/<id>` in its user agent, which tells this run's
+    // requests apart from those of tests running alongside.
+    let app_id = format!("covetest{}x{}", std::process::id(), RUNS.fetch_add(1, Ordering::SeqCst));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cove"));
+    command.args(args).envs(aws_env(&org.moto.endpoint)).env("AWS_SDK_UA_APP_ID", &app_id);
+    for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "RUST_BACKTRACE"] {
+        command.env_remove(var);
+    }
+    command.envs(env.iter().copied());
+    let out = command.output().expect("run cove");
+    let requests = recorded(&app_id);
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        requests,
+    }
+}
+
+pub fn cove(args: &[&str]) -> Run {
+    cove_with_env(args, &[])
+}
+
+/// The requests moto received from clients whose user agent names `app_id`.
+pub fn recorded(app_id: &str) -> Vec<Request> {
+    let marker = format!("app/{app_id}");
+    org()
+        .moto
+        .recording()
+        .expect("moto recording")
+        .lines()
+        .filter(|line| line.contains(&marker))
+        .map(|line| parse_request(&serde_json::from_str(line).expect("recorded request")))
+        .collect()
+}
+
+fn header<'a>(entry: &'a Value, name: &str) -> Option<&'a str> {
+    entry["headers"].as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str())
+}
+
+fn parse_request(entry: &Value) -> Request {
+    // Credential=AKID/DATE/REGION/SERVICE/aws4_request
+    let scope: Vec<&str> = header(entry, "authorization")
+        .and_then(|a| a.split("Credential=").nth(1))
+        .map(|c| c.split('/').collect())
+        .unwrap_or_default();
+    let service = scope.get(3).copied().unwrap_or("?").to_string();
+    let region = scope.get(2).copied().unwrap_or("?").to_string();
+    let raw = entry["body"].as_str().unwrap_or_default();
+    let body = if entry["body_encoded"].as_bool() == Some(true) {
+        String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(raw).unwrap_or_default()).into_owned()
+    } else {
+        raw.to_string()
+    };
+    let body = percent_encoding::percent_decode_str(&body.replace('+', " ")).decode_utf8_lossy().into_owned();
+    let url = entry["url"].as_str().unwrap_or_default();
+    let operation = if let Some(target) = header(entry, "x-amz-target") {
+        target.rsplit('.').next().unwrap_or(target).to_string()
+    } else if let Some(action) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        action.to_string()
+    } else if service == "s3" {
+        let path = url.splitn(4, '/').nth(3).unwrap_or_default();
+        match (entry["method"].as_str(), path) {
+            (Some("GET"), p) if p.is_empty() || p.starts_with('?') => "ListBuckets".to_string(),
+            (Some("GET"), p) if p.contains("?location") => "GetBucketLocation".to_string(),
+            (method, p) => format!("{} /{p}", method.unwrap_or("?")),
+        }
+    } else {
+        format!("{} {url}", entry["method"].as_str().unwrap_or("?"))
+    };
+    Request { service, region, operation, body }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the cove binary against a local moto seeded with a small
+//! organization (3 members x 2 regions), API calls counted with moto's recorder.
+
+mod cli_errors;
+mod harness;
+mod pushdown;
+mod queries;
+mod read_only;

@@ -1,0 +1,30 @@
+//! The guard refuses any call that is not a read, before it leaves the process.
+
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+use cove::guard::Guard;
+
+use crate::harness::{org, recorded};
+
+#[tokio::test]
+async fn a_mutating_call_is_refused_before_it_is_sent() {
+    let org = org();
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(&org.moto.endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .app_name(aws_config::AppName::new("covetestreadonly").unwrap())
+        .load()
+        .await;
+    let guard = Guard::default();
+    let ec2 = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(&config).interceptor(guard.interceptor()).build(),
+    );
+    let err = ec2.terminate_instances().instance_ids("i-0123456789abcdef0").send().await.unwrap_err();
+    let message = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+    assert!(message.contains("refused ec2:TerminateInstances"), "{message}");
+    ec2.describe_regions().send().await.expect("reads still work");
+    assert_eq!(guard.counts().total(), 1);
+    let received: Vec<String> = recorded("covetestreadonly").into_iter().map(|r| r.operation).collect();
+    assert_eq!(received, ["DescribeRegions"], "only the read reached the server");
+}
