@@ -30,7 +30,7 @@ pub struct Account {
 }
 
 enum Access {
-    Assumed { config: SdkConfig, expires: SystemTime },
+    Assumed { config: Box<SdkConfig>, expires: SystemTime },
     Failed { error: FetchError, at: Instant },
 }
 
@@ -153,7 +153,7 @@ impl Estate {
         let mut slot = slot.lock().await;
         match &*slot {
             Some(Access::Assumed { config, expires }) if *expires > SystemTime::now() + REFRESH_MARGIN => {
-                return Ok(config.clone());
+                return Ok((**config).clone());
             }
             Some(Access::Failed { error, at }) if at.elapsed() < FAILURE_MEMORY => {
                 return Err(error.clone());
@@ -161,7 +161,7 @@ impl Estate {
             _ => {}
         }
         let (access, result) = match self.assume_role(account).await {
-            Ok((config, expires)) => (Access::Assumed { config: config.clone(), expires }, Ok(config)),
+            Ok((config, expires)) => (Access::Assumed { config: Box::new(config.clone()), expires }, Ok(config)),
             Err(error) => (Access::Failed { error: error.clone(), at: Instant::now() }, Err(error)),
         };
         *slot = Some(access);

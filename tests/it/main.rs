@@ -2,6 +2,7 @@
 //! organization (3 members x 2 regions), API calls counted with moto's recorder.
 
 mod cli_errors;
+mod docs;
 mod harness;
 mod pushdown;
 mod queries;
