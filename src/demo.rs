@@ -8,9 +8,10 @@ use aws_credential_types::Credentials;
 use crate::engine::Engine;
 use crate::estate::Estate;
 use crate::guard::Guard;
-use crate::output::{self, Format};
+use crate::output::{Destination, Format, Layout};
 use crate::session;
 use crate::settings::{Accounts, Regions, Settings};
+use crate::shell::terminal_width;
 
 pub async fn run() -> Result<(), String> {
     eprintln!("starting a local AWS emulator (moto) ...");
@@ -35,6 +36,7 @@ pub async fn run() -> Result<(), String> {
         regions: Regions::List(vec!["us-east-1".into(), "eu-west-1".into()]),
         concurrency: crate::settings::DEFAULT_CONCURRENCY,
         strict: false,
+        cache_ttl: None,
     };
     let guard = Guard::default();
     let estate = Estate::discover(base, &settings, guard.clone()).await?;
@@ -44,7 +46,7 @@ pub async fn run() -> Result<(), String> {
         .find(|a| a.name.as_deref() == Some("prod"))
         .map(|a| a.id.clone())
         .ok_or("the seeded organization has no prod account")?;
-    let engine = Arc::new(Engine::new(estate, guard, settings.concurrency));
+    let engine = Arc::new(Engine::new(estate, guard, settings.concurrency, None));
     let ctx = session::context(&engine).map_err(|e| e.to_string())?;
 
     let queries = [
@@ -78,13 +80,13 @@ pub async fn run() -> Result<(), String> {
                 .to_string(),
         ),
     ];
-    let mut stdout = std::io::stdout();
+    let destination = Destination::stdout(Format::Table, Layout { width: terminal_width() })?;
     for (title, sql) in queries {
         println!("\n== {title}\n\n{sql};\n");
-        let answer = session::run(&ctx, &engine, &sql).await.map_err(|e| e.to_string())?;
-        output::write(Format::Table, &answer, &mut stdout).map_err(|e| e.to_string())?;
-        println!("{} in {:.2} s", answer.calls, answer.elapsed.as_secs_f64());
-        for failure in &answer.failures {
+        let [statement] = &session::statements(&sql)?[..] else { return Err(format!("not one statement: {sql}")) };
+        let summary = session::run(&ctx, &engine, statement, &destination).await?;
+        println!("{} in {:.2} s", summary.calls, summary.elapsed.as_secs_f64());
+        for failure in &summary.failures {
             eprintln!("warning: {failure}");
         }
     }

@@ -1,11 +1,13 @@
 //! What every scan shares: the estate, the call guard, the concurrency limit, and the
 //! failures of the running query.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cove_tables::{FetchError, Scope, Table};
 use tokio::sync::Semaphore;
 
+use crate::cache::Cache;
 use crate::estate::Estate;
 use crate::guard::Guard;
 
@@ -24,10 +26,29 @@ impl std::fmt::Display for Failure {
     }
 }
 
+/// How far the running query has got, for a progress line.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub targets: AtomicUsize,
+    pub targets_done: AtomicUsize,
+    pub rows: AtomicUsize,
+}
+
+impl Progress {
+    pub fn reset(&self) {
+        for counter in [&self.targets, &self.targets_done, &self.rows] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
 pub struct Engine {
     pub estate: Estate,
     pub guard: Guard,
     pub tables: Vec<Table>,
+    /// None when caching is off.
+    pub cache: Option<Cache>,
+    pub progress: Progress,
     limit: Arc<Semaphore>,
     failures: Mutex<Vec<Failure>>,
 }
@@ -41,11 +62,13 @@ pub struct Plan {
 }
 
 impl Engine {
-    pub fn new(estate: Estate, guard: Guard, concurrency: usize) -> Engine {
+    pub fn new(estate: Estate, guard: Guard, concurrency: usize, cache: Option<Cache>) -> Engine {
         Engine {
             estate,
             guard,
             tables: cove_tables::catalog(),
+            cache,
+            progress: Progress::default(),
             limit: Arc::new(Semaphore::new(concurrency)),
             failures: Mutex::new(Vec::new()),
         }

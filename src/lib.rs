@@ -1,7 +1,9 @@
 //! cove: SQL over a whole AWS estate, live. The engine: targets, fan-out, pushdown,
 //! the read-only guard, output, and the local emulator used by the demo and tests.
 
+pub mod cache;
 pub mod catalog;
+pub mod completion;
 pub mod demo;
 pub mod emulator;
 pub mod engine;
@@ -12,3 +14,4 @@ pub mod pushdown;
 pub mod scan;
 pub mod session;
 pub mod settings;
+pub mod shell;

@@ -1,38 +1,43 @@
-use std::io::Write;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use cove::cache::Cache;
 use cove::engine::Engine;
 use cove::estate::{Estate, load_base_config};
 use cove::guard::Guard;
-use cove::output::{self, Format};
+use cove::output::{Destination, Format, Layout};
 use cove::settings::{Settings, TargetArgs};
+use cove::shell::{Shell, terminal_width};
 use cove::{catalog, session};
-use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
 
 #[derive(Parser)]
-#[command(name = "cove", version, about = "SQL over a whole AWS estate, live", arg_required_else_help = true)]
+#[command(name = "cove", version, about = "SQL over a whole AWS estate, live. With no command: the interactive shell.")]
 struct Cli {
     #[command(flatten)]
     targets: TargetArgs,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run SQL across the accounts and regions in scope and print the answer
+    /// Run SQL across the accounts and regions in scope and print or export the answer
     Query {
         /// The SQL to run (one or more statements)
         sql: Option<String>,
         /// Read the SQL from a file instead
         #[arg(short, long, conflicts_with = "sql")]
         file: Option<PathBuf>,
-        /// Output format
-        #[arg(short, long, value_enum, default_value_t = Format::Table)]
-        output: Format,
+        /// Output format (default: table, or what --out's extension implies)
+        #[arg(short, long, value_enum)]
+        output: Option<Format>,
+        /// Write the answer to this file, atomically (.csv, .json, .ndjson, .parquet)
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// List the tables
     Tables {
@@ -48,6 +53,8 @@ enum Command {
 
 /// Exit code for usage errors, fatal errors, and (with --strict) failed targets.
 const FAILURE: u8 = 2;
+/// Exit code after Ctrl-C, as shells report SIGINT.
+const INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -81,27 +88,49 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     let tables = cove_tables::catalog();
     match cli.command {
-        Command::Tables { markdown } => {
+        Some(Command::Tables { markdown }) => {
             print!("{}", if markdown { catalog::markdown(&tables) } else { catalog::list(&tables) });
         }
-        Command::Inspect { table } => {
+        Some(Command::Inspect { table }) => {
             let found = tables.iter().find(|t| t.name == table.to_lowercase());
             let table = found.ok_or_else(|| format!("unknown table '{table}' (see `cove tables`)"))?;
             print!("{}", catalog::inspect(table));
         }
-        Command::Demo => cove::demo::run().await?,
-        Command::Query { sql, file, output } => {
-            return query(&cli.targets, sql, file, output).await;
-        }
+        Some(Command::Demo) => cove::demo::run().await?,
+        Some(Command::Query { sql, file, output, out }) => return query(&cli.targets, sql, file, output, out).await,
+        None => return shell(&cli.targets).await,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves the estate and opens a session over it.
+async fn connect(settings: &Settings) -> Result<(Arc<Engine>, SessionContext), String> {
+    let guard = Guard::default();
+    let base = load_base_config(settings).await;
+    let estate = Estate::discover(base, settings, guard.clone()).await?;
+    let engine = Arc::new(Engine::new(estate, guard, settings.concurrency, settings.cache_ttl.map(Cache::new)));
+    let ctx = session::context(&engine).map_err(|e| session::describe(&e))?;
+    Ok((engine, ctx))
+}
+
+async fn shell(targets: &TargetArgs) -> Result<ExitCode, String> {
+    let settings = Settings::resolve(targets)?;
+    let (engine, ctx) = connect(&settings).await?;
+    let shell = Shell::new(engine, ctx, settings.strict);
+    if std::io::stdin().is_terminal() {
+        shell.interactive().await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let failed = shell.script(std::io::stdin().lock()).await?;
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(FAILURE) })
 }
 
 async fn query(
     targets: &TargetArgs,
     sql: Option<String>,
     file: Option<PathBuf>,
-    format: Format,
+    format: Option<Format>,
+    out: Option<PathBuf>,
 ) -> Result<ExitCode, String> {
     let settings = Settings::resolve(targets)?;
     let sql = match (sql, file) {
@@ -111,49 +140,44 @@ async fn query(
         }
         _ => return Err("give the SQL to run, or -f FILE".into()),
     };
-    // Parse everything before the first AWS call, so a typo costs nothing.
-    let statements = session::statements(&sql).map_err(|e| describe(&e))?;
+    // Parse everything, and open the output file, before the first AWS call: a typo or
+    // an unwritable path costs nothing.
+    let statements = session::statements(&sql)?;
     if statements.is_empty() {
         return Err("no SQL statement given".into());
     }
-    let guard = Guard::default();
-    let base = load_base_config(&settings).await;
-    let estate = Estate::discover(base, &settings, guard.clone()).await?;
-    let engine = Arc::new(Engine::new(estate, guard, settings.concurrency));
-    let ctx = session::context(&engine).map_err(|e| describe(&e))?;
-    let mut stdout = std::io::stdout().lock();
+    let destination = match &out {
+        Some(path) => Destination::file(path, format)?,
+        None => Destination::stdout(format.unwrap_or(Format::Table), Layout { width: terminal_width() })?,
+    };
+    if out.is_some() && statements.len() > 1 {
+        return Err("--out takes one statement".into());
+    }
+    let (engine, ctx) = connect(&settings).await?;
     let mut code = ExitCode::SUCCESS;
-    for statement in statements {
-        let answer = session::run(&ctx, &engine, &statement).await.map_err(|e| describe(&e))?;
-        output::write(format, &answer, &mut stdout).map_err(|e| format!("cannot write the output: {e}"))?;
-        stdout.flush().map_err(|e| format!("cannot write the output: {e}"))?;
-        for failure in &answer.failures {
+    for statement in &statements {
+        let summary = tokio::select! {
+            summary = session::run(&ctx, &engine, statement, &destination) => summary?,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("^C query cancelled");
+                return Ok(ExitCode::from(INTERRUPTED));
+            }
+        };
+        for failure in &summary.failures {
             eprintln!("warning: {failure}");
         }
-        if !answer.failures.is_empty() && (settings.strict || answer.rows() == 0) {
-            let n = answer.failures.len();
-            eprintln!(
-                "error: {n} target scan{} failed{}",
-                if n == 1 { "" } else { "s" },
-                if settings.strict { " (--strict)" } else { " and no rows came back" }
-            );
+        if !summary.failures.is_empty() && (settings.strict || summary.rows == 0) {
+            let n = summary.failures.len();
+            let why = if settings.strict { " (--strict)" } else { " and no rows came back" };
+            eprintln!("error: {n} target scan{} failed{why}", if n == 1 { "" } else { "s" });
             code = ExitCode::from(FAILURE);
         }
     }
+    // A failed answer never replaces what the user had at the destination.
+    if code == ExitCode::SUCCESS {
+        destination.commit()?;
+    } else if let Some(path) = &out {
+        eprintln!("error: {} was not written", path.display());
+    }
     Ok(code)
-}
-
-/// A DataFusion error as one line a user can act on.
-fn describe(error: &DataFusionError) -> String {
-    let message = error.to_string().replace("table 'datafusion.public.", "table '");
-    let message = match message.split_once(". Valid fields are") {
-        Some((head, _)) => format!("{head} (see `cove inspect TABLE` for the columns)"),
-        None => message,
-    };
-    let message = if message.contains("not found") && message.contains("table '") {
-        format!("{message} (see `cove tables`)")
-    } else {
-        message
-    };
-    message.lines().map(str::trim).collect::<Vec<_>>().join(" ")
 }

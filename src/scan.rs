@@ -3,10 +3,12 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
-use cove_tables::{Call, Quals, Request, Table};
+use cove_tables::{Call, FetchError, Quals, Request, Table};
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::Result;
@@ -19,8 +21,10 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
 };
-use futures::stream::{self, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt};
+use tokio::sync::OwnedSemaphorePermit;
 
+use crate::cache;
 use crate::engine::{Engine, Failure, Plan};
 use crate::pushdown;
 
@@ -73,6 +77,7 @@ impl TableProvider for AwsTable {
         if plan.targets.is_empty() || pushed.keys.values().any(Vec::is_empty) {
             return Ok(Arc::new(EmptyExec::new(schema)));
         }
+        self.engine.progress.targets.fetch_add(plan.targets.len(), Ordering::Relaxed);
         Ok(Arc::new(ScanExec::new(
             self.table.clone(),
             self.engine.clone(),
@@ -151,47 +156,103 @@ impl ExecutionPlan for ScanExec {
     fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
         let schema: SchemaRef = self.properties.eq_properties.schema().clone();
         let (account, region) = self.plan.targets[partition].clone();
-        let (table, engine, quals, request) =
-            (self.table.clone(), self.engine.clone(), self.quals.clone(), self.request.clone());
-        let row_regions = self.plan.row_regions.clone();
-        let failure = {
-            let (engine, account, region, table) = (engine.clone(), account.clone(), region.clone(), table.name);
-            move |error| {
-                engine.record_failure(Failure {
-                    account_id: account.clone(),
-                    region: region.clone(),
-                    table: table.into(),
-                    error,
-                })
-            }
+        let scan = TargetScan {
+            table: self.table.clone(),
+            engine: self.engine.clone(),
+            key: cache::Key {
+                table: self.table.name,
+                account,
+                region,
+                row_regions: self.plan.row_regions.as_deref().cloned(),
+                quals: (*self.quals).clone(),
+                projection: self.request.projection.clone(),
+            },
+            row_regions: self.plan.row_regions.clone(),
+            request: self.request.clone(),
         };
         // Nothing runs until the stream is first polled; dropping it abandons the calls.
-        let batches = stream::once(async move {
-            let permit = engine.limit().acquire_owned().await;
-            let target = match engine.estate.target(&account, &region, row_regions).await {
-                Ok(target) => target,
-                Err(error) => return stream::iter([Err(error)]).boxed(),
-            };
-            let call = Call { target: Arc::new(target), quals, limit: request.limit };
-            // The permit lives as long as the target's stream.
-            table
-                .fetch(call, request)
-                .map(move |batch| {
-                    let _held = &permit;
-                    batch
-                })
-                .boxed()
-        })
-        .flatten()
-        .scan((), move |_, batch| {
-            futures::future::ready(match batch {
-                Ok(batch) => Some(Ok(batch)),
-                Err(error) => {
-                    failure(error);
+        let batches = stream::once(scan.run()).flatten();
+        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
+    }
+}
+
+/// One table in one target.
+struct TargetScan {
+    table: Table,
+    engine: Arc<Engine>,
+    key: cache::Key,
+    row_regions: Option<Arc<Vec<String>>>,
+    request: Request,
+}
+
+/// A scan in flight: the pages still to come and what is kept for the cache.
+struct InFlight {
+    pages: BoxStream<'static, std::result::Result<RecordBatch, FetchError>>,
+    scan: TargetScan,
+    /// None once the scan is not cacheable (a LIMIT, or too many rows).
+    kept: Option<Vec<RecordBatch>>,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl TargetScan {
+    async fn run(self) -> BoxStream<'static, Result<RecordBatch>> {
+        let engine = self.engine.clone();
+        let cacheable = self.request.limit.is_none();
+        if let (Some(cache), true) = (&engine.cache, cacheable)
+            && let Some(batches) = cache.get(&self.key)
+        {
+            engine.progress.targets_done.fetch_add(1, Ordering::Relaxed);
+            let rows = batches.iter().map(RecordBatch::num_rows).sum();
+            engine.progress.rows.fetch_add(rows, Ordering::Relaxed);
+            return stream::iter(batches.iter().cloned().map(Ok).collect::<Vec<_>>()).boxed();
+        }
+        let permit = engine.limit().acquire_owned().await.ok();
+        let pages = match engine.estate.target(&self.key.account, &self.key.region, self.row_regions.clone()).await {
+            Ok(target) => {
+                let call = Call {
+                    target: Arc::new(target),
+                    quals: Arc::new(self.key.quals.clone()),
+                    limit: self.request.limit,
+                };
+                self.table.fetch(call, self.request.clone())
+            }
+            Err(error) => stream::iter([Err(error)]).boxed(),
+        };
+        let kept = cacheable.then(Vec::new);
+        stream::unfold(Some(InFlight { pages, scan: self, kept, _permit: permit }), |state| async move {
+            let mut state = state?;
+            let progress = &state.scan.engine.progress;
+            match state.pages.next().await {
+                Some(Ok(batch)) => {
+                    progress.rows.fetch_add(batch.num_rows(), Ordering::Relaxed);
+                    if let Some(kept) = &mut state.kept {
+                        kept.push(batch.clone());
+                        if kept.iter().map(RecordBatch::num_rows).sum::<usize>() > cache::MAX_ROWS {
+                            state.kept = None;
+                        }
+                    }
+                    Some((Ok(batch), Some(state)))
+                }
+                Some(Err(error)) => {
+                    progress.targets_done.fetch_add(1, Ordering::Relaxed);
+                    let key = &state.scan.key;
+                    state.scan.engine.record_failure(Failure {
+                        account_id: key.account.clone(),
+                        region: key.region.clone(),
+                        table: key.table.to_string(),
+                        error,
+                    });
                     None
                 }
-            })
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
+                None => {
+                    progress.targets_done.fetch_add(1, Ordering::Relaxed);
+                    if let (Some(cache), Some(kept)) = (&state.scan.engine.cache, state.kept) {
+                        cache.put(state.scan.key, kept);
+                    }
+                    None
+                }
+            }
+        })
+        .boxed()
     }
 }

@@ -3,15 +3,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::{SessionConfig, SessionContext};
-use datafusion::sql::parser::DFParser;
+use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use futures::StreamExt;
 
 use crate::engine::{Engine, Failure};
 use crate::guard::CallCounts;
+use crate::output::Destination;
 use crate::scan::AwsTable;
 
 pub fn context(engine: &Arc<Engine>) -> Result<SessionContext> {
@@ -29,40 +29,81 @@ pub fn context(engine: &Arc<Engine>) -> Result<SessionContext> {
     Ok(ctx)
 }
 
-/// One statement's answer, with what it cost.
-pub struct Answer {
-    pub schema: SchemaRef,
-    pub batches: Vec<RecordBatch>,
+/// What one statement cost.
+pub struct Summary {
+    pub rows: usize,
     pub failures: Vec<Failure>,
     pub calls: CallCounts,
+    pub cache_hits: u64,
     pub elapsed: Duration,
 }
 
-impl Answer {
-    pub fn rows(&self) -> usize {
-        self.batches.iter().map(RecordBatch::num_rows).sum()
+impl Summary {
+    pub fn describe(&self) -> String {
+        let hits = match self.cache_hits {
+            0 => String::new(),
+            n => format!(", {n} scan{} from cache", if n == 1 { "" } else { "s" }),
+        };
+        format!(
+            "{} row{} in {:.2} s, {}{hits}",
+            self.rows,
+            if self.rows == 1 { "" } else { "s" },
+            self.elapsed.as_secs_f64(),
+            self.calls
+        )
     }
 }
 
-/// Splits `sql` into statements (quote- and comment-aware) without running them.
-pub fn statements(sql: &str) -> Result<Vec<String>> {
-    let parsed = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {})?;
-    Ok(parsed.into_iter().map(|s| s.to_string()).collect())
+/// Parses `sql` into statements without running them. They are planned as parsed: their
+/// text form does not always parse back (a COPY's quoted path loses its quotes).
+pub fn statements(sql: &str) -> Result<Vec<Statement>, String> {
+    let parsed = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).map_err(|e| describe(&e))?;
+    Ok(parsed.into_iter().collect())
 }
 
-/// Runs one statement to completion.
-pub async fn run(ctx: &SessionContext, engine: &Engine, sql: &str) -> Result<Answer> {
+/// Runs one statement, streaming its answer into `destination` as it arrives.
+pub async fn run(
+    ctx: &SessionContext,
+    engine: &Engine,
+    statement: &Statement,
+    destination: &Destination,
+) -> Result<Summary, String> {
     let started = Instant::now();
     let before = engine.guard.counts();
+    let hits_before = engine.cache.as_ref().map_or(0, |c| c.hits());
     engine.take_failures();
-    let frame = ctx.sql(sql).await?;
-    let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-    let batches = frame.collect().await?;
-    Ok(Answer {
-        schema,
-        batches,
+    engine.progress.reset();
+    let plan = ctx.state().statement_to_plan(statement.clone()).await.map_err(|e| describe(&e))?;
+    let frame = ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))?;
+    let mut stream = frame.execute_stream().await.map_err(|e| describe(&e))?;
+    let mut sink = destination.sink(stream.schema())?;
+    let mut rows = 0;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(|e| describe(&e))?;
+        rows += batch.num_rows();
+        sink.write(&batch).map_err(|e| format!("cannot write the output: {e}"))?;
+    }
+    sink.finish().map_err(|e| format!("cannot write the output: {e}"))?;
+    Ok(Summary {
+        rows,
         failures: engine.take_failures(),
         calls: engine.guard.counts().since(&before),
+        cache_hits: engine.cache.as_ref().map_or(0, |c| c.hits()) - hits_before,
         elapsed: started.elapsed(),
     })
+}
+
+/// A DataFusion error as one line a user can act on.
+pub fn describe(error: &DataFusionError) -> String {
+    let message = error.to_string().replace("table 'datafusion.public.", "table '");
+    let message = match message.split_once(". Valid fields are") {
+        Some((head, _)) => format!("{head} (see `cove inspect TABLE` for the columns)"),
+        None => message,
+    };
+    let message = if message.contains("not found") && message.contains("table '") {
+        format!("{message} (see `cove tables`)")
+    } else {
+        message
+    };
+    message.lines().map(str::trim).collect::<Vec<_>>().join(" ")
 }

@@ -1,12 +1,14 @@
 //! Who and where to scan: the targeting flags merged over the config file.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Args;
 use serde::Deserialize;
 
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
 pub const DEFAULT_CONCURRENCY: usize = 64;
+pub const DEFAULT_CACHE_TTL_SECONDS: u64 = 300;
 
 /// Targeting flags, shared by every subcommand.
 #[derive(Debug, Clone, Default, Args)]
@@ -41,6 +43,9 @@ pub struct TargetArgs {
     /// Exit non-zero when any account or region fails
     #[arg(long, global = true)]
     pub strict: bool,
+    /// Call AWS for every scan instead of reusing results younger than the cache TTL
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 }
 
 /// The config file: the same settings as the flags, which override it.
@@ -56,6 +61,7 @@ struct ConfigFile {
     regions: Option<Vec<String>>,
     concurrency: Option<usize>,
     strict: Option<bool>,
+    cache_ttl_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +91,8 @@ pub struct Settings {
     pub regions: Regions,
     pub concurrency: usize,
     pub strict: bool,
+    /// How long scan results are reused; None: not at all.
+    pub cache_ttl: Option<Duration>,
 }
 
 impl Settings {
@@ -121,6 +129,10 @@ impl Settings {
             regions,
             concurrency,
             strict: args.strict || file.strict == Some(true),
+            cache_ttl: match (args.no_cache, file.cache_ttl_seconds.unwrap_or(DEFAULT_CACHE_TTL_SECONDS)) {
+                (true, _) | (_, 0) => None,
+                (false, seconds) => Some(Duration::from_secs(seconds)),
+            },
         })
     }
 }

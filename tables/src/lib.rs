@@ -6,7 +6,7 @@ mod json;
 mod table;
 
 pub use call::{Call, FetchError, Quals, Target};
-pub use table::{Cell, ColumnInfo, HydrateInfo, KeyColumn, Kind, Request, Scope, Table};
+pub use table::{Cell, ColumnInfo, HydrateInfo, JSON_METADATA_KEY, KeyColumn, Kind, Request, Scope, Table};
 
 mod aws_account;
 mod aws_ec2_instance;

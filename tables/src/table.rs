@@ -80,6 +80,21 @@ pub struct ColumnInfo {
     pub description: &'static str,
 }
 
+/// Field metadata marking a text column that holds JSON documents, so exports can emit
+/// them as nested JSON rather than as strings.
+pub const JSON_METADATA_KEY: &str = "cove.json";
+
+impl ColumnInfo {
+    pub fn field(&self) -> Field {
+        let field = Field::new(self.name, self.kind.arrow_type(), true);
+        if self.kind == Kind::Json {
+            field.with_metadata([(JSON_METADATA_KEY.to_string(), "true".to_string())].into())
+        } else {
+            field
+        }
+    }
+}
+
 /// A column whose `=` / `IN` filters the table's API can take.
 #[derive(Debug, Clone)]
 pub struct KeyColumn {
@@ -265,9 +280,7 @@ impl<T: Send + Sync + 'static> Def<T> {
     pub fn build(self) -> Table {
         let mut columns: Vec<ColumnInfo> = self.columns.iter().map(|c| c.info.clone()).collect();
         columns.extend(COMMON_COLUMNS.iter().cloned());
-        let schema = Arc::new(Schema::new(
-            columns.iter().map(|c| Field::new(c.name, c.kind.arrow_type(), true)).collect::<Vec<_>>(),
-        ));
+        let schema = Arc::new(Schema::new(columns.iter().map(ColumnInfo::field).collect::<Vec<_>>()));
         Table {
             name: self.name,
             description: self.description,
@@ -305,13 +318,8 @@ trait Fetch: Send + Sync {
 
 impl<T: Send + Sync + 'static> Fetch for Def<T> {
     fn fetch(self: Arc<Self>, call: Call, request: Request) -> BoxStream<'static, Result<RecordBatch, FetchError>> {
-        let schema = Arc::new(Schema::new(
-            request
-                .projection
-                .iter()
-                .map(|&i| Field::new(self.column_info(i).name, self.column_info(i).kind.arrow_type(), true))
-                .collect::<Vec<_>>(),
-        ));
+        let schema =
+            Arc::new(Schema::new(request.projection.iter().map(|&i| self.column_info(i).field()).collect::<Vec<_>>()));
         let projected: HashSet<&str> = request.projection.iter().map(|&i| self.column_info(i).name).collect();
         let hydrates: Vec<HydrateFn<T>> = self
             .hydrates

@@ -88,8 +88,8 @@ impl Run {
     }
 }
 
-/// Runs `cove ARGS` against the seeded org; `env` adds or overrides variables.
-pub fn cove_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+/// A `cove` command against the seeded org, and the id its requests are recorded under.
+pub fn command(args: &[&str], env: &[(&str, &str)]) -> (Command, String) {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let org = org();
     // Every SDK request carries `app/<id>` in its user agent, which tells this run's
@@ -101,8 +101,29 @@ pub fn cove_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
         command.env_remove(var);
     }
     command.envs(env.iter().copied());
-    let out = command.output().expect("run cove");
-    let requests = recorded(&app_id);
+    (command, app_id)
+}
+
+/// Runs `cove ARGS` against the seeded org with `stdin` as its input.
+pub fn cove_with_input(args: &[&str], stdin: &str) -> Run {
+    let (mut command, app_id) = command(args, &[]);
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().expect("run cove");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stdin.as_bytes()).expect("write stdin");
+    finish(child.wait_with_output().expect("run cove"), &app_id)
+}
+
+/// Runs `cove ARGS` against the seeded org; `env` adds or overrides variables.
+pub fn cove_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let (mut command, app_id) = command(args, env);
+    finish(command.output().expect("run cove"), &app_id)
+}
+
+fn finish(out: std::process::Output, app_id: &str) -> Run {
+    let requests = recorded(app_id);
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -163,4 +184,33 @@ fn parse_request(entry: &Value) -> Request {
         format!("{} {url}", entry["method"].as_str().unwrap_or("?"))
     };
     Request { service, region, operation, body }
+}
+
+/// A TCP proxy to moto that holds every chunk a client sends for `delay` before passing
+/// it on: a slow AWS, for cancellation tests.
+pub fn slow_endpoint(delay: std::time::Duration) -> String {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let upstream = org().moto.endpoint.trim_start_matches("http://").to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let endpoint = format!("http://{}", listener.local_addr().expect("proxy address"));
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(&upstream) else { continue };
+            let (mut client_in, mut server_out) =
+                (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 16384];
+                while let Ok(n @ 1..) = client_in.read(&mut buffer) {
+                    std::thread::sleep(delay);
+                    if server_out.write_all(&buffer[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+            let (mut server_in, mut client_out) = (server, client);
+            std::thread::spawn(move || std::io::copy(&mut server_in, &mut client_out));
+        }
+    });
+    endpoint
 }

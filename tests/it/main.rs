@@ -3,7 +3,9 @@
 
 mod cli_errors;
 mod docs;
+mod export;
 mod harness;
 mod pushdown;
 mod queries;
 mod read_only;
+mod shell;

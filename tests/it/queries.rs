@@ -171,3 +171,16 @@ fn hydrates_run_only_for_the_columns_they_fill() {
     assert_eq!(org_columns.csv_rows(), vec![vec![org().management()]]);
     assert_eq!(org_columns.calls("DescribeOrganization").len(), 4, "once per account");
 }
+
+#[test]
+fn all_regions_means_the_enabled_ones() {
+    let run =
+        cove(&["--regions", "all", "query", "-o", "csv", "SELECT name, opt_in_status FROM aws_region ORDER BY name"]);
+    run.assert_ok();
+    let rows = run.csv_rows();
+    assert!(rows.len() > 10, "{rows:?}");
+    assert!(rows.iter().any(|r| r[0] == "eu-west-1"));
+    // moto also lists regions the account has not opted in to; those are not in scope.
+    assert!(rows.iter().all(|r| r[1] == "opt-in-not-required" || r[1] == "opted-in"), "{rows:?}");
+    assert_eq!(run.calls("DescribeRegions").len(), 2, "one to resolve `all`, one to list the table");
+}

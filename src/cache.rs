@@ -1,0 +1,70 @@
+//! Scan results kept for a while, so a re-run query or the controls of one check run
+//! do not call AWS again for the same thing.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cove_tables::Quals;
+use datafusion::arrow::record_batch::RecordBatch;
+
+/// A scan of one table in one target: everything that shapes its rows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub table: &'static str,
+    pub account: String,
+    pub region: String,
+    pub row_regions: Option<Vec<String>>,
+    pub quals: Quals,
+    pub projection: Vec<usize>,
+}
+
+/// Scans returning more rows than this are not kept, so caching never holds a large
+/// export in memory.
+pub const MAX_ROWS: usize = 100_000;
+
+/// A scan's batches and when they were fetched.
+type Entry = (Instant, Arc<Vec<RecordBatch>>);
+
+pub struct Cache {
+    ttl: Duration,
+    entries: Mutex<HashMap<Key, Entry>>,
+    hits: AtomicU64,
+}
+
+impl Cache {
+    pub fn new(ttl: Duration) -> Cache {
+        Cache { ttl, entries: Mutex::new(HashMap::new()), hits: AtomicU64::new(0) }
+    }
+
+    pub fn get(&self, key: &Key) -> Option<Arc<Vec<RecordBatch>>> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match entries.get(key) {
+            Some((at, batches)) if at.elapsed() < self.ttl => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                Some(batches.clone())
+            }
+            Some(_) => {
+                entries.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub fn put(&self, key: Key, batches: Vec<RecordBatch>) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (Instant::now(), Arc::new(batches)));
+    }
+
+    pub fn clear(&self) -> usize {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let n = entries.len();
+        entries.clear();
+        n
+    }
+
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+}

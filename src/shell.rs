@@ -1,0 +1,267 @@
+//! The interactive shell (`cove` with no subcommand), and the same loop over statements
+//! piped on stdin (`cove < queries.sql`).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use datafusion::prelude::SessionContext;
+use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
+use rustyline::{Config, Editor};
+
+use crate::catalog;
+use crate::completion::{META_COMMANDS, ShellHelper};
+use crate::engine::{Engine, Failure};
+use crate::output::{Destination, Format, Layout};
+use crate::session;
+
+const HELP: &str = "\
+Statements end with `;` and may span lines. Tab completes keywords, tables and columns.
+  .tables [FILTER]          list tables (whose name contains FILTER)
+  .inspect TABLE            columns, key columns and API calls of a table
+  .output FORMAT            table, csv, json, ndjson or line
+  .timing on|off            after each query: rows, wall time, API calls, cache hits
+  .targets                  the accounts and regions in scope, and where they came from
+  .errors                   the failures of the last query
+  .cache clear              forget cached scan results
+  .help                     this text
+  .quit                     leave (or Ctrl-D)
+Ctrl-C cancels a running query. Export with COPY (SELECT ...) TO 'file.parquet'.";
+
+enum Flow {
+    Continue,
+    Quit,
+}
+
+pub struct Shell {
+    engine: Arc<Engine>,
+    ctx: SessionContext,
+    format: Format,
+    timing: bool,
+    strict: bool,
+    last_failures: Vec<Failure>,
+    /// Statements or meta commands that failed, for the exit code of a script.
+    errors: usize,
+}
+
+impl Shell {
+    pub fn new(engine: Arc<Engine>, ctx: SessionContext, strict: bool) -> Shell {
+        Shell { engine, ctx, format: Format::Table, timing: false, strict, last_failures: Vec::new(), errors: 0 }
+    }
+
+    /// Reads statements from the terminal until `.quit` or Ctrl-D.
+    pub async fn interactive(mut self) -> Result<(), String> {
+        let config = Config::builder().auto_add_history(false).build();
+        let mut editor: Editor<ShellHelper, DefaultHistory> =
+            Editor::with_config(config).map_err(|e| format!("cannot start the line editor: {e}"))?;
+        editor.set_helper(Some(ShellHelper::new(&self.engine.tables)));
+        let history = history_path();
+        if let Some(path) = &history {
+            let _ = editor.load_history(path);
+        }
+        println!(
+            "cove: {} account(s) x {} region(s). .help for help, Ctrl-D to leave.",
+            self.engine.estate.accounts.len(),
+            self.engine.estate.regions.len()
+        );
+        loop {
+            match tokio::task::block_in_place(|| editor.readline("cove> ")) {
+                Ok(input) => {
+                    if input.trim().is_empty() {
+                        continue;
+                    }
+                    let _ = editor.add_history_entry(input.as_str());
+                    if let Flow::Quit = self.handle(&input).await {
+                        break;
+                    }
+                }
+                Err(ReadlineError::Interrupted) => continue,
+                Err(ReadlineError::Eof) => break,
+                Err(e) => return Err(format!("cannot read input: {e}")),
+            }
+        }
+        if let Some(path) = &history {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = editor.save_history(path);
+        }
+        Ok(())
+    }
+
+    /// Runs the statements and meta commands read from `input` in order; returns the
+    /// number that failed.
+    pub async fn script(mut self, input: impl BufRead) -> Result<usize, String> {
+        let mut statement = String::new();
+        for line in input.lines() {
+            let line = line.map_err(|e| format!("cannot read input: {e}"))?;
+            if statement.trim().is_empty() && line.trim_start().starts_with('.') {
+                if let Flow::Quit = self.handle(line.trim()).await {
+                    return Ok(self.errors);
+                }
+                continue;
+            }
+            statement.push_str(&line);
+            statement.push('\n');
+            if line.trim_end().ends_with(';') {
+                let sql = std::mem::take(&mut statement);
+                self.handle(&sql).await;
+            }
+        }
+        if !statement.trim().is_empty() {
+            self.handle(&statement).await;
+        }
+        Ok(self.errors)
+    }
+
+    async fn handle(&mut self, input: &str) -> Flow {
+        let input = input.trim();
+        let result =
+            if input.starts_with('.') { self.meta(input) } else { self.sql(input).await.map(|_| Flow::Continue) };
+        result.unwrap_or_else(|message| {
+            eprintln!("error: {message}");
+            self.errors += 1;
+            Flow::Continue
+        })
+    }
+
+    async fn sql(&mut self, input: &str) -> Result<(), String> {
+        let layout = Layout { width: terminal_width() };
+        for statement in session::statements(input)? {
+            let destination = Destination::stdout(self.format, layout)?;
+            let progress = std::io::stderr().is_terminal().then(|| tokio::spawn(show_progress(self.engine.clone())));
+            let outcome = tokio::select! {
+                outcome = session::run(&self.ctx, &self.engine, &statement, &destination) => Some(outcome),
+                _ = tokio::signal::ctrl_c() => None,
+            };
+            if let Some(progress) = progress {
+                progress.abort();
+                eprint!("\r\x1b[K");
+            }
+            let Some(outcome) = outcome else {
+                // Dropping the query's future dropped its stream and every API call in flight.
+                eprintln!("^C query cancelled");
+                return Ok(());
+            };
+            let summary = outcome?;
+            for failure in &summary.failures {
+                eprintln!("warning: {failure}");
+            }
+            if self.timing {
+                eprintln!("{}", summary.describe());
+            }
+            if self.strict && !summary.failures.is_empty() {
+                self.errors += 1;
+            }
+            self.last_failures = summary.failures;
+        }
+        Ok(())
+    }
+
+    fn meta(&mut self, input: &str) -> Result<Flow, String> {
+        let mut words = input.split_whitespace();
+        let command = words.next().unwrap_or_default();
+        let argument = words.next();
+        let mut out = std::io::stdout().lock();
+        let text = match (command, argument) {
+            (".quit" | ".exit" | ".q", _) => return Ok(Flow::Quit),
+            (".help", _) => format!("{HELP}\n"),
+            (".tables", filter) => {
+                let tables: Vec<_> = self
+                    .engine
+                    .tables
+                    .iter()
+                    .filter(|t| filter.is_none_or(|f| t.name.contains(&f.to_lowercase())))
+                    .cloned()
+                    .collect();
+                catalog::list(&tables)
+            }
+            (".inspect", Some(name)) => {
+                let table = self
+                    .engine
+                    .table(&name.to_lowercase())
+                    .ok_or_else(|| format!("unknown table '{name}' (see .tables)"))?;
+                catalog::inspect(table)
+            }
+            (".output", Some(name)) => {
+                self.format = match name.to_lowercase().as_str() {
+                    "table" => Format::Table,
+                    "csv" => Format::Csv,
+                    "json" => Format::Json,
+                    "ndjson" => Format::Ndjson,
+                    "line" => Format::Line,
+                    "parquet" => return Err("parquet goes to a file: COPY (SELECT ...) TO 'out.parquet'".into()),
+                    other => return Err(format!("unknown format '{other}': table, csv, json, ndjson or line")),
+                };
+                String::new()
+            }
+            (".timing", Some(switch @ ("on" | "off"))) => {
+                self.timing = switch == "on";
+                String::new()
+            }
+            (".targets", None) => self.targets(),
+            (".errors", None) => match self.last_failures.len() {
+                0 => "no failures in the last query\n".to_string(),
+                _ => self.last_failures.iter().map(|f| format!("{f}\n")).collect(),
+            },
+            (".cache", Some("clear")) => match &self.engine.cache {
+                Some(cache) => format!("forgot {} cached scan(s)\n", cache.clear()),
+                None => "caching is off (--no-cache)\n".to_string(),
+            },
+            _ if META_COMMANDS.contains(&command) || command == ".exit" => {
+                return Err(format!("wrong arguments for {command} (see .help)"));
+            }
+            _ => return Err(format!("unknown command {command} (see .help)")),
+        };
+        out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+        Ok(Flow::Continue)
+    }
+
+    fn targets(&self) -> String {
+        let estate = &self.engine.estate;
+        let mut text = format!("accounts ({}): {}\n", estate.sources.0, estate.accounts.len());
+        for account in &estate.accounts {
+            let via = if account.id == estate.caller_account { "caller's credentials" } else { "AssumeRole" };
+            text.push_str(&format!("  {}  {:20}  {via}\n", account.id, account.name.as_deref().unwrap_or("")));
+        }
+        text.push_str(&format!("regions ({}): {}\n", estate.sources.1, estate.regions.join(", ")));
+        text.push_str(&format!(
+            "targets: {} regional, {} per global table\n",
+            estate.accounts.len() * estate.regions.len(),
+            estate.accounts.len()
+        ));
+        text
+    }
+}
+
+/// The width of stdout when it is a terminal.
+pub fn terminal_width() -> Option<u16> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(terminal_size::Width(w), _)| w)
+}
+
+async fn show_progress(engine: Arc<Engine>) {
+    let progress = &engine.progress;
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        eprint!(
+            "\r\x1b[K{}/{} targets, {} rows",
+            progress.targets_done.load(Ordering::Relaxed),
+            progress.targets.load(Ordering::Relaxed),
+            progress.rows.load(Ordering::Relaxed)
+        );
+    }
+}
+
+fn history_path() -> Option<PathBuf> {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state")))?;
+    Some(state.join("cove").join("history"))
+}
