@@ -96,14 +96,30 @@ pub async fn run(
 /// A DataFusion error as one line a user can act on.
 pub fn describe(error: &DataFusionError) -> String {
     let message = error.to_string().replace("table 'datafusion.public.", "table '");
-    let message = match message.split_once(". Valid fields are") {
+    let message = message.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    let message = match message.split_once(" Valid fields are") {
         Some((head, _)) => format!("{head} (see `cove inspect TABLE` for the columns)"),
         None => message,
     };
-    let message = if message.contains("not found") && message.contains("table '") {
+    if message.contains("not found") && message.contains("table '") {
         format!("{message} (see `cove tables`)")
     } else {
         message
-    };
-    message.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn errors_are_one_short_line() {
+        let ctx = SessionContext::new();
+        ctx.sql("CREATE TABLE t (a INT)").await.unwrap();
+        let err = ctx.sql("SELECT b FROM t").await.unwrap_err();
+        let message = describe(&err);
+        assert_eq!(message, "Schema error: No field named b. (see `cove inspect TABLE` for the columns)");
+        let err = ctx.sql("SELECT * FROM nope").await.unwrap_err();
+        assert_eq!(describe(&err), "Error during planning: table 'nope' not found (see `cove tables`)");
+    }
 }
