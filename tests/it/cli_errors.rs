@@ -77,3 +77,36 @@ fn a_failing_region_is_reported_and_the_rest_still_answer() {
     ]);
     assert_eq!(strict.code, 2, "{}", strict.stderr);
 }
+
+#[test]
+fn a_denied_account_is_reported_and_the_others_still_answer() {
+    let org = crate::harness::org();
+    let staging = org.id("staging");
+    let endpoint = crate::harness::faulty_endpoint(crate::harness::Faults {
+        deny_assume_role: vec![staging.clone()],
+        ..Default::default()
+    });
+    let run = cove_with_env(
+        &[
+            "--org",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "query",
+            "-o",
+            "csv",
+            "SELECT DISTINCT account_id FROM aws_ec2_instance ORDER BY 1",
+        ],
+        &[("AWS_ENDPOINT_URL", &endpoint)],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut want = vec![vec![org.id("dev")], vec![org.id("prod")]];
+    want.sort();
+    assert_eq!(run.csv_rows(), want, "every other member still answers");
+    let warnings: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(warnings.len(), 2, "one per region of the denied account: {}", run.stderr);
+    for (warning, region) in warnings.iter().zip(["eu-west-1", "us-east-1"]) {
+        let expected =
+            format!("warning: account {staging} region {region} table aws_ec2_instance: AccessDenied: sts:AssumeRole");
+        assert!(warning.starts_with(&expected), "{warning}");
+    }
+}

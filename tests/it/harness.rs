@@ -186,31 +186,92 @@ fn parse_request(entry: &Value) -> Request {
     Request { service, region, operation, body }
 }
 
-/// A TCP proxy to moto that holds every chunk a client sends for `delay` before passing
-/// it on: a slow AWS, for cancellation tests.
-pub fn slow_endpoint(delay: std::time::Duration) -> String {
-    use std::io::{Read, Write};
-    use std::net::{TcpListener, TcpStream};
+/// Faults a proxy in front of moto injects.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Every request waits this long before it is passed on.
+    pub delay: std::time::Duration,
+    /// AssumeRole into these accounts is denied (AccessDenied).
+    pub deny_assume_role: Vec<String>,
+    /// Every call signed for this region fails (AuthFailure, as for a region not enabled).
+    pub failing_region: Option<String>,
+}
+
+/// An HTTP proxy to moto injecting `faults`; returns its endpoint URL.
+pub fn faulty_endpoint(faults: Faults) -> String {
     let upstream = org().moto.endpoint.trim_start_matches("http://").to_string();
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
     let endpoint = format!("http://{}", listener.local_addr().expect("proxy address"));
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
-            let Ok(server) = TcpStream::connect(&upstream) else { continue };
-            let (mut client_in, mut server_out) =
-                (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
-            std::thread::spawn(move || {
-                let mut buffer = [0u8; 16384];
-                while let Ok(n @ 1..) = client_in.read(&mut buffer) {
-                    std::thread::sleep(delay);
-                    if server_out.write_all(&buffer[..n]).is_err() {
-                        break;
-                    }
-                }
-            });
-            let (mut server_in, mut client_out) = (server, client);
-            std::thread::spawn(move || std::io::copy(&mut server_in, &mut client_out));
+            let (upstream, faults) = (upstream.clone(), faults.clone());
+            std::thread::spawn(move || proxy_connection(client, &upstream, &faults));
         }
     });
     endpoint
+}
+
+fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut reader = BufReader::new(client.try_clone().expect("clone"));
+    let mut client = client;
+    loop {
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let end = line == "\r\n";
+            head.push_str(&line);
+            if end {
+                break;
+            }
+        }
+        let length = head
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        std::thread::sleep(faults.delay);
+        let text = String::from_utf8_lossy(&body);
+        let region = head.split("Credential=").nth(1).and_then(|c| c.split('/').nth(2)).unwrap_or_default();
+        let denied = text.contains("Action=AssumeRole")
+            && faults.deny_assume_role.iter().any(|a| text.contains(&format!("iam%3A%3A{a}%3Arole")));
+        let response = if denied {
+            error_response("403 Forbidden", "AccessDenied", "not authorized to perform sts:AssumeRole")
+        } else if faults.failing_region.as_deref() == Some(region) {
+            error_response(
+                "401 Unauthorized",
+                "AuthFailure",
+                "AWS was not able to validate the provided access credentials",
+            )
+        } else {
+            let Ok(mut server) = std::net::TcpStream::connect(upstream) else { return };
+            let head = head.replacen("\r\n", "\r\nConnection: close\r\n", 1);
+            let mut response = Vec::new();
+            if server.write_all(head.as_bytes()).and_then(|_| server.write_all(&body)).is_err()
+                || server.read_to_end(&mut response).is_err()
+            {
+                return;
+            }
+            response
+        };
+        if client.write_all(&response).is_err() {
+            return;
+        }
+    }
+}
+
+/// An AWS query-protocol error, as STS and EC2 answer.
+fn error_response(status: &str, code: &str, message: &str) -> Vec<u8> {
+    let body = format!(
+        "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>\
+         <RequestId>cove-test</RequestId></ErrorResponse>"
+    );
+    format!("HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
 }

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use rexpect::session::{PtySession, spawn_command};
 
-use crate::harness::{command, cove_with_input, org, slow_endpoint};
+use crate::harness::{Faults, command, cove_with_input, faulty_endpoint, org};
 
 #[test]
 fn piped_statements_and_meta_commands_run_in_order() {
@@ -76,7 +76,7 @@ fn an_interactive_session_completes_spans_lines_and_quits() {
 fn ctrl_c_cancels_a_slow_query_and_the_shell_goes_on() {
     org();
     // Every request to AWS takes 4 s: start-up takes one, the query several.
-    let endpoint = slow_endpoint(Duration::from_secs(4));
+    let endpoint = faulty_endpoint(Faults { delay: Duration::from_secs(4), ..Faults::default() });
     let mut s = shell(&[("AWS_ENDPOINT_URL", &endpoint)], &[]);
     s.send_line("SELECT count(*) FROM aws_ec2_instance;").unwrap();
     std::thread::sleep(Duration::from_millis(500));
