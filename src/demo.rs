@@ -5,7 +5,7 @@ use std::sync::Arc;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, summarize};
 use crate::estate::Estate;
 use crate::guard::Guard;
 use crate::output::{Destination, Format, Layout};
@@ -86,8 +86,8 @@ pub async fn run() -> Result<(), String> {
         let [statement] = &session::statements(&sql)?[..] else { return Err(format!("not one statement: {sql}")) };
         let summary = session::run(&ctx, &engine, statement, &destination).await?;
         println!("{} in {:.2} s", summary.calls, summary.elapsed.as_secs_f64());
-        for failure in &summary.failures {
-            eprintln!("warning: {failure}");
+        for line in summarize(&summary.failures) {
+            eprintln!("warning: {line}");
         }
     }
     println!("\nThe emulator is stopped now. Point cove at real AWS with `cove query --org \"SELECT ...\"`.");

@@ -20,10 +20,26 @@ pub struct Failure {
     pub error: FetchError,
 }
 
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "account {} region {} table {}: {}", self.account_id, self.region, self.table, self.error)
+/// Failures as lines for people: one per account, table and error, listing the regions
+/// it happened in (a denied account fails the same way in every region).
+pub fn summarize(failures: &[Failure]) -> Vec<String> {
+    let mut lines: Vec<(&Failure, Vec<&str>)> = Vec::new();
+    for failure in failures {
+        let same = |(f, _): &&mut (&Failure, Vec<&str>)| {
+            (&f.account_id, &f.table, &f.error) == (&failure.account_id, &failure.table, &failure.error)
+        };
+        match lines.iter_mut().find(same) {
+            Some((_, regions)) => regions.push(&failure.region),
+            None => lines.push((failure, vec![&failure.region])),
+        }
     }
+    lines
+        .into_iter()
+        .map(|(f, regions)| {
+            let label = if regions.len() == 1 { "region" } else { "regions" };
+            format!("account {} {label} {} table {}: {}", f.account_id, regions.join(","), f.table, f.error)
+        })
+        .collect()
 }
 
 /// How far the running query has got, for a progress line.
@@ -51,6 +67,8 @@ pub struct Engine {
     pub progress: Progress,
     limit: Arc<Semaphore>,
     failures: Mutex<Vec<Failure>>,
+    /// The failures of the last finished query, for `cove_errors` and `.errors`.
+    last_failures: Mutex<Vec<Failure>>,
 }
 
 /// The (account, region) pairs a scan runs in, and for tables whose rows carry their own
@@ -71,6 +89,7 @@ impl Engine {
             progress: Progress::default(),
             limit: Arc::new(Semaphore::new(concurrency)),
             failures: Mutex::new(Vec::new()),
+            last_failures: Mutex::new(Vec::new()),
         }
     }
 
@@ -115,10 +134,21 @@ impl Engine {
         self.failures.lock().unwrap_or_else(|e| e.into_inner()).push(failure);
     }
 
-    /// The failures since the last call, in a stable order.
-    pub fn take_failures(&self) -> Vec<Failure> {
+    /// Starts a query: failures left by an abandoned one are dropped, progress restarts.
+    pub fn begin_query(&self) {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.progress.reset();
+    }
+
+    /// Ends a query: its failures, in a stable order, become the last query's.
+    pub fn finish_query(&self) -> Vec<Failure> {
         let mut failures = std::mem::take(&mut *self.failures.lock().unwrap_or_else(|e| e.into_inner()));
-        failures.sort_by(|a, b| (&a.account_id, &a.region, &a.table).cmp(&(&b.account_id, &b.region, &b.table)));
+        failures.sort_by(|a, b| (&a.account_id, &a.table, &a.region).cmp(&(&b.account_id, &b.table, &b.region)));
+        *self.last_failures.lock().unwrap_or_else(|e| e.into_inner()) = failures.clone();
         failures
+    }
+
+    pub fn last_failures(&self) -> Vec<Failure> {
+        self.last_failures.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
@@ -21,16 +21,32 @@ pub fn is_read_only(operation: &str) -> bool {
     ["Describe", "List", "Get"].iter().any(|p| operation.starts_with(p)) || ALSO_ALLOWED.contains(&operation)
 }
 
-/// Calls made, keyed by `service:Operation`.
+/// Error codes AWS services answer a throttled request with.
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "TooManyRequestsException",
+    "RequestThrottled",
+];
+
+/// Calls made, keyed by `service:Operation`, with their attempts and throttled answers.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CallCounts {
     pub calls: BTreeMap<String, u64>,
     pub attempts: u64,
+    pub throttles: u64,
 }
 
 impl CallCounts {
     pub fn total(&self) -> u64 {
         self.calls.values().sum()
+    }
+
+    /// Attempts beyond the first of each call.
+    pub fn retries(&self) -> u64 {
+        self.attempts.saturating_sub(self.total())
     }
 
     /// What was called between `earlier` and `self`.
@@ -41,7 +57,7 @@ impl CallCounts {
             .map(|(op, n)| (op.clone(), n - earlier.calls.get(op).copied().unwrap_or(0)))
             .filter(|(_, n)| *n > 0)
             .collect();
-        CallCounts { calls, attempts: self.attempts - earlier.attempts }
+        CallCounts { calls, attempts: self.attempts - earlier.attempts, throttles: self.throttles - earlier.throttles }
     }
 }
 
@@ -51,6 +67,9 @@ impl std::fmt::Display for CallCounts {
         write!(f, "{} API calls", self.total())?;
         if !parts.is_empty() {
             write!(f, " ({})", parts.join(", "))?;
+        }
+        if self.retries() > 0 || self.throttles > 0 {
+            write!(f, ", {} retries, {} throttled", self.retries(), self.throttles)?;
         }
         Ok(())
     }
@@ -103,6 +122,25 @@ impl Intercept for Guard {
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.counts.lock().unwrap_or_else(|e| e.into_inner()).attempts += 1;
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(response) = context.response() else { return Ok(()) };
+        let status = response.status().as_u16();
+        let body_says_throttled = || {
+            response.body().bytes().is_some_and(|body| {
+                THROTTLING_CODES.iter().any(|code| body.windows(code.len()).any(|w| w == code.as_bytes()))
+            })
+        };
+        if status == 429 || status == 503 || (status == 400 && body_says_throttled()) {
+            self.counts.lock().unwrap_or_else(|e| e.into_inner()).throttles += 1;
+        }
         Ok(())
     }
 }

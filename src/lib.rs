@@ -7,6 +7,7 @@ pub mod completion;
 pub mod demo;
 pub mod emulator;
 pub mod engine;
+pub mod errors_table;
 pub mod estate;
 pub mod guard;
 pub mod output;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use cove::cache::Cache;
-use cove::engine::Engine;
+use cove::engine::{Engine, summarize};
 use cove::estate::{Estate, load_base_config};
 use cove::guard::Guard;
 use cove::output::{Destination, Format, Layout};
@@ -163,8 +163,8 @@ async fn query(
                 return Ok(ExitCode::from(INTERRUPTED));
             }
         };
-        for failure in &summary.failures {
-            eprintln!("warning: {failure}");
+        for line in summarize(&summary.failures) {
+            eprintln!("warning: {line}");
         }
         if !summary.failures.is_empty() && (settings.strict || summary.rows == 0) {
             let n = summary.failures.len();

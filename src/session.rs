@@ -10,6 +10,7 @@ use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use futures::StreamExt;
 
 use crate::engine::{Engine, Failure};
+use crate::errors_table::{self, ErrorsTable};
 use crate::guard::CallCounts;
 use crate::output::Destination;
 use crate::scan::AwsTable;
@@ -26,6 +27,7 @@ pub fn context(engine: &Arc<Engine>) -> Result<SessionContext> {
     for table in &engine.tables {
         ctx.register_table(table.name, Arc::new(AwsTable::new(table.clone(), engine.clone())))?;
     }
+    ctx.register_table(errors_table::NAME, Arc::new(ErrorsTable::new(engine.clone())))?;
     Ok(ctx)
 }
 
@@ -71,8 +73,7 @@ pub async fn run(
     let started = Instant::now();
     let before = engine.guard.counts();
     let hits_before = engine.cache.as_ref().map_or(0, |c| c.hits());
-    engine.take_failures();
-    engine.progress.reset();
+    engine.begin_query();
     let plan = ctx.state().statement_to_plan(statement.clone()).await.map_err(|e| describe(&e))?;
     let frame = ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))?;
     let mut stream = frame.execute_stream().await.map_err(|e| describe(&e))?;
@@ -86,7 +87,7 @@ pub async fn run(
     sink.finish().map_err(|e| format!("cannot write the output: {e}"))?;
     Ok(Summary {
         rows,
-        failures: engine.take_failures(),
+        failures: engine.finish_query(),
         calls: engine.guard.counts().since(&before),
         cache_hits: engine.cache.as_ref().map_or(0, |c| c.hits()) - hits_before,
         elapsed: started.elapsed(),

@@ -14,7 +14,7 @@ use rustyline::{Config, Editor};
 
 use crate::catalog;
 use crate::completion::{META_COMMANDS, ShellHelper};
-use crate::engine::{Engine, Failure};
+use crate::engine::{Engine, summarize};
 use crate::output::{Destination, Format, Layout};
 use crate::session;
 
@@ -42,14 +42,13 @@ pub struct Shell {
     format: Format,
     timing: bool,
     strict: bool,
-    last_failures: Vec<Failure>,
     /// Statements or meta commands that failed, for the exit code of a script.
     errors: usize,
 }
 
 impl Shell {
     pub fn new(engine: Arc<Engine>, ctx: SessionContext, strict: bool) -> Shell {
-        Shell { engine, ctx, format: Format::Table, timing: false, strict, last_failures: Vec::new(), errors: 0 }
+        Shell { engine, ctx, format: Format::Table, timing: false, strict, errors: 0 }
     }
 
     /// Reads statements from the terminal until `.quit` or Ctrl-D.
@@ -147,8 +146,8 @@ impl Shell {
                 return Ok(());
             };
             let summary = outcome?;
-            for failure in &summary.failures {
-                eprintln!("warning: {failure}");
+            for line in summarize(&summary.failures) {
+                eprintln!("warning: {line}");
             }
             if self.timing {
                 eprintln!("{}", summary.describe());
@@ -156,7 +155,6 @@ impl Shell {
             if self.strict && !summary.failures.is_empty() {
                 self.errors += 1;
             }
-            self.last_failures = summary.failures;
         }
         Ok(())
     }
@@ -203,9 +201,9 @@ impl Shell {
                 String::new()
             }
             (".targets", None) => self.targets(),
-            (".errors", None) => match self.last_failures.len() {
-                0 => "no failures in the last query\n".to_string(),
-                _ => self.last_failures.iter().map(|f| format!("{f}\n")).collect(),
+            (".errors", None) => match summarize(&self.engine.last_failures()) {
+                lines if lines.is_empty() => "no failures in the last query\n".to_string(),
+                lines => lines.iter().map(|l| format!("{l}\n")).collect(),
             },
             (".cache", Some("clear")) => match &self.engine.cache {
                 Some(cache) => format!("forgot {} cached scan(s)\n", cache.clear()),

@@ -106,7 +106,11 @@ pub fn command(args: &[&str], env: &[(&str, &str)]) -> (Command, String) {
 
 /// Runs `cove ARGS` against the seeded org with `stdin` as its input.
 pub fn cove_with_input(args: &[&str], stdin: &str) -> Run {
-    let (mut command, app_id) = command(args, &[]);
+    cove_with_input_env(args, stdin, &[])
+}
+
+pub fn cove_with_input_env(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    let (mut command, app_id) = command(args, env);
     command
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -195,6 +199,8 @@ pub struct Faults {
     pub deny_assume_role: Vec<String>,
     /// Every call signed for this region fails (AuthFailure, as for a region not enabled).
     pub failing_region: Option<String>,
+    /// The first attempt of every Nth distinct EC2, IAM or STS request is throttled.
+    pub throttle_every: Option<usize>,
 }
 
 /// An HTTP proxy to moto injecting `faults`; returns its endpoint URL.
@@ -202,16 +208,20 @@ pub fn faulty_endpoint(faults: Faults) -> String {
     let upstream = org().moto.endpoint.trim_start_matches("http://").to_string();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
     let endpoint = format!("http://{}", listener.local_addr().expect("proxy address"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
-            let (upstream, faults) = (upstream.clone(), faults.clone());
-            std::thread::spawn(move || proxy_connection(client, &upstream, &faults));
+            let (upstream, faults, seen) = (upstream.clone(), faults.clone(), seen.clone());
+            std::thread::spawn(move || proxy_connection(client, &upstream, &faults, &seen));
         }
     });
     endpoint
 }
 
-fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults) {
+/// Requests seen by a proxy, by who sent them where, and what they asked.
+type Seen = std::sync::Mutex<std::collections::HashSet<String>>;
+
+fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults, seen: &Seen) {
     use std::io::{BufRead, BufReader, Read, Write};
     let mut reader = BufReader::new(client.try_clone().expect("clone"));
     let mut client = client;
@@ -239,17 +249,25 @@ fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults
         }
         std::thread::sleep(faults.delay);
         let text = String::from_utf8_lossy(&body);
-        let region = head.split("Credential=").nth(1).and_then(|c| c.split('/').nth(2)).unwrap_or_default();
+        // Credential=AKID/DATE/REGION/SERVICE/aws4_request
+        let scope: Vec<&str> = head.split("Credential=").nth(1).map(|c| c.split('/').collect()).unwrap_or_default();
+        let (key, region, service) =
+            (scope.first().copied(), scope.get(2).copied(), scope.get(3).copied().unwrap_or(""));
         let denied = text.contains("Action=AssumeRole")
             && faults.deny_assume_role.iter().any(|a| text.contains(&format!("iam%3A%3A{a}%3Arole")));
+        let throttled = faults.throttle_every.is_some_and(|every| {
+            let mut seen = seen.lock().unwrap();
+            ["ec2", "iam", "sts"].contains(&service)
+                && seen.insert(format!("{key:?} {region:?} {text}"))
+                && seen.len().is_multiple_of(every)
+        });
         let response = if denied {
-            error_response("403 Forbidden", "AccessDenied", "not authorized to perform sts:AssumeRole")
-        } else if faults.failing_region.as_deref() == Some(region) {
-            error_response(
-                "401 Unauthorized",
-                "AuthFailure",
-                "AWS was not able to validate the provided access credentials",
-            )
+            error_response(service, "403 Forbidden", "AccessDenied", "not authorized to perform sts:AssumeRole")
+        } else if faults.failing_region.is_some() && faults.failing_region.as_deref() == region {
+            error_response(service, "401 Unauthorized", "AuthFailure", "AWS was not able to validate the credentials")
+        } else if throttled {
+            let code = if service == "ec2" { "RequestLimitExceeded" } else { "Throttling" };
+            error_response(service, "400 Bad Request", code, "Rate exceeded")
         } else {
             let Ok(mut server) = std::net::TcpStream::connect(upstream) else { return };
             let head = head.replacen("\r\n", "\r\nConnection: close\r\n", 1);
@@ -267,11 +285,18 @@ fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults
     }
 }
 
-/// An AWS query-protocol error, as STS and EC2 answer.
-fn error_response(status: &str, code: &str, message: &str) -> Vec<u8> {
-    let body = format!(
-        "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>\
-         <RequestId>cove-test</RequestId></ErrorResponse>"
-    );
+/// An AWS error in the shape `service` answers with (EC2's own, or the query protocol's).
+fn error_response(service: &str, status: &str, code: &str, message: &str) -> Vec<u8> {
+    let body = if service == "ec2" {
+        format!(
+            "<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>\
+             <RequestID>cove-test</RequestID></Response>"
+        )
+    } else {
+        format!(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>\
+             <RequestId>cove-test</RequestId></ErrorResponse>"
+        )
+    };
     format!("HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
 }

@@ -4,6 +4,7 @@
 mod cli_errors;
 mod docs;
 mod export;
+mod faults;
 mod harness;
 mod pushdown;
 mod queries;
