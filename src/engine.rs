@@ -1,15 +1,24 @@
 //! What every scan shares: the estate, the call guard, the concurrency limit, and the
 //! failures of the running query.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cove_tables::{FetchError, Scope, Table};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::cache::Cache;
 use crate::estate::Estate;
 use crate::guard::Guard;
+
+/// Scans of one service in one account and region at once.
+const SCANS_PER_SERVICE: usize = 4;
+
+/// Error codes of a region the account has not enabled; with `--regions all` such
+/// targets are skipped rather than reported.
+const REGION_NOT_ENABLED: &[&str] =
+    &["AuthFailure", "OptInRequired", "UnrecognizedClientException", "InvalidClientTokenId"];
 
 /// One target's failure, reported to the user instead of failing the whole query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,13 +55,15 @@ pub fn summarize(failures: &[Failure]) -> Vec<String> {
 #[derive(Debug, Default)]
 pub struct Progress {
     pub targets: AtomicUsize,
+    /// Targets that filters on account_id / region removed before any call.
+    pub pruned: AtomicUsize,
     pub targets_done: AtomicUsize,
     pub rows: AtomicUsize,
 }
 
 impl Progress {
     pub fn reset(&self) {
-        for counter in [&self.targets, &self.targets_done, &self.rows] {
+        for counter in [&self.targets, &self.pruned, &self.targets_done, &self.rows] {
             counter.store(0, Ordering::Relaxed);
         }
     }
@@ -66,6 +77,8 @@ pub struct Engine {
     pub cache: Option<Cache>,
     pub progress: Progress,
     limit: Arc<Semaphore>,
+    /// Scans at once per (account, region, service), so no one API is hammered.
+    service_limits: Mutex<HashMap<(String, String, &'static str), Arc<Semaphore>>>,
     failures: Mutex<Vec<Failure>>,
     /// The failures of the last finished query, for `cove_errors` and `.errors`.
     last_failures: Mutex<Vec<Failure>>,
@@ -88,6 +101,7 @@ impl Engine {
             cache,
             progress: Progress::default(),
             limit: Arc::new(Semaphore::new(concurrency)),
+            service_limits: Mutex::new(HashMap::new()),
             failures: Mutex::new(Vec::new()),
             last_failures: Mutex::new(Vec::new()),
         }
@@ -97,8 +111,19 @@ impl Engine {
         self.tables.iter().find(|t| t.name == name)
     }
 
-    pub fn limit(&self) -> Arc<Semaphore> {
-        self.limit.clone()
+    /// Waits for room to scan `service` in one account and region, within the global limit.
+    pub async fn permits(&self, account: &str, region: &str, service: &'static str) -> Vec<OwnedSemaphorePermit> {
+        let per_service = self
+            .service_limits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((account.to_string(), region.to_string(), service))
+            .or_insert_with(|| Arc::new(Semaphore::new(SCANS_PER_SERVICE)))
+            .clone();
+        // The narrow permit first, so a waiting scan does not hold a global slot.
+        let narrow = per_service.acquire_owned().await.ok();
+        let global = self.limit.clone().acquire_owned().await.ok();
+        narrow.into_iter().chain(global).collect()
     }
 
     /// The targets of a scan of `scope`, pruned by `account_id` / `region` values.
@@ -131,6 +156,9 @@ impl Engine {
     }
 
     pub fn record_failure(&self, failure: Failure) {
+        if self.estate.all_regions && REGION_NOT_ENABLED.contains(&failure.error.code.as_str()) {
+            return;
+        }
         self.failures.lock().unwrap_or_else(|e| e.into_inner()).push(failure);
     }
 

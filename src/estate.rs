@@ -41,6 +41,8 @@ pub struct Estate {
     pub partition: String,
     pub accounts: Vec<Account>,
     pub regions: Vec<String>,
+    /// Regions came from `all`: a region an account has not enabled is skipped, not an error.
+    pub all_regions: bool,
     /// Where the accounts and regions came from, for the user.
     pub sources: (String, String),
     role_name: String,
@@ -116,6 +118,7 @@ impl Estate {
             partition,
             accounts,
             regions,
+            all_regions: settings.regions == Regions::All,
             sources: (account_source, region_source),
             role_name: settings.role_name.clone(),
             external_id: settings.external_id.clone(),

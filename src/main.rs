@@ -38,6 +38,10 @@ enum Command {
         /// Write the answer to this file, atomically (.csv, .json, .ndjson, .parquet)
         #[arg(long)]
         out: Option<PathBuf>,
+        /// After each statement, print rows, wall time, targets scanned and pruned, API calls
+        /// by operation, retries, throttles and cache hits on stderr
+        #[arg(long)]
+        stats: bool,
     },
     /// List the tables
     Tables {
@@ -97,7 +101,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             print!("{}", catalog::inspect(table));
         }
         Some(Command::Demo) => cove::demo::run().await?,
-        Some(Command::Query { sql, file, output, out }) => return query(&cli.targets, sql, file, output, out).await,
+        Some(Command::Query { sql, file, output, out, stats }) => {
+            return query(&cli.targets, sql, file, output, out, stats).await;
+        }
         None => return shell(&cli.targets).await,
     }
     Ok(ExitCode::SUCCESS)
@@ -131,6 +137,7 @@ async fn query(
     file: Option<PathBuf>,
     format: Option<Format>,
     out: Option<PathBuf>,
+    stats: bool,
 ) -> Result<ExitCode, String> {
     let settings = Settings::resolve(targets)?;
     let sql = match (sql, file) {
@@ -165,6 +172,9 @@ async fn query(
         };
         for line in summarize(&summary.failures) {
             eprintln!("warning: {line}");
+        }
+        if stats {
+            eprintln!("{}", summary.describe());
         }
         if !summary.failures.is_empty() && (settings.strict || summary.rows == 0) {
             let n = summary.failures.len();

@@ -74,10 +74,13 @@ impl TableProvider for AwsTable {
         let schema = Arc::new(self.table.schema().project(&projection)?);
         let pushed = pushdown::pushed(&self.table, filters);
         let plan = self.engine.plan(self.table.scope, pushed.accounts.as_deref(), pushed.regions.as_deref());
+        let progress = &self.engine.progress;
+        progress.targets.fetch_add(plan.targets.len(), Ordering::Relaxed);
+        let unpruned = self.engine.plan(self.table.scope, None, None).targets.len();
+        progress.pruned.fetch_add(unpruned.saturating_sub(plan.targets.len()), Ordering::Relaxed);
         if plan.targets.is_empty() || pushed.keys.values().any(Vec::is_empty) {
             return Ok(Arc::new(EmptyExec::new(schema)));
         }
-        self.engine.progress.targets.fetch_add(plan.targets.len(), Ordering::Relaxed);
         Ok(Arc::new(ScanExec::new(
             self.table.clone(),
             self.engine.clone(),
@@ -191,7 +194,7 @@ struct InFlight {
     scan: TargetScan,
     /// None once the scan is not cacheable (a LIMIT, or too many rows).
     kept: Option<Vec<RecordBatch>>,
-    _permit: Option<OwnedSemaphorePermit>,
+    _permits: Vec<OwnedSemaphorePermit>,
 }
 
 impl TargetScan {
@@ -206,7 +209,7 @@ impl TargetScan {
             engine.progress.rows.fetch_add(rows, Ordering::Relaxed);
             return stream::iter(batches.iter().cloned().map(Ok).collect::<Vec<_>>()).boxed();
         }
-        let permit = engine.limit().acquire_owned().await.ok();
+        let permits = engine.permits(&self.key.account, &self.key.region, self.table.service).await;
         let pages = match engine.estate.target(&self.key.account, &self.key.region, self.row_regions.clone()).await {
             Ok(target) => {
                 let call = Call {
@@ -219,7 +222,7 @@ impl TargetScan {
             Err(error) => stream::iter([Err(error)]).boxed(),
         };
         let kept = cacheable.then(Vec::new);
-        stream::unfold(Some(InFlight { pages, scan: self, kept, _permit: permit }), |state| async move {
+        stream::unfold(Some(InFlight { pages, scan: self, kept, _permits: permits }), |state| async move {
             let mut state = state?;
             let progress = &state.scan.engine.progress;
             match state.pages.next().await {

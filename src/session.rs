@@ -1,6 +1,7 @@
 //! The DataFusion session cove queries run in, and running SQL text through it.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use datafusion::error::{DataFusionError, Result};
@@ -34,6 +35,8 @@ pub fn context(engine: &Arc<Engine>) -> Result<SessionContext> {
 /// What one statement cost.
 pub struct Summary {
     pub rows: usize,
+    pub targets: usize,
+    pub pruned: usize,
     pub failures: Vec<Failure>,
     pub calls: CallCounts,
     pub cache_hits: u64,
@@ -46,11 +49,15 @@ impl Summary {
             0 => String::new(),
             n => format!(", {n} scan{} from cache", if n == 1 { "" } else { "s" }),
         };
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
         format!(
-            "{} row{} in {:.2} s, {}{hits}",
+            "{} row{} in {:.2} s, {} target{} scanned ({} pruned), {}{hits}",
             self.rows,
-            if self.rows == 1 { "" } else { "s" },
+            plural(self.rows),
             self.elapsed.as_secs_f64(),
+            self.targets,
+            plural(self.targets),
+            self.pruned,
             self.calls
         )
     }
@@ -87,6 +94,8 @@ pub async fn run(
     sink.finish().map_err(|e| format!("cannot write the output: {e}"))?;
     Ok(Summary {
         rows,
+        targets: engine.progress.targets.load(Ordering::Relaxed),
+        pruned: engine.progress.pruned.load(Ordering::Relaxed),
         failures: engine.finish_query(),
         calls: engine.guard.counts().since(&before),
         cache_hits: engine.cache.as_ref().map_or(0, |c| c.hits()) - hits_before,

@@ -98,3 +98,18 @@ fn failures_are_queryable_afterwards() {
         run.stdout
     );
 }
+
+#[test]
+fn regions_an_account_has_not_enabled_are_skipped_under_all() {
+    let endpoint = faulty_endpoint(Faults { failing_region: Some("eu-west-1".into()), ..Faults::default() });
+    let sql = "SELECT count(*) FROM aws_ec2_instance";
+    let all = cove_with_env(&["--regions", "all", "query", "-o", "csv", sql], &[("AWS_ENDPOINT_URL", &endpoint)]);
+    assert_eq!((all.code, all.stderr.as_str()), (0, ""), "not-enabled regions are not errors under `all`");
+    // Named explicitly, the same region's failure is reported.
+    let named = cove_with_env(
+        &["--regions", "us-east-1,eu-west-1", "query", "-o", "csv", sql],
+        &[("AWS_ENDPOINT_URL", &endpoint)],
+    );
+    assert_eq!(named.code, 0);
+    assert!(named.stderr.contains("region eu-west-1 table aws_ec2_instance: AuthFailure"), "{}", named.stderr);
+}

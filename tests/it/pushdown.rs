@@ -131,3 +131,17 @@ fn explain_shows_what_was_pushed() {
     );
     assert!(run.requests.iter().all(|r| r.service != "ec2"), "planning calls no EC2 API");
 }
+
+#[test]
+fn stats_count_targets_scanned_and_pruned() {
+    let prod = org().id("prod");
+    let sql = format!("SELECT count(*) FROM aws_ec2_instance WHERE account_id = '{prod}' AND region = 'eu-west-1'");
+    let run = cove(&["--org", "--regions", "us-east-1,eu-west-1", "query", "--stats", "-o", "csv", &sql]);
+    run.assert_ok();
+    let stats = run.stderr.trim();
+    assert!(stats.starts_with("1 row in "), "{stats}");
+    assert!(
+        stats.contains("1 target scanned (7 pruned), 2 API calls (ec2:DescribeInstances x1, sts:AssumeRole x1)"),
+        "{stats}"
+    );
+}
