@@ -12,6 +12,9 @@ use crate::cache::Cache;
 use crate::estate::Estate;
 use crate::guard::Guard;
 
+/// (account, region, service)
+type ServiceKey = (String, String, &'static str);
+
 /// Scans of one service in one account and region at once.
 const SCANS_PER_SERVICE: usize = 4;
 
@@ -78,7 +81,7 @@ pub struct Engine {
     pub progress: Progress,
     limit: Arc<Semaphore>,
     /// Scans at once per (account, region, service), so no one API is hammered.
-    service_limits: Mutex<HashMap<(String, String, &'static str), Arc<Semaphore>>>,
+    service_limits: Mutex<HashMap<ServiceKey, Arc<Semaphore>>>,
     failures: Mutex<Vec<Failure>>,
     /// The failures of the last finished query, for `cove_errors` and `.errors`.
     last_failures: Mutex<Vec<Failure>>,
