@@ -160,6 +160,12 @@ async fn query(
     if out.is_some() && statements.len() > 1 {
         return Err("--out takes one statement".into());
     }
+    // A cache pays off only across statements; for one it would just hold every scanned
+    // batch until exit, and a large export's memory would grow with its size.
+    let mut settings = settings;
+    if statements.len() == 1 {
+        settings.cache_ttl = None;
+    }
     let (engine, ctx) = connect(&settings).await?;
     let mut code = ExitCode::SUCCESS;
     for statement in &statements {

@@ -184,3 +184,11 @@ fn all_regions_means_the_enabled_ones() {
     assert!(rows.iter().all(|r| r[1] == "opt-in-not-required" || r[1] == "opted-in"), "{rows:?}");
     assert_eq!(run.calls("DescribeRegions").len(), 2, "one to resolve `all`, one to list the table");
 }
+
+#[test]
+fn statements_of_one_query_share_scans() {
+    let run = cove(&["--org", "query", "-o", "csv", "SELECT name FROM aws_iam_user; SELECT name FROM aws_iam_user;"]);
+    run.assert_ok();
+    assert_eq!(run.csv_rows().len(), 12 + 1, "both answers (the second with its header)");
+    assert_eq!(run.calls("ListUsers").len(), 4, "the second statement is answered from the cache");
+}
