@@ -10,10 +10,18 @@ use datafusion::scalar::ScalarValue;
 /// Columns that select targets rather than filter rows.
 pub const TARGET_COLUMNS: [&str; 2] = ["account_id", "region"];
 
-/// `column IN values` with literal values, if `expr` says exactly that. `=`, `IN` and
-/// OR chains of `=` on one column (the optimizer's rewrite of short IN lists) qualify.
+/// `column IN values` with literal values, if `expr` says exactly that. `=`, `IN`, OR
+/// chains of `=` on one column (the optimizer's rewrite of short IN lists), and bare
+/// boolean columns qualify.
 fn column_values(expr: &Expr) -> Option<(&str, Vec<String>)> {
     match expr {
+        // A bare boolean column, as `WHERE is_default` (and `is_default = true` after the
+        // optimizer) reaches the table.
+        Expr::Column(c) => Some((c.name.as_str(), vec!["true".into()])),
+        Expr::Not(inner) => match inner.as_ref() {
+            Expr::Column(c) => Some((c.name.as_str(), vec!["false".into()])),
+            _ => None,
+        },
         Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right }) => match (left.as_ref(), right.as_ref()) {
             (Expr::Column(c), Expr::Literal(v, _)) | (Expr::Literal(v, _), Expr::Column(c)) => {
                 Some((c.name.as_str(), vec![literal(v)?]))
@@ -114,6 +122,9 @@ mod tests {
         assert_eq!(p.keys["instance_id"].len(), 4);
         assert_eq!(support(&table, &or_chain), TableProviderFilterPushDown::Exact);
         assert_eq!(support(&table, &col("instance_type").eq(lit("t3.micro"))), TableProviderFilterPushDown::Inexact);
+        let vpc = cove_tables::catalog().into_iter().find(|t| t.name == "aws_vpc").unwrap();
+        assert_eq!(pushed(&vpc, &[!col("is_default")]).keys["is_default"], ["false"]);
+        assert_eq!(pushed(&vpc, &[col("is_default")]).keys["is_default"], ["true"]);
     }
 
     #[test]
@@ -126,6 +137,7 @@ mod tests {
             col("launch_time").is_null(),
             col("key_name").eq(lit("k")),
             col("region").eq(lit(ScalarValue::Utf8(None))),
+            !col("region").is_null(),
         ];
         for expr in &unsupported {
             assert_eq!(support(&table, expr), TableProviderFilterPushDown::Unsupported, "{expr}");

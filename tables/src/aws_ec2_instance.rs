@@ -1,13 +1,12 @@
-use aws_sdk_ec2::types::{Filter, Instance, Tag};
+use aws_sdk_ec2::types::{Filter, Instance};
 use serde_json::{Value, json};
 
 use crate::call::{Call, FetchError, paginate};
+use crate::ec2;
 use crate::json::{s, tag_list, tag_map, time};
 use crate::table::{Cell, Def, Kind::*, Pages, Scope, Table, text};
 
-/// Key columns sent to DescribeInstances as Filters. EC2 filter matching is
-/// case-sensitive but supports wildcards, which `filter_value` escapes, so the answer is
-/// exact only in intent: the engine re-checks them.
+/// Key columns sent to DescribeInstances as Filters.
 const FILTERS: &[(&str, &str)] = &[
     ("instance_state", "instance-state-name"),
     ("instance_type", "instance-type"),
@@ -205,10 +204,14 @@ pub fn table() -> Table {
     .column("state_reason", Json, "The code and message of the last state transition.", |i, _| {
         i.state_reason().map(|r| json!({"Code": r.code(), "Message": r.message()})).into()
     })
-    .column("title", Text, "The Name tag, else the instance ID.", |i, _| name_tag(i.tags()).or(i.instance_id()).into())
-    .column("tags", Json, "The tags, as an object of key -> value.", |i, _| tag_map(i.tags(), key_value).into())
+    .column("title", Text, "The Name tag, else the instance ID.", |i, _| {
+        ec2::name_tag(i.tags()).or(i.instance_id()).into()
+    })
+    .column("tags", Json, "The tags, as an object of key -> value.", |i, _| {
+        tag_map(i.tags(), ec2::tag_key_value).into()
+    })
     .column("tags_src", Json, "The tags as AWS returns them: [{Key, Value}].", |i, _| {
-        tag_list(i.tags(), key_value).into()
+        tag_list(i.tags(), ec2::tag_key_value).into()
     })
     .column("akas", Json, "The ARNs of the instance.", |i, t| {
         Cell::from(
@@ -217,14 +220,6 @@ pub fn table() -> Table {
         )
     })
     .build()
-}
-
-fn key_value(tag: &Tag) -> (&str, Option<&str>) {
-    (tag.key().unwrap_or_default(), tag.value())
-}
-
-fn name_tag(tags: &[Tag]) -> Option<&str> {
-    tags.iter().find(|t| t.key() == Some("Name")).and_then(|t| t.value())
 }
 
 fn block_devices(i: &Instance) -> Value {
@@ -271,20 +266,9 @@ fn network_interfaces(i: &Instance) -> Value {
         .collect()
 }
 
-/// EC2 filter values treat `*` and `?` as wildcards; escape them so a value matches itself.
-fn filter_value(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('*', "\\*").replace('?', "\\?")
-}
-
 fn list(call: Call) -> Pages<Instance> {
     let ec2 = crate::client!(aws_sdk_ec2, call);
-    let mut filters: Vec<Filter> = FILTERS
-        .iter()
-        .filter_map(|(column, name)| {
-            let values = call.qual(column)?.iter().map(|v| filter_value(v)).collect();
-            Some(Filter::builder().name(*name).set_values(Some(values)).build())
-        })
-        .collect();
+    let mut filters = ec2::filters(&call, FILTERS);
     // One id goes in InstanceIds (one exact lookup); several go in a filter, because
     // InstanceIds fails the whole call when any id does not exist.
     let mut instance_ids = None;
@@ -293,7 +277,7 @@ fn list(call: Call) -> Pages<Instance> {
         Some(ids) => filters.push(
             Filter::builder()
                 .name("instance-id")
-                .set_values(Some(ids.iter().map(|v| filter_value(v)).collect()))
+                .set_values(Some(ids.iter().map(|v| ec2::filter_value(v)).collect()))
                 .build(),
         ),
         None => {}
@@ -331,15 +315,4 @@ fn is_unknown_instance<R>(
 ) -> bool {
     use aws_smithy_types::error::metadata::ProvideErrorMetadata;
     err.as_service_error().and_then(|e| e.code()).is_some_and(|code| code.starts_with("InvalidInstanceID"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::filter_value;
-
-    #[test]
-    fn filter_values_match_themselves() {
-        assert_eq!(filter_value("t3.micro"), "t3.micro");
-        assert_eq!(filter_value("a*b?c\\"), "a\\*b\\?c\\\\");
-    }
 }

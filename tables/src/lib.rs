@@ -2,6 +2,7 @@
 //! [`catalog`] registers them. This crate knows AWS and Arrow, not the query engine.
 
 mod call;
+mod ec2;
 mod json;
 mod table;
 
@@ -13,6 +14,8 @@ mod aws_ec2_instance;
 mod aws_iam_user;
 mod aws_region;
 mod aws_s3_bucket;
+mod aws_vpc;
+mod aws_vpc_security_group;
 
 /// Every table cove knows, sorted by name.
 pub fn catalog() -> Vec<Table> {
@@ -22,6 +25,8 @@ pub fn catalog() -> Vec<Table> {
         aws_iam_user::table(),
         aws_region::table(),
         aws_s3_bucket::table(),
+        aws_vpc::table(),
+        aws_vpc_security_group::table(),
     ];
     tables.sort_by_key(|t| t.name);
     tables

@@ -10,3 +10,4 @@ mod pushdown;
 mod queries;
 mod read_only;
 mod shell;
+mod tables;
