@@ -41,3 +41,42 @@ fn security_group_rules_answer_json_paths() {
     assert_eq!(rows.len(), 8, "each default group's one egress rule: {rows:?}");
     assert!(rows.iter().all(|r| r[2] == "default" && r[3] == "-1" && r[4] == "0.0.0.0/0"), "{rows:?}");
 }
+
+#[test]
+fn every_instance_has_its_root_volume() {
+    let org = org();
+    let sql = "SELECT v.account_id, v.region, i.instance_id, v.encrypted, v.state, v.attachments -> 0 ->> 'Device' AS device \
+               FROM aws_ebs_volume v JOIN aws_ec2_instance i \
+                 ON i.account_id = v.account_id AND i.region = v.region \
+                AND i.instance_id = v.attachments -> 0 ->> 'InstanceId'";
+    let rows = query(sql).csv_rows();
+    let instances: BTreeSet<String> = rows.iter().map(|r| r[2].clone()).collect();
+    let seeded: BTreeSet<String> = org
+        .members()
+        .iter()
+        .flat_map(|m| m["instances"].as_object().unwrap().values())
+        .flat_map(|list| list.as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(instances, seeded);
+    assert_eq!(rows.len(), seeded.len(), "one root volume each");
+    assert!(rows.iter().all(|r| r[3] == "false" && r[4] == "in-use" && r[5] == "/dev/sda1"), "{rows:?}");
+
+    // `NOT encrypted` is sent as the encrypted=false filter.
+    let unencrypted = query("SELECT count(*) FROM aws_ebs_volume WHERE NOT encrypted");
+    assert_eq!(unencrypted.csv_rows(), vec![vec![seeded.len().to_string()]]);
+    assert!(unencrypted.calls("DescribeVolumes").iter().all(|c| c.body.contains("Filter.1.Name=encrypted")));
+}
+
+#[test]
+fn default_vpcs_have_a_default_subnet_per_zone() {
+    let sql = "SELECT s.account_id, s.region, s.availability_zone, s.default_for_az \
+               FROM aws_vpc_subnet s JOIN aws_vpc v ON v.vpc_id = s.vpc_id AND v.account_id = s.account_id \
+               WHERE v.is_default";
+    let rows = query(sql).csv_rows();
+    let targets: BTreeSet<(String, String)> = rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+    assert_eq!(targets.len(), 8);
+    assert!(rows.iter().all(|r| r[2].starts_with(&r[1]) && r[3] == "true"), "{rows:?}");
+    let zones: BTreeSet<(String, String, String)> =
+        rows.iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone())).collect();
+    assert_eq!(zones.len(), rows.len(), "one subnet per zone");
+}
