@@ -1,9 +1,9 @@
 use aws_sdk_ec2::types::Volume;
 use serde_json::{Value, json};
 
-use crate::call::{Call, paginate};
+use crate::call::Call;
 use crate::ec2;
-use crate::json::{s, tag_list, tag_map, time};
+use crate::json::{s, time};
 use crate::table::{Def, Kind::*, Pages, Scope, Table, text};
 
 /// Key columns sent to DescribeVolumes as Filters.
@@ -17,10 +17,9 @@ const FILTERS: &[(&str, &str)] = &[
 ];
 
 pub fn table() -> Table {
-    let mut def = Def::new("aws_ebs_volume", "EBS volumes.", Scope::Regional, "ec2:DescribeVolumes", list);
-    for (column, filter) in FILTERS {
-        def = def.key(column, false, filter);
-    }
+    let def =
+        Def::new("aws_ebs_volume", "EBS volumes.", Scope::Regional, "ec2:DescribeVolumes", list).keys(false, FILTERS);
+    let def = ec2::tagged(def, Volume::tags, Volume::volume_id);
     def.example("SELECT account_id, region, volume_id, size FROM aws_ebs_volume WHERE NOT encrypted")
         .column("volume_id", Text, "The ID of the volume.", |v, _| v.volume_id().into())
         .column("arn", Text, "The ARN of the volume.", |v, t| {
@@ -56,28 +55,9 @@ pub fn table() -> Table {
             }))
             .into()
         })
-        .column("title", Text, "The Name tag, else the volume ID.", |v, _| {
-            ec2::name_tag(v.tags()).or(v.volume_id()).into()
-        })
-        .column("tags", Json, "The tags, as an object of key -> value.", |v, _| {
-            tag_map(v.tags(), ec2::tag_key_value).into()
-        })
-        .column("tags_src", Json, "The tags as AWS returns them.", |v, _| tag_list(v.tags(), ec2::tag_key_value).into())
         .build()
 }
 
 fn list(call: Call) -> Pages<Volume> {
-    let client = crate::client!(aws_sdk_ec2, call);
-    let filters = ec2::filters(&call, FILTERS);
-    let filters = (!filters.is_empty()).then_some(filters);
-    let page_size = call.page_size(5, 500);
-    paginate(move |token| {
-        let request =
-            client.describe_volumes().set_filters(filters.clone()).max_results(page_size).set_next_token(token);
-        async move {
-            let out = request.send().await?;
-            let next = out.next_token().map(str::to_string);
-            Ok((out.volumes.unwrap_or_default(), next))
-        }
-    })
+    crate::describe!(call, FILTERS, describe_volumes, volumes, 500)
 }

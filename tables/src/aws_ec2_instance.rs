@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 
 use crate::call::{Call, FetchError, paginate};
 use crate::ec2;
-use crate::json::{s, tag_list, tag_map, time};
+use crate::json::{s, time};
 use crate::table::{Cell, Def, Kind::*, Pages, Scope, Table, text};
 
 /// Key columns sent to DescribeInstances as Filters.
@@ -17,7 +17,7 @@ const FILTERS: &[(&str, &str)] = &[
 ];
 
 pub fn table() -> Table {
-    let mut def = Def::new(
+    let def = Def::new(
         "aws_ec2_instance",
         "EC2 instances, one row per instance.",
         Scope::Regional,
@@ -25,9 +25,7 @@ pub fn table() -> Table {
         list,
     )
     .key("instance_id", true, "DescribeInstances InstanceIds (one id) or Filter instance-id (several)");
-    for (column, filter) in FILTERS {
-        def = def.key(column, false, filter);
-    }
+    let def = ec2::tagged(def.keys(false, FILTERS), Instance::tags, Instance::instance_id);
     def.example(
         "SELECT account_id, region, instance_id, instance_type, tags ->> 'Name' AS name\n\
          FROM aws_ec2_instance WHERE instance_state = 'running'",
@@ -203,15 +201,6 @@ pub fn table() -> Table {
     })
     .column("state_reason", Json, "The code and message of the last state transition.", |i, _| {
         i.state_reason().map(|r| json!({"Code": r.code(), "Message": r.message()})).into()
-    })
-    .column("title", Text, "The Name tag, else the instance ID.", |i, _| {
-        ec2::name_tag(i.tags()).or(i.instance_id()).into()
-    })
-    .column("tags", Json, "The tags, as an object of key -> value.", |i, _| {
-        tag_map(i.tags(), ec2::tag_key_value).into()
-    })
-    .column("tags_src", Json, "The tags as AWS returns them: [{Key, Value}].", |i, _| {
-        tag_list(i.tags(), ec2::tag_key_value).into()
     })
     .column("akas", Json, "The ARNs of the instance.", |i, t| {
         Cell::from(

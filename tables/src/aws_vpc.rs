@@ -1,9 +1,9 @@
 use aws_sdk_ec2::types::Vpc;
 use serde_json::{Value, json};
 
-use crate::call::{Call, paginate};
+use crate::call::Call;
 use crate::ec2;
-use crate::json::{s, tag_list, tag_map};
+use crate::json::s;
 use crate::table::{Def, Kind::*, Pages, Scope, Table, text};
 
 /// Key columns sent to DescribeVpcs as Filters.
@@ -17,10 +17,8 @@ const FILTERS: &[(&str, &str)] = &[
 ];
 
 pub fn table() -> Table {
-    let mut def = Def::new("aws_vpc", "VPCs.", Scope::Regional, "ec2:DescribeVpcs", list);
-    for (column, filter) in FILTERS {
-        def = def.key(column, false, filter);
-    }
+    let def = Def::new("aws_vpc", "VPCs.", Scope::Regional, "ec2:DescribeVpcs", list).keys(false, FILTERS);
+    let def = ec2::tagged(def, Vpc::tags, Vpc::vpc_id);
     def.example("SELECT account_id, region, vpc_id, cidr_block FROM aws_vpc WHERE is_default")
         .column("vpc_id", Text, "The ID of the VPC.", |v, _| v.vpc_id().into())
         .column("arn", Text, "The ARN of the VPC.", |v, t| {
@@ -48,23 +46,9 @@ pub fn table() -> Table {
             }))
             .into()
         })
-        .column("title", Text, "The Name tag, else the VPC ID.", |v, _| ec2::name_tag(v.tags()).or(v.vpc_id()).into())
-        .column("tags", Json, "The tags, as an object of key -> value.", |v, _| tag_map(v.tags(), ec2::tag_key_value).into())
-        .column("tags_src", Json, "The tags as AWS returns them.", |v, _| tag_list(v.tags(), ec2::tag_key_value).into())
         .build()
 }
 
 fn list(call: Call) -> Pages<Vpc> {
-    let client = crate::client!(aws_sdk_ec2, call);
-    let filters = ec2::filters(&call, FILTERS);
-    let filters = (!filters.is_empty()).then_some(filters);
-    let page_size = call.page_size(5, 1000);
-    paginate(move |token| {
-        let request = client.describe_vpcs().set_filters(filters.clone()).max_results(page_size).set_next_token(token);
-        async move {
-            let out = request.send().await?;
-            let next = out.next_token().map(str::to_string);
-            Ok((out.vpcs.unwrap_or_default(), next))
-        }
-    })
+    crate::describe!(call, FILTERS, describe_vpcs, vpcs, 1000)
 }

@@ -1,9 +1,8 @@
 use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
 use serde_json::{Value, json};
 
-use crate::call::{Call, paginate};
+use crate::call::Call;
 use crate::ec2;
-use crate::json::{tag_list, tag_map};
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
 /// Key columns sent to DescribeSecurityGroups as Filters.
@@ -16,16 +15,15 @@ const FILTERS: &[(&str, &str)] = &[
 ];
 
 pub fn table() -> Table {
-    let mut def = Def::new(
+    let def = Def::new(
         "aws_vpc_security_group",
         "EC2 security groups, with their rules as JSON.",
         Scope::Regional,
         "ec2:DescribeSecurityGroups",
         list,
-    );
-    for (column, filter) in FILTERS {
-        def = def.key(column, false, filter);
-    }
+    )
+    .keys(false, FILTERS);
+    let def = ec2::tagged(def, SecurityGroup::tags, SecurityGroup::group_name);
     def.example(
         "SELECT account_id, group_id, rule ->> 'IpProtocol' AS protocol, rule -> 'IpRanges' -> 0 ->> 'CidrIp' AS cidr\n\
          FROM (SELECT account_id, group_id, unnest(json_get_array(ip_permissions)) AS rule\n\
@@ -50,11 +48,6 @@ pub fn table() -> Table {
     .column("ip_permissions_egress", Json, "Outbound rules, in the same shape.", |g, _| {
         permissions(g.ip_permissions_egress()).into()
     })
-    .column("title", Text, "The group name.", |g, _| g.group_name().into())
-    .column("tags", Json, "The tags, as an object of key -> value.", |g, _| {
-        tag_map(g.tags(), ec2::tag_key_value).into()
-    })
-    .column("tags_src", Json, "The tags as AWS returns them.", |g, _| tag_list(g.tags(), ec2::tag_key_value).into())
     .build()
 }
 
@@ -79,17 +72,5 @@ fn permissions(rules: &[IpPermission]) -> Value {
 }
 
 fn list(call: Call) -> Pages<SecurityGroup> {
-    let client = crate::client!(aws_sdk_ec2, call);
-    let filters = ec2::filters(&call, FILTERS);
-    let filters = (!filters.is_empty()).then_some(filters);
-    let page_size = call.page_size(5, 1000);
-    paginate(move |token| {
-        let request =
-            client.describe_security_groups().set_filters(filters.clone()).max_results(page_size).set_next_token(token);
-        async move {
-            let out = request.send().await?;
-            let next = out.next_token().map(str::to_string);
-            Ok((out.security_groups.unwrap_or_default(), next))
-        }
-    })
+    crate::describe!(call, FILTERS, describe_security_groups, security_groups, 1000)
 }

@@ -1,9 +1,8 @@
 use aws_sdk_ec2::types::Subnet;
 use serde_json::{Value, json};
 
-use crate::call::{Call, paginate};
+use crate::call::Call;
 use crate::ec2;
-use crate::json::{tag_list, tag_map};
 use crate::table::{Def, Kind::*, Pages, Scope, Table, text};
 
 /// Key columns sent to DescribeSubnets as Filters.
@@ -18,10 +17,9 @@ const FILTERS: &[(&str, &str)] = &[
 ];
 
 pub fn table() -> Table {
-    let mut def = Def::new("aws_vpc_subnet", "VPC subnets.", Scope::Regional, "ec2:DescribeSubnets", list);
-    for (column, filter) in FILTERS {
-        def = def.key(column, false, filter);
-    }
+    let def =
+        Def::new("aws_vpc_subnet", "VPC subnets.", Scope::Regional, "ec2:DescribeSubnets", list).keys(false, FILTERS);
+    let def = ec2::tagged(def, Subnet::tags, Subnet::subnet_id);
     def.example("SELECT account_id, region, subnet_id, cidr_block FROM aws_vpc_subnet WHERE map_public_ip_on_launch")
         .column("subnet_id", Text, "The ID of the subnet.", |n, _| n.subnet_id().into())
         .column("subnet_arn", Text, "The ARN of the subnet.", |n, _| n.subnet_arn().into())
@@ -58,28 +56,9 @@ pub fn table() -> Table {
             )
             .into()
         })
-        .column("title", Text, "The Name tag, else the subnet ID.", |n, _| {
-            ec2::name_tag(n.tags()).or(n.subnet_id()).into()
-        })
-        .column("tags", Json, "The tags, as an object of key -> value.", |n, _| {
-            tag_map(n.tags(), ec2::tag_key_value).into()
-        })
-        .column("tags_src", Json, "The tags as AWS returns them.", |n, _| tag_list(n.tags(), ec2::tag_key_value).into())
         .build()
 }
 
 fn list(call: Call) -> Pages<Subnet> {
-    let client = crate::client!(aws_sdk_ec2, call);
-    let filters = ec2::filters(&call, FILTERS);
-    let filters = (!filters.is_empty()).then_some(filters);
-    let page_size = call.page_size(5, 1000);
-    paginate(move |token| {
-        let request =
-            client.describe_subnets().set_filters(filters.clone()).max_results(page_size).set_next_token(token);
-        async move {
-            let out = request.send().await?;
-            let next = out.next_token().map(str::to_string);
-            Ok((out.subnets.unwrap_or_default(), next))
-        }
-    })
+    crate::describe!(call, FILTERS, describe_subnets, subnets, 1000)
 }

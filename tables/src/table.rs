@@ -259,6 +259,11 @@ impl<T: Send + Sync + 'static> Def<T> {
         self
     }
 
+    /// Several key columns answered the same way, as (column, API parameter) pairs.
+    pub fn keys(self, exact: bool, keys: &[(&'static str, &'static str)]) -> Self {
+        keys.iter().fold(self, |def, (column, api)| def.key(column, exact, api))
+    }
+
     /// A per-row call that fills `columns`; it runs only when one of them is needed.
     pub fn hydrate(mut self, api: &'static str, columns: &[&'static str], run: HydrateFn<T>) -> Self {
         let info = HydrateInfo { api, columns: columns.to_vec() };
