@@ -94,7 +94,8 @@ pub fn command(args: &[&str], env: &[(&str, &str)]) -> (Command, String) {
     let org = org();
     // Every SDK request carries `app/<id>` in its user agent, which tells this run's
     // requests apart from those of tests running alongside.
-    let app_id = format!("covetest{}x{}", std::process::id(), RUNS.fetch_add(1, Ordering::SeqCst));
+    // The closing `z` keeps one id from being a prefix of another (x1 of x12).
+    let app_id = format!("covetest{}x{}z", std::process::id(), RUNS.fetch_add(1, Ordering::SeqCst));
     let mut command = Command::new(env!("CARGO_BIN_EXE_cove"));
     command.args(args).envs(aws_env(&org.moto.endpoint)).env("AWS_SDK_UA_APP_ID", &app_id);
     for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "RUST_BACKTRACE"] {
@@ -143,10 +144,10 @@ pub fn cove(args: &[&str]) -> Run {
 /// The requests moto received from clients whose user agent names `app_id`.
 pub fn recorded(app_id: &str) -> Vec<Request> {
     let marker = format!("app/{app_id}");
-    org()
-        .moto
-        .recording()
-        .expect("moto recording")
+    let recording = org().moto.recording().expect("moto recording");
+    // moto may be appending another test's request: only whole lines count.
+    let complete = &recording[..recording.rfind('\n').map_or(0, |end| end + 1)];
+    complete
         .lines()
         .filter(|line| line.contains(&marker))
         .map(|line| parse_request(&serde_json::from_str(line).expect("recorded request")))
