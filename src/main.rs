@@ -73,6 +73,11 @@ fn main() -> ExitCode {
             return ExitCode::from(FAILURE);
         }
     };
+    if matches!(cli.command, Some(Command::Demo)) {
+        // SAFETY: no other thread exists yet. The demo must never reach the instance
+        // metadata service, whatever the SDK's chains would otherwise try.
+        unsafe { std::env::set_var("AWS_EC2_METADATA_DISABLED", "true") };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
