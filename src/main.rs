@@ -98,12 +98,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     let tables = cove_tables::catalog();
     match cli.command {
         Some(Command::Tables { markdown }) => {
-            print!("{}", if markdown { catalog::markdown(&tables) } else { catalog::list(&tables) });
+            let text = if markdown { catalog::markdown(&tables) } else { catalog::list(&tables) };
+            // A reader that stops early (`| head`) is not an error.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
         }
         Some(Command::Inspect { table }) => {
             let found = tables.iter().find(|t| t.name == table.to_lowercase());
             let table = found.ok_or_else(|| format!("unknown table '{table}' (see `cove tables`)"))?;
-            print!("{}", catalog::inspect(table));
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), catalog::inspect(table).as_bytes());
         }
         Some(Command::Demo) => cove::demo::run().await?,
         Some(Command::Query { sql, file, output, out, stats }) => {

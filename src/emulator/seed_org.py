@@ -3,8 +3,10 @@
 Used by `cove demo` and by the integration tests, so both see the same estate.
 Usage: python3 seed_org.py ENDPOINT_URL
 """
+import io
 import json
 import sys
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -17,6 +19,13 @@ INSTANCE_TYPES = ["t3.micro", "t3.small", "m5.large"]
 # (us-east-1, eu-west-1) instance counts per member; prod's 7 span two DescribeInstances pages of 5.
 INSTANCE_COUNTS = {"dev": (2, 1), "staging": (1, 2), "prod": (7, 1)}
 USERS = {"dev": ["alice", "bob"], "staging": ["carol"], "prod": ["dave", "erin", "frank"]}
+# Users with a console password, and those of them with a virtual MFA device.
+CONSOLE_USERS = {"alice", "carol", "dave"}
+MFA_USERS = {"carol", "dave"}
+UNKNOWN_ACCOUNT = "999999999999"
+TRUST_ANYONE = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}
+ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+READ_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
 
 
 def session(credentials=None):
@@ -68,7 +77,180 @@ def seed_member(name, account_id):
     iam = client(sess, "iam")
     for user in USERS[name]:
         iam.create_user(UserName=user, Tags=[{"Key": "team", "Value": name}])
+        if user in CONSOLE_USERS:
+            iam.create_login_profile(UserName=user, Password="Correct-Horse-1")
+        if user in MFA_USERS:
+            serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]["SerialNumber"]
+            iam.enable_mfa_device(UserName=user, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321")
+        iam.create_access_key(UserName=user)
+    member["bad"] = SEEDERS[name](sess, account_id, member)
     return member
+
+
+def seed_dev(sess, account_id, member):
+    """Dev holds most misconfigurations: open SSH, a public snapshot, a public bucket ACL,
+    a role anyone may assume, a policy granting *:*, a public Lambda function."""
+    ec2 = client(sess, "ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    group = ec2.create_security_group(GroupName="ssh-open", Description="ssh from anywhere", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )
+    snapshot = ec2.create_snapshot(VolumeId=root_volume(ec2, member), Description="public")["SnapshotId"]
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot, Attribute="createVolumePermission", OperationType="add", GroupNames=["all"]
+    )
+    bucket = member["buckets"][0]["name"]
+    client(sess, "s3").put_bucket_acl(Bucket=bucket, ACL="public-read")
+    iam = client(sess, "iam")
+    iam.create_role(RoleName="open-trust", AssumeRolePolicyDocument=json.dumps(TRUST_ANYONE))
+    arn = iam.create_policy(PolicyName="admin-everything", PolicyDocument=json.dumps(ADMIN_POLICY))["Policy"]["Arn"]
+    iam.attach_user_policy(UserName="bob", PolicyArn=arn)
+    iam.put_user_policy(UserName="bob", PolicyName="inline-read", PolicyDocument=json.dumps(READ_POLICY))
+    role = iam.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(lambda_trust()))["Role"]["Arn"]
+    lam = client(sess, "lambda")
+    lam.create_function(
+        FunctionName="public-fn", Runtime="python3.12", Role=role, Handler="handler.main", Code={"ZipFile": lambda_zip()}
+    )
+    lam.add_permission(FunctionName="public-fn", StatementId="anyone", Action="lambda:InvokeFunction", Principal="*")
+    kms = client(sess, "kms")
+    kms.create_key(Description="dev key without rotation")
+    return {
+        "open_ssh_group": group,
+        "public_snapshot": snapshot,
+        "public_acl_bucket": bucket,
+        "admin_policy": arn,
+        "function": "public-fn",
+        "internet_gateway": gateway,
+    }
+
+
+def seed_staging(sess, account_id, member):
+    """Staging: a public AMI, a bucket public by policy, a public unencrypted Redshift
+    cluster, a weak password policy."""
+    ec2 = client(sess, "ec2")
+    instance = member["instances"]["us-east-1"][0]["id"]
+    image = ec2.create_image(InstanceId=instance, Name="staging-public-image")["ImageId"]
+    ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Add": [{"Group": "all"}]})
+    bucket = member["buckets"][0]["name"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}],
+    }
+    client(sess, "s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    client(sess, "redshift").create_cluster(
+        ClusterIdentifier="staging-warehouse",
+        NodeType="ra3.xlplus",
+        MasterUsername="admin",
+        MasterUserPassword="Password123",
+        PubliclyAccessible=True,
+        Encrypted=False,
+    )
+    client(sess, "iam").update_account_password_policy(MinimumPasswordLength=8, RequireNumbers=True)
+    return {"public_image": image, "public_policy_bucket": bucket, "cluster": "staging-warehouse"}
+
+
+def seed_prod(sess, account_id, member):
+    """Prod is mostly well configured, with two findings: an unencrypted public RDS
+    instance (and a public snapshot of it) and a snapshot shared with an unknown account."""
+    ec2 = client(sess, "ec2")
+    snapshot = ec2.create_snapshot(VolumeId=root_volume(ec2, member), Description="shared")["SnapshotId"]
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot, Attribute="createVolumePermission", OperationType="add", UserIds=[UNKNOWN_ACCOUNT]
+    )
+    image = ec2.create_image(InstanceId=member["instances"]["us-east-1"][0]["id"], Name="prod-private-image")["ImageId"]
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    s3 = client(sess, "s3")
+    for bucket in member["buckets"]:
+        s3c = client(sess, "s3", bucket["region"])
+        s3c.put_bucket_versioning(Bucket=bucket["name"], VersioningConfiguration={"Status": "Enabled"})
+        s3c.put_bucket_encryption(
+            Bucket=bucket["name"],
+            ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        )
+        s3c.put_public_access_block(
+            Bucket=bucket["name"],
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        s3c.put_bucket_tagging(Bucket=bucket["name"], Tagging={"TagSet": [{"Key": "Owner", "Value": "team-prod"}]})
+    rds = client(sess, "rds")
+    rds.create_db_instance(
+        DBInstanceIdentifier="prod-db",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="admin",
+        MasterUserPassword="Password123",
+        AllocatedStorage=20,
+        PubliclyAccessible=True,
+        StorageEncrypted=False,
+    )
+    rds.create_db_snapshot(DBInstanceIdentifier="prod-db", DBSnapshotIdentifier="prod-db-public")
+    rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="prod-db-public", AttributeName="restore", ValuesToAdd=["all"])
+    iam = client(sess, "iam")
+    iam.update_account_password_policy(
+        MinimumPasswordLength=14,
+        RequireSymbols=True,
+        RequireNumbers=True,
+        RequireUppercaseCharacters=True,
+        RequireLowercaseCharacters=True,
+        MaxPasswordAge=90,
+        PasswordReusePrevention=24,
+    )
+    iam.create_group(GroupName="admins")
+    iam.add_user_to_group(GroupName="admins", UserName="dave")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"}, "Action": "sts:AssumeRole"}],
+    }
+    iam.create_role(RoleName="deployer", AssumeRolePolicyDocument=json.dumps(trust))
+    kms = client(sess, "kms")
+    key = kms.create_key(Description="prod key")["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=key)
+    trail_bucket = member["buckets"][0]["name"]
+    trail = client(sess, "cloudtrail")
+    trail.create_trail(Name="org-trail", S3BucketName=trail_bucket, IsMultiRegionTrail=True)
+    trail.start_logging(Name="org-trail")
+    config = client(sess, "config")
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": f"arn:aws:iam::{account_id}:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": trail_bucket})
+    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    return {"shared_snapshot": snapshot, "private_image": image, "internet_gateway": gateway, "db": "prod-db", "db_snapshot": "prod-db-public"}
+
+
+def root_volume(ec2, member):
+    instance = member["instances"]["us-east-1"][0]["id"]
+    volumes = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [instance]}])["Volumes"]
+    return volumes[0]["VolumeId"]
+
+
+def lambda_zip():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def main(event, context):\n    return 1\n")
+    return buffer.getvalue()
+
+
+def lambda_trust():
+    statement = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+SEEDERS = {"dev": seed_dev, "staging": seed_staging, "prod": seed_prod}
 
 
 def main():

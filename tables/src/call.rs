@@ -101,9 +101,11 @@ where
 {
     fn from(err: SdkError<E, R>) -> Self {
         if let Some(service) = err.as_service_error() {
-            let code = service.code().unwrap_or("ServiceError");
-            let message = service.message().map_or_else(|| service.to_string(), str::to_string);
-            return FetchError::new(code, message);
+            return match service.code() {
+                Some(code) => FetchError::new(code, service.message().map_or_else(|| service.to_string(), str::to_string)),
+                // No error code: a response the SDK could not read; the deepest cause says why.
+                None => FetchError::new("UnreadableResponse", deepest_cause(service)),
+            };
         }
         let code = match &err {
             SdkError::TimeoutError(_) => "Timeout",
@@ -112,6 +114,28 @@ where
             _ => "ConstructionFailure",
         };
         FetchError::new(code, DisplayErrorContext(&err).to_string())
+    }
+}
+
+fn deepest_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string().lines().next().unwrap_or_default().to_string()
+}
+
+/// A lookup of something that may not exist: the error codes that say so mean None
+/// (no bucket policy, no login profile, no password policy, ...).
+pub fn absent<T, E, R>(result: Result<T, SdkError<E, R>>, missing: &[&str]) -> Result<Option<T>, FetchError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.code().is_some_and(|code| missing.contains(&code)) => Ok(None),
+        Err(err) => Err(err.into()),
     }
 }
 

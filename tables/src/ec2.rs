@@ -29,15 +29,20 @@ pub fn filters_or_none(call: &Call, columns: &[(&str, &str)]) -> Option<Vec<Filt
 }
 
 /// A paginated EC2 Describe* call with the call's key columns as Filters:
-/// `describe!(call, FILTERS, describe_vpcs, vpcs, 1000)`.
+/// `describe!(call, FILTERS, describe_vpcs, vpcs, 1000)`, optionally with a last argument
+/// that sets more of the request, e.g. `|request| request.owners(...)`.
 #[macro_export]
 macro_rules! describe {
-    ($call:expr, $filters:expr, $operation:ident, $items:ident, $max_page:expr) => {{
+    ($call:expr, $filters:expr, $operation:ident, $items:ident, $max_page:expr) => {
+        $crate::describe!($call, $filters, $operation, $items, $max_page, |request| request)
+    };
+    ($call:expr, $filters:expr, $operation:ident, $items:ident, $max_page:expr, $configure:expr) => {{
         let client = $crate::client!(aws_sdk_ec2, $call);
         let filters = $crate::ec2::filters_or_none(&$call, $filters);
         let page_size = $call.page_size(5, $max_page);
         $crate::call::paginate(move |token| {
             let request = client.$operation().set_filters(filters.clone()).max_results(page_size).set_next_token(token);
+            let request = ($configure)(request);
             async move {
                 let out = request.send().await?;
                 let next = out.next_token().map(str::to_string);

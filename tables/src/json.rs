@@ -12,6 +12,11 @@ pub fn time(value: Option<&aws_smithy_types::DateTime>) -> Value {
     value.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()).map_or(Value::Null, Value::String)
 }
 
+/// A timestamp EC2 returns as text (AMI creation dates), parsed.
+pub fn parse_time(value: &str) -> Option<aws_smithy_types::DateTime> {
+    aws_smithy_types::DateTime::from_str(value, aws_smithy_types::date_time::Format::DateTime).ok()
+}
+
 /// A tag list as a JSON object of key -> value, the shape `tags` columns have.
 /// An absent tag list is null; an empty one is `{}`.
 pub fn tag_map<T>(tags: &[T], key_value: impl Fn(&T) -> (&str, Option<&str>)) -> Value {
