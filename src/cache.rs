@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use cove_tables::Quals;
 use datafusion::arrow::record_batch::RecordBatch;
 
-/// A scan of one table in one target: everything that shapes its rows.
+/// A scan of one table in one target: everything that decides which calls it makes.
+/// Columns are not part of it: a cached scan holds every column its calls fill, so
+/// queries projecting different columns of the same rows share it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
     pub table: &'static str,
@@ -17,7 +19,8 @@ pub struct Key {
     pub region: String,
     pub row_regions: Option<Vec<String>>,
     pub quals: Quals,
-    pub projection: Vec<usize>,
+    /// Indices of the table's hydrate calls the scan makes.
+    pub hydrates: Vec<usize>,
 }
 
 /// Scans returning more rows than this are not kept, so caching never holds a large
@@ -30,12 +33,21 @@ type Entry = (Instant, Arc<Vec<RecordBatch>>);
 pub struct Cache {
     ttl: Duration,
     entries: Mutex<HashMap<Key, Entry>>,
+    /// One lock per key, held while that scan runs, so that concurrent queries wanting
+    /// the same scan (the controls of a check run) wait for it instead of repeating it.
+    flights: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
     hits: AtomicU64,
 }
 
 impl Cache {
     pub fn new(ttl: Duration) -> Cache {
-        Cache { ttl, entries: Mutex::new(HashMap::new()), hits: AtomicU64::new(0) }
+        Cache { ttl, entries: Mutex::new(HashMap::new()), flights: Mutex::new(HashMap::new()), hits: AtomicU64::new(0) }
+    }
+
+    /// Waits until no other scan of `key` is running; the guard marks this one's turn.
+    pub async fn flight(&self, key: &Key) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self.flights.lock().unwrap_or_else(|e| e.into_inner()).entry(key.clone()).or_default().clone();
+        lock.lock_owned().await
     }
 
     pub fn get(&self, key: &Key) -> Option<Arc<Vec<RecordBatch>>> {

@@ -154,7 +154,7 @@ mod tests {
         assert_eq!(found, vec!["SELECT"]);
         let (_, found) = h.candidates(".ti", 3);
         assert_eq!(found, vec![".timing"]);
-        let (start, found) = h.candidates(".inspect aws_iam", 16);
+        let (start, found) = h.candidates(".inspect aws_iam_u", 18);
         assert_eq!((start, found), (9, vec!["aws_iam_user".to_string()]));
     }
 }

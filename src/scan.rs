@@ -159,6 +159,7 @@ impl ExecutionPlan for ScanExec {
     fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
         let schema: SchemaRef = self.properties.eq_properties.schema().clone();
         let (account, region) = self.plan.targets[partition].clone();
+        let hydrates = self.table.hydrates_for(&self.request.projection);
         let scan = TargetScan {
             table: self.table.clone(),
             engine: self.engine.clone(),
@@ -168,7 +169,7 @@ impl ExecutionPlan for ScanExec {
                 region,
                 row_regions: self.plan.row_regions.as_deref().cloned(),
                 quals: (*self.quals).clone(),
-                projection: self.request.projection.clone(),
+                hydrates,
             },
             row_regions: self.plan.row_regions.clone(),
             request: self.request.clone(),
@@ -194,21 +195,35 @@ struct InFlight {
     scan: TargetScan,
     /// None once the scan is not cacheable (a LIMIT, or too many rows).
     kept: Option<Vec<RecordBatch>>,
+    /// Where the requested columns are in the fetched batches.
+    columns: Vec<usize>,
     _permits: Vec<OwnedSemaphorePermit>,
+    _flight: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl TargetScan {
-    async fn run(self) -> BoxStream<'static, Result<RecordBatch>> {
+    async fn run(mut self) -> BoxStream<'static, Result<RecordBatch>> {
         let engine = self.engine.clone();
-        let cacheable = self.request.limit.is_none();
-        if let (Some(cache), true) = (&engine.cache, cacheable)
-            && let Some(batches) = cache.get(&self.key)
-        {
+        let cache = engine.cache.as_ref().filter(|_| self.request.limit.is_none());
+        let flight = match cache {
+            Some(cache) => Some(cache.flight(&self.key).await),
+            None => None,
+        };
+        // A cached scan keeps every column its calls fill; this query takes its own.
+        let fetched = match cache {
+            Some(_) => self.table.columns_filled_by(&self.key.hydrates),
+            None => self.request.projection.clone(),
+        };
+        let columns: Vec<usize> =
+            self.request.projection.iter().filter_map(|c| fetched.iter().position(|f| f == c)).collect();
+        if let Some(batches) = cache.and_then(|c| c.get(&self.key)) {
             engine.progress.targets_done.fetch_add(1, Ordering::Relaxed);
             let rows = batches.iter().map(RecordBatch::num_rows).sum();
             engine.progress.rows.fetch_add(rows, Ordering::Relaxed);
-            return stream::iter(batches.iter().cloned().map(Ok).collect::<Vec<_>>()).boxed();
+            let projected: Vec<_> = batches.iter().map(|b| b.project(&columns).map_err(Into::into)).collect();
+            return stream::iter(projected).boxed();
         }
+        self.request.projection = fetched;
         let permits = engine.permits(&self.key.account, &self.key.region, self.table.service).await;
         let pages = match engine.estate.target(&self.key.account, &self.key.region, self.row_regions.clone()).await {
             Ok(target) => {
@@ -221,8 +236,9 @@ impl TargetScan {
             }
             Err(error) => stream::iter([Err(error)]).boxed(),
         };
-        let kept = cacheable.then(Vec::new);
-        stream::unfold(Some(InFlight { pages, scan: self, kept, _permits: permits }), |state| async move {
+        let kept = cache.is_some().then(Vec::new);
+        let state = InFlight { pages, scan: self, kept, columns, _permits: permits, _flight: flight };
+        stream::unfold(Some(state), |state| async move {
             let mut state = state?;
             let progress = &state.scan.engine.progress;
             match state.pages.next().await {
@@ -234,7 +250,8 @@ impl TargetScan {
                             state.kept = None;
                         }
                     }
-                    Some((Ok(batch), Some(state)))
+                    let projected = batch.project(&state.columns).map_err(Into::into);
+                    Some((projected, Some(state)))
                 }
                 Some(Err(error)) => {
                     progress.targets_done.fetch_add(1, Ordering::Relaxed);

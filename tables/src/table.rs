@@ -528,6 +528,21 @@ impl Table {
         self.schema.clone()
     }
 
+    /// The hydrate calls (by index) a scan projecting `projection` makes.
+    pub fn hydrates_for(&self, projection: &[usize]) -> Vec<usize> {
+        let projected: Vec<&str> = projection.iter().filter_map(|&i| self.columns.get(i)).map(|c| c.name).collect();
+        let needed = |h: &HydrateInfo| h.columns.iter().any(|c| projected.contains(c));
+        self.hydrates.iter().enumerate().filter(|(_, h)| needed(h)).map(|(i, _)| i).collect()
+    }
+
+    /// Every column (by index) the list call and the given hydrate calls fill.
+    pub fn columns_filled_by(&self, hydrates: &[usize]) -> Vec<usize> {
+        let hydrated = |name: &str| self.hydrates.iter().position(|h| h.columns.contains(&name));
+        (0..self.columns.len())
+            .filter(|&i| hydrated(self.columns[i].name).is_none_or(|h| hydrates.contains(&h)))
+            .collect()
+    }
+
     pub fn key_column(&self, column: &str) -> Option<&KeyColumn> {
         self.key_columns.iter().find(|k| k.column == column)
     }

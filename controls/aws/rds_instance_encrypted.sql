@@ -1,0 +1,13 @@
+-- id: rds_instance_encrypted
+-- title: RDS instances encrypt their storage
+-- severity: high
+-- remediation: Snapshot the instance, copy the snapshot with encryption, and restore from the copy.
+-- tags: rds, encryption, cis:2.3.1
+SELECT
+  arn AS resource,
+  CASE WHEN storage_encrypted THEN 'ok' ELSE 'alarm' END AS status,
+  CASE WHEN storage_encrypted THEN db_instance_identifier || ' is encrypted.'
+       ELSE db_instance_identifier || ' is not encrypted.' END AS reason,
+  account_id,
+  region
+FROM aws_rds_db_instance

@@ -1,0 +1,22 @@
+-- id: vpc_security_group_open_rdp
+-- title: Security groups do not allow RDP (3389) from the whole internet
+-- severity: critical
+-- remediation: Remove ingress rules from 0.0.0.0/0 and ::/0 covering port 3389; reach instances through SSM Session Manager or a VPN.
+-- tags: vpc, network, cis:5.2
+WITH open_rules AS (
+  SELECT group_id, account_id, region, count(*) AS rules
+  FROM aws_vpc_security_group_rule
+  WHERE NOT is_egress
+    AND (cidr_ipv4 = '0.0.0.0/0' OR cidr_ipv6 = '::/0')
+    AND (ip_protocol = '-1' OR (ip_protocol IN ('tcp', '6') AND 3389 BETWEEN from_port AND to_port))
+  GROUP BY group_id, account_id, region
+)
+SELECT
+  g.arn AS resource,
+  CASE WHEN o.rules IS NULL THEN 'ok' ELSE 'alarm' END AS status,
+  CASE WHEN o.rules IS NULL THEN g.group_id || ' does not open port 3389 to the internet.'
+       ELSE g.group_id || ' (' || g.group_name || ') opens port 3389 to the internet in ' || o.rules || ' rule(s).' END AS reason,
+  g.account_id,
+  g.region
+FROM aws_vpc_security_group g
+LEFT JOIN open_rules o ON o.group_id = g.group_id AND o.account_id = g.account_id AND o.region = g.region
