@@ -37,6 +37,7 @@ pub async fn run() -> Result<(), String> {
         concurrency: crate::settings::DEFAULT_CONCURRENCY,
         strict: false,
         cache_ttl: None,
+        vars: Default::default(),
     };
     let guard = Guard::default();
     let estate = Estate::discover(base, &settings, guard.clone()).await?;

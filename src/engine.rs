@@ -29,6 +29,8 @@ pub struct Failure {
     pub account_id: String,
     pub region: String,
     pub table: String,
+    /// The table's hydrate calls the failed scan made, which tell its scans apart.
+    pub hydrates: Vec<usize>,
     pub error: FetchError,
 }
 

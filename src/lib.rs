@@ -2,6 +2,7 @@
 //! the read-only guard, output, and the local emulator used by the demo and tests.
 
 pub mod cache;
+pub mod check;
 pub mod catalog;
 pub mod completion;
 pub mod demo;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use cove::cache::Cache;
+use cove::check;
 use cove::engine::{Engine, summarize};
 use cove::estate::{Estate, load_base_config};
 use cove::guard::Guard;
@@ -53,10 +54,39 @@ enum Command {
     Inspect { table: String },
     /// Start a local AWS emulator, seed a demo organization, and run example queries
     Demo,
+    /// Run compliance controls: exit 0 when nothing alarms, 1 when something does,
+    /// 2 when a control could not be evaluated or on usage errors
+    Check {
+        /// Built-in pack names, .sql control files or folders of them (default: every built-in pack)
+        sources: Vec<String>,
+        /// Only controls of this severity, or with a trailing + of this severity or worse (high+)
+        #[arg(long)]
+        severity: Option<cove::check::control::SeverityFilter>,
+        /// Only the control with this id (repeatable)
+        #[arg(long = "control", value_name = "ID")]
+        controls: Vec<String>,
+        /// Set a control variable, e.g. --var required_tags=Owner,CostCenter (repeatable)
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+        /// Report format (default: table, or what --out's extension implies)
+        #[arg(short, long, value_enum)]
+        output: Option<cove::check::Format>,
+        /// Write the report to this file, atomically
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// List the selected controls instead of running them
+        #[arg(long)]
+        list: bool,
+        /// With --list: the reference as Markdown (docs/controls.md)
+        #[arg(long, requires = "list")]
+        markdown: bool,
+    },
 }
 
 /// Exit code for usage errors, fatal errors, and (with --strict) failed targets.
 const FAILURE: u8 = 2;
+/// Exit code of a check run that found something to fix.
+const ALARM: u8 = 1;
 /// Exit code after Ctrl-C, as shells report SIGINT.
 const INTERRUPTED: u8 = 130;
 
@@ -108,12 +138,55 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let _ = std::io::Write::write_all(&mut std::io::stdout(), catalog::inspect(table).as_bytes());
         }
         Some(Command::Demo) => cove::demo::run().await?,
+        Some(Command::Check { sources, severity, controls, vars, output, out, list, markdown }) => {
+            let request = check::Request { sources, severity, control_ids: controls, vars, format: output, out };
+            return check(&cli.targets, request, list, markdown).await;
+        }
         Some(Command::Query { sql, file, output, out, stats }) => {
             return query(&cli.targets, sql, file, output, out, stats).await;
         }
         None => return shell(&cli.targets).await,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn check(targets: &TargetArgs, request: check::Request, list: bool, markdown: bool) -> Result<ExitCode, String> {
+    let controls = check::select(&request)?;
+    if list {
+        let text = if markdown {
+            check::report::markdown(&controls)
+        } else {
+            controls.iter().map(|c| format!("{:<48} {:<8} {}\n", c.id, c.severity, c.title)).collect()
+        };
+        check::emit(&text, None)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut settings = Settings::resolve(targets)?;
+    let vars = check::vars(&request.vars, &settings.vars)?;
+    let format = request.format.or_else(|| request.out.as_deref().and_then(check::Format::for_path));
+    let format = format.unwrap_or(check::Format::Table);
+    // Every control of the run shares each scan: the cache lives as long as the run.
+    settings.cache_ttl = Some(std::time::Duration::from_secs(u64::MAX / 4));
+    let (engine, ctx) = connect(&settings).await?;
+    let outcomes = tokio::select! {
+        outcomes = check::run::run(&ctx, &engine, controls, &vars) => outcomes?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("^C check cancelled");
+            return Ok(ExitCode::from(INTERRUPTED));
+        }
+    };
+    check::emit(&check::report::render(format, &outcomes)?, request.out.as_deref())?;
+    if request.out.is_some() || format != check::Format::Table {
+        eprintln!("{}", check::report::totals(&outcomes));
+    }
+    let any = |status: &str| outcomes.iter().any(|o| o.count(status) > 0);
+    Ok(if any("alarm") {
+        ExitCode::from(ALARM)
+    } else if any("error") {
+        ExitCode::from(FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Resolves the estate and opens a session over it.

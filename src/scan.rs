@@ -260,6 +260,7 @@ impl TargetScan {
                         account_id: key.account.clone(),
                         region: key.region.clone(),
                         table: key.table.to_string(),
+                        hydrates: key.hydrates.clone(),
                         error,
                     });
                     None

@@ -1,5 +1,6 @@
 //! Who and where to scan: the targeting flags merged over the config file.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -62,6 +63,8 @@ struct ConfigFile {
     concurrency: Option<usize>,
     strict: Option<bool>,
     cache_ttl_seconds: Option<u64>,
+    /// Values for the `{{name}}` variables of controls.
+    vars: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +96,8 @@ pub struct Settings {
     pub strict: bool,
     /// How long scan results are reused; None: not at all.
     pub cache_ttl: Option<Duration>,
+    /// Control variables from the config file.
+    pub vars: BTreeMap<String, String>,
 }
 
 impl Settings {
@@ -133,6 +138,7 @@ impl Settings {
                 (true, _) | (_, 0) => None,
                 (false, seconds) => Some(Duration::from_secs(seconds)),
             },
+            vars: file.vars.unwrap_or_default(),
         })
     }
 }

@@ -1,0 +1,67 @@
+//! `cove check`: saved compliance queries (controls) run across the estate, reported for
+//! people and CI systems.
+
+pub mod control;
+pub mod report;
+pub mod run;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use control::{Control, SeverityFilter};
+pub use report::Format;
+
+/// What `cove check` was asked to do, besides targeting.
+pub struct Request {
+    pub sources: Vec<String>,
+    pub severity: Option<SeverityFilter>,
+    pub control_ids: Vec<String>,
+    pub vars: Vec<String>,
+    pub format: Option<Format>,
+    pub out: Option<PathBuf>,
+}
+
+/// The controls the request selects, validated: files parse, ids exist.
+pub fn select(request: &Request) -> Result<Vec<Control>, String> {
+    let controls = control::load(&request.sources)?;
+    if let Some(unknown) = request.control_ids.iter().find(|id| !controls.iter().any(|c| &c.id == *id)) {
+        return Err(format!("no control has the id {unknown} (see cove check --list)"));
+    }
+    let selected: Vec<Control> = controls
+        .into_iter()
+        .filter(|c| request.control_ids.is_empty() || request.control_ids.contains(&c.id))
+        .filter(|c| request.severity.is_none_or(|s| s.admits(c.severity)))
+        .collect();
+    if selected.is_empty() {
+        return Err("no control matches the filters".into());
+    }
+    Ok(selected)
+}
+
+/// `--var name=value` flags over the config file's `[vars]`.
+pub fn vars(flags: &[String], config: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, String> {
+    let mut vars = config.clone();
+    for flag in flags {
+        let (name, value) =
+            flag.split_once('=').ok_or_else(|| format!("--var {flag}: give a variable as name=value"))?;
+        vars.insert(name.trim().to_string(), value.to_string());
+    }
+    Ok(vars)
+}
+
+/// Writes `text` to `out` atomically, or to stdout.
+pub fn emit(text: &str, out: Option<&std::path::Path>) -> Result<(), String> {
+    match out {
+        Some(path) => {
+            let (atomic, mut file) = crate::output::AtomicFile::create(path)?;
+            file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            atomic.commit(&file)
+        }
+        None => {
+            // A reader that stops early (`| head`) is not an error.
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            Ok(())
+        }
+    }
+}

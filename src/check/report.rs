@@ -1,0 +1,332 @@
+//! A check run's findings as a person or a CI system reads them.
+
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use super::control::Control;
+use super::run::{Outcome, STATUSES};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Junit,
+    Html,
+}
+
+impl Format {
+    pub fn for_path(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()? {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "xml" => Some(Format::Junit),
+            "html" | "htm" => Some(Format::Html),
+            "txt" => Some(Format::Table),
+            _ => None,
+        }
+    }
+}
+
+pub fn render(format: Format, outcomes: &[Outcome]) -> Result<String, String> {
+    Ok(match format {
+        Format::Table => table(outcomes),
+        Format::Csv => csv(outcomes)?,
+        Format::Json => serde_json::to_string_pretty(&document(outcomes)).map_err(|e| e.to_string())? + "\n",
+        Format::Junit => junit(outcomes),
+        Format::Html => html(outcomes),
+    })
+}
+
+/// `ok 12, alarm 3, ...` over all outcomes.
+pub fn totals(outcomes: &[Outcome]) -> String {
+    let parts: Vec<String> =
+        STATUSES.iter().map(|s| format!("{s} {}", outcomes.iter().map(|o| o.count(s)).sum::<usize>())).collect();
+    format!("{} control{}: {}", outcomes.len(), if outcomes.len() == 1 { "" } else { "s" }, parts.join(", "))
+}
+
+fn counts(outcome: &Outcome) -> String {
+    STATUSES
+        .iter()
+        .filter_map(|s| Some(outcome.count(s)).filter(|n| *n > 0).map(|n| format!("{s} {n}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Grouped by control; the findings that need attention are listed, the rest counted.
+fn table(outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
+    for outcome in outcomes {
+        let c = &outcome.control;
+        let _ = writeln!(out, "{} [{}] {}", c.id, c.severity.to_string().to_uppercase(), c.title);
+        for f in outcome.findings.iter().filter(|f| f.status == "alarm" || f.status == "error") {
+            let place = [f.account_id.as_str(), f.region.as_str()].join(" ");
+            let _ = writeln!(out, "  {:<5}  {}  {}  ({})", f.status.to_uppercase(), f.resource, f.reason, place.trim());
+        }
+        let summary = counts(outcome);
+        let _ = writeln!(out, "  {}\n", if summary.is_empty() { "no resources".to_string() } else { summary });
+    }
+    let _ = writeln!(out, "{}", totals(outcomes));
+    out
+}
+
+fn csv(outcomes: &[Outcome]) -> Result<String, String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let header = ["control_id", "title", "severity", "status", "resource", "reason", "account_id", "region"];
+    writer.write_record(header).map_err(|e| e.to_string())?;
+    for outcome in outcomes {
+        let c = &outcome.control;
+        for f in &outcome.findings {
+            let severity = c.severity.to_string();
+            let record = [&c.id, &c.title, &severity, &f.status, &f.resource, &f.reason, &f.account_id, &f.region];
+            writer.write_record(record).map_err(|e| e.to_string())?;
+        }
+    }
+    String::from_utf8(writer.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+}
+
+fn metadata(c: &Control) -> Value {
+    json!({
+        "id": c.id,
+        "title": c.title,
+        "severity": c.severity.to_string(),
+        "remediation": c.remediation,
+        "tags": c.tags,
+        "source": c.source,
+    })
+}
+
+fn document(outcomes: &[Outcome]) -> Value {
+    let summary: serde_json::Map<String, Value> = STATUSES
+        .iter()
+        .map(|s| (s.to_string(), json!(outcomes.iter().map(|o| o.count(s)).sum::<usize>())))
+        .collect();
+    let controls: Vec<Value> = outcomes
+        .iter()
+        .map(|o| {
+            let mut control = metadata(&o.control);
+            let counts: serde_json::Map<String, Value> =
+                STATUSES.iter().map(|s| (s.to_string(), json!(o.count(s)))).collect();
+            control["counts"] = Value::Object(counts);
+            control["results"] = json!(o.findings);
+            control
+        })
+        .collect();
+    json!({"summary": summary, "controls": controls})
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+}
+
+/// One testsuite per control, one testcase per resource: alarm is a failure, error an
+/// error, skip skipped.
+fn junit(outcomes: &[Outcome]) -> String {
+    let sum = |s: &str| outcomes.iter().map(|o| o.count(s)).sum::<usize>();
+    let tests: usize = outcomes.iter().map(|o| o.findings.len()).sum();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"cove check\" tests=\"{tests}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+        sum("alarm"),
+        sum("error"),
+        sum("skip")
+    );
+    for o in outcomes {
+        let c = &o.control;
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+            xml(&c.id),
+            o.findings.len(),
+            o.count("alarm"),
+            o.count("error"),
+            o.count("skip")
+        );
+        let _ = writeln!(
+            out,
+            "    <properties><property name=\"title\" value=\"{}\"/><property name=\"severity\" value=\"{}\"/></properties>",
+            xml(&c.title),
+            c.severity
+        );
+        for f in &o.findings {
+            let name = xml(&format!("{} {} {}", f.resource, f.account_id, f.region).trim().to_string());
+            let _ = write!(out, "    <testcase classname=\"{}\" name=\"{name}\"", xml(&c.id));
+            match f.status.as_str() {
+                "alarm" => {
+                    let _ = writeln!(out, "><failure message=\"{}\" type=\"{}\"/></testcase>", xml(&f.reason), c.severity);
+                }
+                "error" => {
+                    let _ = writeln!(out, "><error message=\"{}\"/></testcase>", xml(&f.reason));
+                }
+                "skip" => {
+                    let _ = writeln!(out, "><skipped message=\"{}\"/></testcase>", xml(&f.reason));
+                }
+                _ => {
+                    let _ = writeln!(out, "><system-out>{}: {}</system-out></testcase>", f.status, xml(&f.reason));
+                }
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// One self-contained page: a summary, then a section per control, with a text filter and
+/// status toggles that work without any network access.
+fn html(outcomes: &[Outcome]) -> String {
+    let mut out = String::from(HTML_HEAD);
+    let _ = writeln!(out, "<h1>cove check</h1>\n<p class=\"totals\">{}</p>", xml(&totals(outcomes)));
+    out.push_str("<p class=\"filters\"><input id=\"filter\" placeholder=\"filter resources, reasons, accounts\" size=\"50\">");
+    for status in STATUSES {
+        let checked = if status == "ok" { "" } else { " checked" };
+        let _ = write!(out, " <label><input type=\"checkbox\" class=\"status\" value=\"{status}\"{checked}> {status}</label>");
+    }
+    out.push_str("</p>\n<table class=\"summary\"><tr><th>control</th><th>severity</th><th>title</th>");
+    for status in STATUSES {
+        let _ = write!(out, "<th>{status}</th>");
+    }
+    out.push_str("</tr>\n");
+    for o in outcomes {
+        let c = &o.control;
+        let _ = write!(
+            out,
+            "<tr><td><a href=\"#{id}\">{id}</a></td><td class=\"sev-{sev}\">{sev}</td><td>{title}</td>",
+            id = xml(&c.id),
+            sev = c.severity,
+            title = xml(&c.title)
+        );
+        for status in STATUSES {
+            let _ = write!(out, "<td class=\"n {status}\">{}</td>", o.count(status));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    for o in outcomes {
+        let c = &o.control;
+        let _ = writeln!(
+            out,
+            "<section id=\"{}\"><h2>{} <span class=\"sev-{}\">{}</span></h2><p>{}</p>",
+            xml(&c.id),
+            xml(&c.title),
+            c.severity,
+            c.severity,
+            xml(&c.id)
+        );
+        if let Some(remediation) = &c.remediation {
+            let _ = writeln!(out, "<p class=\"fix\">Fix: {}</p>", xml(remediation));
+        }
+        out.push_str("<table class=\"findings\"><tr><th>status</th><th>resource</th><th>reason</th><th>account</th><th>region</th></tr>\n");
+        for f in &o.findings {
+            let _ = writeln!(
+                out,
+                "<tr class=\"finding {s}\" data-status=\"{s}\"><td class=\"{s}\">{s}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                xml(&f.resource),
+                xml(&f.reason),
+                xml(&f.account_id),
+                xml(&f.region),
+                s = xml(&f.status)
+            );
+        }
+        out.push_str("</table></section>\n");
+    }
+    out.push_str(HTML_TAIL);
+    out
+}
+
+const HTML_HEAD: &str = r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>cove check</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}
+th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
+td.n{text-align:right}
+.alarm{color:#b00020;font-weight:600}.error{color:#8a4b00;font-weight:600}.ok{color:#1b5e20}
+.sev-critical{color:#b00020}.sev-high{color:#d84315}.sev-medium{color:#8a6d00}.sev-low{color:#555}
+.fix{font-style:italic}
+</style></head><body>
+"#;
+
+const HTML_TAIL: &str = r#"<script>
+function apply(){
+  const text=document.getElementById('filter').value.toLowerCase();
+  const shown=new Set([...document.querySelectorAll('input.status:checked')].map(e=>e.value));
+  for(const row of document.querySelectorAll('tr.finding')){
+    row.hidden=!(shown.has(row.dataset.status)&&row.textContent.toLowerCase().includes(text));
+  }
+}
+document.getElementById('filter').addEventListener('input',apply);
+for(const box of document.querySelectorAll('input.status')){box.addEventListener('change',apply);}
+apply();
+</script>
+</body></html>
+"#;
+
+/// docs/controls.md: every control of `controls`, and how to write your own.
+pub fn markdown(controls: &[Control]) -> String {
+    let mut out = String::from(
+        "# Controls\n\nGenerated by `cove check --list --markdown`; do not edit by hand.\n\n\
+         `cove check` runs these built-in controls (or your own, see the end of this page) across \
+         the accounts and regions in scope. Each returns one row per resource with a status: \
+         `ok`, `alarm`, `skip`, `info` or `error`.\n\n\
+         | id | severity | title | tables |\n|---|---|---|---|\n",
+    );
+    for c in controls {
+        let tables: std::collections::BTreeSet<&str> = c
+            .sql
+            .split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+            .filter(|w| w.starts_with("aws_"))
+            .collect();
+        let tables = tables.into_iter().collect::<Vec<_>>().join(", ");
+        let _ = writeln!(out, "| [{id}](#{id}) | {} | {} | {tables} |", c.severity, c.title, id = c.id);
+    }
+    for c in controls {
+        let _ = writeln!(out, "\n## {}\n\n**{}** — severity {}", c.id, c.title, c.severity);
+        if !c.tags.is_empty() {
+            let _ = writeln!(out, "\nTags: {}", c.tags.join(", "));
+        }
+        if let Some(remediation) = &c.remediation {
+            let _ = writeln!(out, "\nHow to fix: {remediation}");
+        }
+        for (name, default) in &c.vars {
+            let _ = writeln!(out, "\nVariable `{name}` (default `{default}`): `cove check --var {name}=...`");
+        }
+        let _ = writeln!(out, "\n```sql\n{}\n```", c.sql.trim_end());
+    }
+    out.push_str(WRITING_YOUR_OWN);
+    out
+}
+
+const WRITING_YOUR_OWN: &str = r#"
+## Writing your own
+
+A control is a `.sql` file: a header of `-- key: value` comments, then one query.
+
+```sql
+-- id: ec2_instance_no_t2
+-- title: No EC2 instance uses the t2 family
+-- severity: low
+-- remediation: Move to t3 or t4g.
+-- tags: ec2, cost
+-- var: family = t2.
+SELECT
+  arn AS resource,
+  CASE WHEN starts_with(instance_type, {{family}}) THEN 'alarm' ELSE 'ok' END AS status,
+  instance_id || ' is a ' || instance_type AS reason,
+  account_id,
+  region
+FROM aws_ec2_instance
+```
+
+- `id`, `title` and `severity` (`low`, `medium`, `high`, `critical`) are required;
+  `remediation`, `tags` and `var` are optional.
+- The query returns `resource`, `status` (`ok`, `alarm`, `skip`, `info`, `error`),
+  `reason`, `account_id` and `region`. A file whose header or columns are wrong stops the
+  run with a message naming the file and line.
+- `{{name}}` is replaced by a SQL string literal: the value of `--var name=...`, else the
+  `[vars]` table of the config file, else the `-- var:` default.
+- Run them with `cove check path/to/file.sql` or `cove check path/to/folder`; mix them
+  with the built-in pack by naming it too: `cove check aws my-controls/`.
+"#;

@@ -1,0 +1,198 @@
+//! Running controls: planned up front (so a malformed one stops the run before any AWS
+//! call), then executed concurrently over one engine, whose cache lets every control
+//! share each scan.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+use futures::stream::{self, StreamExt};
+
+use super::control::{Control, REQUIRED_COLUMNS};
+use crate::engine::{Engine, Failure};
+use crate::session;
+
+/// Controls executing at once. Their scans are shared, so this bounds only planning and
+/// the DataFusion work, not AWS calls (the engine limits those).
+const CONCURRENT_CONTROLS: usize = 8;
+
+pub const STATUSES: [&str; 5] = ["ok", "alarm", "skip", "info", "error"];
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Finding {
+    pub resource: String,
+    pub status: String,
+    pub reason: String,
+    pub account_id: String,
+    pub region: String,
+}
+
+pub struct Outcome {
+    pub control: Control,
+    pub findings: Vec<Finding>,
+}
+
+impl Outcome {
+    pub fn count(&self, status: &str) -> usize {
+        self.findings.iter().filter(|f| f.status == status).count()
+    }
+}
+
+/// A control ready to run: its plan, or why it cannot be planned (reported as an error row),
+/// and the scans it makes, as (table, hydrate calls).
+struct Planned {
+    control: Control,
+    plan: Result<LogicalPlan, String>,
+    scans: BTreeSet<(String, Vec<usize>)>,
+}
+
+/// Plans every control. A query that plans but does not return the required columns is
+/// a defect of the control file: the whole run stops, naming it.
+async fn plan(
+    ctx: &SessionContext,
+    engine: &Engine,
+    controls: Vec<Control>,
+    vars: &BTreeMap<String, String>,
+) -> Result<Vec<Planned>, String> {
+    let mut planned = Vec::with_capacity(controls.len());
+    for control in controls {
+        let sql = control.render(vars)?;
+        let plan = match session::statements(&sql) {
+            Ok(statements) if statements.len() == 1 => {
+                let statement = statements.into_iter().next().expect("one statement");
+                ctx.state().statement_to_plan(statement).await.map_err(|e| session::describe(&e))
+            }
+            Ok(_) => Err(format!("{}:{}: a control is exactly one query", control.source, control.query_line)),
+            Err(e) => Err(e),
+        };
+        let mut scans = BTreeSet::new();
+        if let Ok(plan) = &plan {
+            let columns: BTreeSet<&str> = plan.schema().fields().iter().map(|f| f.name().as_str()).collect();
+            let missing: Vec<&str> = REQUIRED_COLUMNS.iter().copied().filter(|c| !columns.contains(c)).collect();
+            if !missing.is_empty() {
+                return Err(format!(
+                    "{}:{}: the query must return {}; it lacks {}",
+                    control.source,
+                    control.query_line,
+                    REQUIRED_COLUMNS.join(", "),
+                    missing.join(", ")
+                ));
+            }
+            // The optimized plan's scans project what they read, which decides their calls.
+            let optimized = ctx.state().optimize(plan).map_err(|e| session::describe(&e))?;
+            let _ = optimized.apply_with_subqueries(|node| {
+                if let LogicalPlan::TableScan(scan) = node
+                    && let Some(table) = engine.table(scan.table_name.table())
+                {
+                    let projection = scan.projection.clone().unwrap_or_else(|| (0..table.columns.len()).collect());
+                    scans.insert((table.name.to_string(), table.hydrates_for(&projection)));
+                }
+                Ok(TreeNodeRecursion::Continue)
+            });
+        }
+        planned.push(Planned { control, plan, scans });
+    }
+    Ok(planned)
+}
+
+/// Runs `controls` and returns their findings, in the controls' order.
+pub async fn run(
+    ctx: &SessionContext,
+    engine: &Engine,
+    controls: Vec<Control>,
+    vars: &BTreeMap<String, String>,
+) -> Result<Vec<Outcome>, String> {
+    let planned = plan(ctx, engine, controls, vars).await?;
+    engine.begin_query();
+    let results: Vec<(usize, Result<Vec<Finding>, String>)> = stream::iter(planned.iter().enumerate())
+        .map(|(index, planned)| async move {
+            let findings = match &planned.plan {
+                Ok(plan) => execute(ctx, plan.clone()).await,
+                Err(e) => Err(e.clone()),
+            };
+            (index, findings)
+        })
+        .buffer_unordered(CONCURRENT_CONTROLS)
+        .collect()
+        .await;
+    let mut results: BTreeMap<usize, Result<Vec<Finding>, String>> = results.into_iter().collect();
+    let mut failures = engine.finish_query();
+    // A failed scan is not cached, so each control wanting it tries again: once is enough.
+    failures.sort_by(|a, b| (&a.account_id, &a.region, &a.table, &a.hydrates).cmp(&(&b.account_id, &b.region, &b.table, &b.hydrates)));
+    failures.dedup_by(|a, b| (&a.account_id, &a.region, &a.table, &a.hydrates) == (&b.account_id, &b.region, &b.table, &b.hydrates));
+    Ok(planned
+        .into_iter()
+        .enumerate()
+        .map(|(index, planned)| {
+            let mut findings = match results.remove(&index) {
+                Some(Ok(findings)) => findings,
+                Some(Err(message)) => vec![error_row(&planned.control, message)],
+                None => Vec::new(),
+            };
+            // A table that failed in some targets leaves the answer incomplete there.
+            let made = |f: &&Failure| planned.scans.contains(&(f.table.clone(), f.hydrates.clone()));
+            for failure in failures.iter().filter(made) {
+                findings.push(Finding {
+                    resource: format!("{}/{}/{}", failure.account_id, failure.region, failure.table),
+                    status: "error".into(),
+                    reason: format!("{} could not be read: {}", failure.table, failure.error),
+                    account_id: failure.account_id.clone(),
+                    region: failure.region.clone(),
+                });
+            }
+            Outcome { control: planned.control, findings }
+        })
+        .collect())
+}
+
+fn error_row(control: &Control, message: String) -> Finding {
+    Finding {
+        resource: control.id.clone(),
+        status: "error".into(),
+        reason: message,
+        account_id: String::new(),
+        region: String::new(),
+    }
+}
+
+async fn execute(ctx: &SessionContext, plan: LogicalPlan) -> Result<Vec<Finding>, String> {
+    let frame = ctx.execute_logical_plan(plan).await.map_err(|e| session::describe(&e))?;
+    let batches = frame.collect().await.map_err(|e| session::describe(&e))?;
+    let mut findings = Vec::new();
+    for batch in &batches {
+        findings.extend(rows(batch)?);
+    }
+    Ok(findings)
+}
+
+fn rows(batch: &RecordBatch) -> Result<Vec<Finding>, String> {
+    let column = |name: &str| -> Result<Vec<String>, String> {
+        let array = batch.column_by_name(name).ok_or_else(|| format!("no column {name}"))?;
+        let text = cast(array, &DataType::Utf8).map_err(|e| format!("column {name}: {e}"))?;
+        let text = text.as_string::<i32>();
+        Ok((0..text.len()).map(|i| if text.is_null(i) { String::new() } else { text.value(i).to_string() }).collect())
+    };
+    let [resource, status, reason, account_id, region] = REQUIRED_COLUMNS.map(column);
+    let (resource, status, reason, account_id, region) = (resource?, status?, reason?, account_id?, region?);
+    Ok((0..batch.num_rows())
+        .map(|i| {
+            let valid = STATUSES.contains(&status[i].as_str());
+            Finding {
+                resource: resource[i].clone(),
+                status: if valid { status[i].clone() } else { "error".into() },
+                reason: if valid {
+                    reason[i].clone()
+                } else {
+                    format!("the control returned status '{}', not one of {}", status[i], STATUSES.join(", "))
+                },
+                account_id: account_id[i].clone(),
+                region: region[i].clone(),
+            }
+        })
+        .collect())
+}
