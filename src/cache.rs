@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cove_tables::Quals;
+
+use crate::engine::Failure;
 use datafusion::arrow::record_batch::RecordBatch;
 
 /// A scan of one table in one target: everything that decides which calls it makes.
@@ -27,8 +29,15 @@ pub struct Key {
 /// export in memory.
 pub const MAX_ROWS: usize = 100_000;
 
-/// A scan's batches and when they were fetched.
-type Entry = (Instant, Arc<Vec<RecordBatch>>);
+/// A finished scan: its batches, and the hydrate calls that failed in it, which a query
+/// reusing it reports again.
+#[derive(Clone)]
+pub struct Scan {
+    pub batches: Arc<Vec<RecordBatch>>,
+    pub failures: Arc<Vec<Failure>>,
+}
+
+type Entry = (Instant, Scan);
 
 pub struct Cache {
     ttl: Duration,
@@ -50,12 +59,12 @@ impl Cache {
         lock.lock_owned().await
     }
 
-    pub fn get(&self, key: &Key) -> Option<Arc<Vec<RecordBatch>>> {
+    pub fn get(&self, key: &Key) -> Option<Scan> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         match entries.get(key) {
-            Some((at, batches)) if at.elapsed() < self.ttl => {
+            Some((at, scan)) if at.elapsed() < self.ttl => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                Some(batches.clone())
+                Some(scan.clone())
             }
             Some(_) => {
                 entries.remove(key);
@@ -65,8 +74,9 @@ impl Cache {
         }
     }
 
-    pub fn put(&self, key: Key, batches: Vec<RecordBatch>) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (Instant::now(), Arc::new(batches)));
+    pub fn put(&self, key: Key, batches: Vec<RecordBatch>, failures: Vec<Failure>) {
+        let scan = Scan { batches: Arc::new(batches), failures: Arc::new(failures) };
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (Instant::now(), scan));
     }
 
     pub fn clear(&self) -> usize {

@@ -29,8 +29,8 @@ pub struct Failure {
     pub account_id: String,
     pub region: String,
     pub table: String,
-    /// The table's hydrate calls the failed scan made, which tell its scans apart.
-    pub hydrates: Vec<usize>,
+    /// The hydrate call (by index in the table) that failed; None: the list itself failed.
+    pub hydrate: Option<usize>,
     pub error: FetchError,
 }
 
@@ -87,6 +87,9 @@ pub struct Engine {
     failures: Mutex<Vec<Failure>>,
     /// The failures of the last finished query, for `cove_errors` and `.errors`.
     last_failures: Mutex<Vec<Failure>>,
+    /// For a check run: per table, every hydrate call some control needs, so that one
+    /// scan per target serves all of them.
+    shared_hydrates: Mutex<HashMap<&'static str, Vec<usize>>>,
 }
 
 /// The (account, region) pairs a scan runs in, and for tables whose rows carry their own
@@ -109,7 +112,26 @@ impl Engine {
             service_limits: Mutex::new(HashMap::new()),
             failures: Mutex::new(Vec::new()),
             last_failures: Mutex::new(Vec::new()),
+            shared_hydrates: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Makes scans of `table` also make these hydrate calls (see `shared_hydrates`).
+    pub fn share_hydrates(&self, table: &'static str, hydrates: &[usize]) {
+        let mut shared = self.shared_hydrates.lock().unwrap_or_else(|e| e.into_inner());
+        let all = shared.entry(table).or_default();
+        all.extend_from_slice(hydrates);
+        all.sort_unstable();
+        all.dedup();
+    }
+
+    /// `hydrates` and those shared for `table`.
+    pub fn shared_hydrates(&self, table: &str, hydrates: &[usize]) -> Vec<usize> {
+        let shared = self.shared_hydrates.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<usize> = hydrates.iter().chain(shared.get(table).into_iter().flatten()).copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        all
     }
 
     pub fn table(&self, name: &str) -> Option<&Table> {

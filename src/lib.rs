@@ -2,8 +2,8 @@
 //! the read-only guard, output, and the local emulator used by the demo and tests.
 
 pub mod cache;
-pub mod check;
 pub mod catalog;
+pub mod check;
 pub mod completion;
 pub mod demo;
 pub mod emulator;

@@ -156,7 +156,7 @@ async fn check(targets: &TargetArgs, request: check::Request, list: bool, markdo
         let text = if markdown {
             check::report::markdown(&controls)
         } else {
-            controls.iter().map(|c| format!("{:<48} {:<8} {}\n", c.id, c.severity, c.title)).collect()
+            controls.iter().map(|c| format!("{:<48} {:<8} {}\n", c.id, c.severity.to_string(), c.title)).collect()
         };
         check::emit(&text, None)?;
         return Ok(ExitCode::SUCCESS);

@@ -197,14 +197,45 @@ struct InFlight {
     kept: Option<Vec<RecordBatch>>,
     /// Where the requested columns are in the fetched batches.
     columns: Vec<usize>,
+    hydrate_failures: Arc<std::sync::Mutex<Vec<(usize, FetchError)>>>,
     _permits: Vec<OwnedSemaphorePermit>,
     _flight: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl InFlight {
+    /// Records the scan's failed hydrate calls, one failure per call and error.
+    fn report_hydrate_failures(&self) -> Vec<Failure> {
+        let mut failed = std::mem::take(&mut *self.hydrate_failures.lock().unwrap_or_else(|e| e.into_inner()));
+        failed.sort_by(|a, b| (a.0, &a.1.code).cmp(&(b.0, &b.1.code)));
+        failed.dedup_by(|a, b| (a.0, &a.1.code) == (b.0, &b.1.code));
+        let key = &self.scan.key;
+        let failures: Vec<Failure> = failed
+            .into_iter()
+            .map(|(index, error)| {
+                let api = self.scan.table.hydrates.get(index).map_or("hydrate", |h| h.api);
+                Failure {
+                    account_id: key.account.clone(),
+                    region: key.region.clone(),
+                    table: key.table.to_string(),
+                    hydrate: Some(index),
+                    error: FetchError::new(error.code, format!("{api}: {}", error.message)),
+                }
+            })
+            .collect();
+        for failure in &failures {
+            self.scan.engine.record_failure(failure.clone());
+        }
+        failures
+    }
 }
 
 impl TargetScan {
     async fn run(mut self) -> BoxStream<'static, Result<RecordBatch>> {
         let engine = self.engine.clone();
         let cache = engine.cache.as_ref().filter(|_| self.request.limit.is_none());
+        if cache.is_some() {
+            self.key.hydrates = engine.shared_hydrates(self.table.name, &self.key.hydrates);
+        }
         let flight = match cache {
             Some(cache) => Some(cache.flight(&self.key).await),
             None => None,
@@ -216,7 +247,10 @@ impl TargetScan {
         };
         let columns: Vec<usize> =
             self.request.projection.iter().filter_map(|c| fetched.iter().position(|f| f == c)).collect();
-        if let Some(batches) = cache.and_then(|c| c.get(&self.key)) {
+        if let Some(cache::Scan { batches, failures }) = cache.and_then(|c| c.get(&self.key)) {
+            for failure in failures.iter() {
+                engine.record_failure(failure.clone());
+            }
             engine.progress.targets_done.fetch_add(1, Ordering::Relaxed);
             let rows = batches.iter().map(RecordBatch::num_rows).sum();
             engine.progress.rows.fetch_add(rows, Ordering::Relaxed);
@@ -225,19 +259,21 @@ impl TargetScan {
         }
         self.request.projection = fetched;
         let permits = engine.permits(&self.key.account, &self.key.region, self.table.service).await;
+        let hydrate_failures: Arc<std::sync::Mutex<Vec<(usize, FetchError)>>> = Arc::default();
         let pages = match engine.estate.target(&self.key.account, &self.key.region, self.row_regions.clone()).await {
             Ok(target) => {
                 let call = Call {
                     target: Arc::new(target),
                     quals: Arc::new(self.key.quals.clone()),
                     limit: self.request.limit,
+                    hydrate_failures: hydrate_failures.clone(),
                 };
                 self.table.fetch(call, self.request.clone())
             }
             Err(error) => stream::iter([Err(error)]).boxed(),
         };
         let kept = cache.is_some().then(Vec::new);
-        let state = InFlight { pages, scan: self, kept, columns, _permits: permits, _flight: flight };
+        let state = InFlight { pages, scan: self, kept, columns, hydrate_failures, _permits: permits, _flight: flight };
         stream::unfold(Some(state), |state| async move {
             let mut state = state?;
             let progress = &state.scan.engine.progress;
@@ -260,15 +296,17 @@ impl TargetScan {
                         account_id: key.account.clone(),
                         region: key.region.clone(),
                         table: key.table.to_string(),
-                        hydrates: key.hydrates.clone(),
+                        hydrate: None,
                         error,
                     });
+                    state.report_hydrate_failures();
                     None
                 }
                 None => {
                     progress.targets_done.fetch_add(1, Ordering::Relaxed);
+                    let failures = state.report_hydrate_failures();
                     if let (Some(cache), Some(kept)) = (&state.scan.engine.cache, state.kept) {
-                        cache.put(state.scan.key, kept);
+                        cache.put(state.scan.key, kept, failures);
                     }
                     None
                 }

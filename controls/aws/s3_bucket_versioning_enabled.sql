@@ -5,8 +5,10 @@
 -- tags: s3, resilience
 SELECT
   arn AS resource,
-  CASE WHEN versioning_enabled THEN 'ok' ELSE 'alarm' END AS status,
-  CASE WHEN versioning_enabled THEN name || ' has versioning on.' ELSE name || ' has versioning off or suspended.' END AS reason,
+  CASE WHEN versioning_enabled IS NULL THEN 'error' WHEN versioning_enabled THEN 'ok' ELSE 'alarm' END AS status,
+  CASE WHEN versioning_enabled IS NULL THEN name || ': its versioning could not be read.'
+       WHEN versioning_enabled THEN name || ' has versioning on.'
+       ELSE name || ' has versioning off or suspended.' END AS reason,
   account_id,
   region
 FROM aws_s3_bucket

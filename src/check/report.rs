@@ -98,10 +98,8 @@ fn metadata(c: &Control) -> Value {
 }
 
 fn document(outcomes: &[Outcome]) -> Value {
-    let summary: serde_json::Map<String, Value> = STATUSES
-        .iter()
-        .map(|s| (s.to_string(), json!(outcomes.iter().map(|o| o.count(s)).sum::<usize>())))
-        .collect();
+    let summary: serde_json::Map<String, Value> =
+        STATUSES.iter().map(|s| (s.to_string(), json!(outcomes.iter().map(|o| o.count(s)).sum::<usize>()))).collect();
     let controls: Vec<Value> = outcomes
         .iter()
         .map(|o| {
@@ -151,11 +149,12 @@ fn junit(outcomes: &[Outcome]) -> String {
             c.severity
         );
         for f in &o.findings {
-            let name = xml(&format!("{} {} {}", f.resource, f.account_id, f.region).trim().to_string());
+            let name = xml(format!("{} {} {}", f.resource, f.account_id, f.region).trim());
             let _ = write!(out, "    <testcase classname=\"{}\" name=\"{name}\"", xml(&c.id));
             match f.status.as_str() {
                 "alarm" => {
-                    let _ = writeln!(out, "><failure message=\"{}\" type=\"{}\"/></testcase>", xml(&f.reason), c.severity);
+                    let _ =
+                        writeln!(out, "><failure message=\"{}\" type=\"{}\"/></testcase>", xml(&f.reason), c.severity);
                 }
                 "error" => {
                     let _ = writeln!(out, "><error message=\"{}\"/></testcase>", xml(&f.reason));
@@ -179,10 +178,15 @@ fn junit(outcomes: &[Outcome]) -> String {
 fn html(outcomes: &[Outcome]) -> String {
     let mut out = String::from(HTML_HEAD);
     let _ = writeln!(out, "<h1>cove check</h1>\n<p class=\"totals\">{}</p>", xml(&totals(outcomes)));
-    out.push_str("<p class=\"filters\"><input id=\"filter\" placeholder=\"filter resources, reasons, accounts\" size=\"50\">");
+    out.push_str(
+        "<p class=\"filters\"><input id=\"filter\" placeholder=\"filter resources, reasons, accounts\" size=\"50\">",
+    );
     for status in STATUSES {
         let checked = if status == "ok" { "" } else { " checked" };
-        let _ = write!(out, " <label><input type=\"checkbox\" class=\"status\" value=\"{status}\"{checked}> {status}</label>");
+        let _ = write!(
+            out,
+            " <label><input type=\"checkbox\" class=\"status\" value=\"{status}\"{checked}> {status}</label>"
+        );
     }
     out.push_str("</p>\n<table class=\"summary\"><tr><th>control</th><th>severity</th><th>title</th>");
     for status in STATUSES {

@@ -90,7 +90,9 @@ async fn plan(
                     && let Some(table) = engine.table(scan.table_name.table())
                 {
                     let projection = scan.projection.clone().unwrap_or_else(|| (0..table.columns.len()).collect());
-                    scans.insert((table.name.to_string(), table.hydrates_for(&projection)));
+                    let hydrates = table.hydrates_for(&projection);
+                    engine.share_hydrates(table.name, &hydrates);
+                    scans.insert((table.name.to_string(), hydrates));
                 }
                 Ok(TreeNodeRecursion::Continue)
             });
@@ -123,8 +125,12 @@ pub async fn run(
     let mut results: BTreeMap<usize, Result<Vec<Finding>, String>> = results.into_iter().collect();
     let mut failures = engine.finish_query();
     // A failed scan is not cached, so each control wanting it tries again: once is enough.
-    failures.sort_by(|a, b| (&a.account_id, &a.region, &a.table, &a.hydrates).cmp(&(&b.account_id, &b.region, &b.table, &b.hydrates)));
-    failures.dedup_by(|a, b| (&a.account_id, &a.region, &a.table, &a.hydrates) == (&b.account_id, &b.region, &b.table, &b.hydrates));
+    failures.sort_by(|a, b| {
+        (&a.account_id, &a.region, &a.table, a.hydrate).cmp(&(&b.account_id, &b.region, &b.table, b.hydrate))
+    });
+    failures.dedup_by(|a, b| {
+        (&a.account_id, &a.region, &a.table, a.hydrate) == (&b.account_id, &b.region, &b.table, b.hydrate)
+    });
     Ok(planned
         .into_iter()
         .enumerate()
@@ -135,7 +141,14 @@ pub async fn run(
                 None => Vec::new(),
             };
             // A table that failed in some targets leaves the answer incomplete there.
-            let made = |f: &&Failure| planned.scans.contains(&(f.table.clone(), f.hydrates.clone()));
+            // A failed list spoils every control reading the table; a failed hydrate call only
+            // those reading its columns.
+            let made = |f: &&Failure| {
+                planned
+                    .scans
+                    .iter()
+                    .any(|(table, hydrates)| *table == f.table && f.hydrate.is_none_or(|h| hydrates.contains(&h)))
+            };
             for failure in failures.iter().filter(made) {
                 findings.push(Finding {
                     resource: format!("{}/{}/{}", failure.account_id, failure.region, failure.table),

@@ -6,6 +6,7 @@ use crate::call::{Call, FetchError, single_page};
 use crate::json::s;
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
+#[derive(Clone)]
 pub struct Account {
     aliases: Vec<String>,
     organization: Option<Organization>,

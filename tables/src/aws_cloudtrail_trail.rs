@@ -6,6 +6,7 @@ use futures::future::BoxFuture;
 use crate::call::{Call, FetchError, single_page};
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
+#[derive(Clone)]
 pub struct CloudTrail {
     trail: Trail,
     status: Option<GetTrailStatusOutput>,
@@ -28,7 +29,9 @@ pub fn table() -> Table {
     .column("name", Text, "The trail's name.", |t, _| t.trail.name().into())
     .column("arn", Text, "The ARN of the trail.", |t, _| t.trail.trail_arn().into())
     .column("home_region", Text, "The region the trail was created in.", |t, _| t.trail.home_region().into())
-    .column("is_multi_region_trail", Bool, "Whether it logs every region.", |t, _| t.trail.is_multi_region_trail().into())
+    .column("is_multi_region_trail", Bool, "Whether it logs every region.", |t, _| {
+        t.trail.is_multi_region_trail().into()
+    })
     .column("is_organization_trail", Bool, "Whether it logs the whole organization.", |t, _| {
         t.trail.is_organization_trail().into()
     })

@@ -7,6 +7,7 @@ use crate::call::{Call, FetchError, single_page};
 use crate::json::{s, time};
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
+#[derive(Clone)]
 pub struct Recorder {
     recorder: ConfigurationRecorder,
     status: Option<ConfigurationRecorderStatus>,
@@ -39,37 +40,49 @@ pub fn table() -> Table {
             .into()
     })
     .column("role_arn", Text, "The role the recorder uses.", |r, _| r.recorder.role_arn().into())
-    .column("recording_group", Json, "What it records: {AllSupported, IncludeGlobalResourceTypes, ResourceTypes}.", |r, _| {
-        r.recorder
-            .recording_group()
-            .map(|g| {
-                json!({
-                    "AllSupported": g.all_supported(),
-                    "IncludeGlobalResourceTypes": g.include_global_resource_types(),
-                    "ResourceTypes": Value::from_iter(g.resource_types().iter().map(|t| t.as_str().to_string())),
+    .column(
+        "recording_group",
+        Json,
+        "What it records: {AllSupported, IncludeGlobalResourceTypes, ResourceTypes}.",
+        |r, _| {
+            r.recorder
+                .recording_group()
+                .map(|g| {
+                    json!({
+                        "AllSupported": g.all_supported(),
+                        "IncludeGlobalResourceTypes": g.include_global_resource_types(),
+                        "ResourceTypes": Value::from_iter(g.resource_types().iter().map(|t| t.as_str().to_string())),
+                    })
                 })
-            })
-            .into()
+                .into()
+        },
+    )
+    .column("status_recording", Bool, "Whether it is recording now.", |r, _| {
+        r.status.as_ref().map(|s| s.recording()).into()
     })
-    .column("status_recording", Bool, "Whether it is recording now.", |r, _| r.status.as_ref().map(|s| s.recording()).into())
     .column("status_last_status", Text, "Pending, Success or Failure.", |r, _| {
         crate::table::text(r.status.as_ref().and_then(|s| s.last_status()))
     })
-    .column("status", Json, "{Recording, LastStatus, LastStartTime, LastStopTime, LastErrorCode, LastErrorMessage}.", |r, _| {
-        r.status
-            .as_ref()
-            .map(|st| {
-                json!({
-                    "Recording": st.recording(),
-                    "LastStatus": s(st.last_status()),
-                    "LastStartTime": time(st.last_start_time()),
-                    "LastStopTime": time(st.last_stop_time()),
-                    "LastErrorCode": st.last_error_code(),
-                    "LastErrorMessage": st.last_error_message(),
+    .column(
+        "status",
+        Json,
+        "{Recording, LastStatus, LastStartTime, LastStopTime, LastErrorCode, LastErrorMessage}.",
+        |r, _| {
+            r.status
+                .as_ref()
+                .map(|st| {
+                    json!({
+                        "Recording": st.recording(),
+                        "LastStatus": s(st.last_status()),
+                        "LastStartTime": time(st.last_start_time()),
+                        "LastStopTime": time(st.last_stop_time()),
+                        "LastErrorCode": st.last_error_code(),
+                        "LastErrorMessage": st.last_error_message(),
+                    })
                 })
-            })
-            .into()
-    })
+                .into()
+        },
+    )
     .column("title", Text, "The recorder's name.", |r, _| r.recorder.name().into())
     .build()
 }

@@ -8,6 +8,7 @@ use crate::call::{Call, FetchError};
 use crate::ec2;
 use crate::table::{Def, Kind::*, Pages, Scope, Table, text};
 
+#[derive(Clone)]
 pub struct EbsSnapshot {
     snapshot: Snapshot,
     create_volume_permissions: Option<Vec<CreateVolumePermission>>,
@@ -107,7 +108,9 @@ fn list(call: Call) -> Pages<EbsSnapshot> {
     };
 
     crate::describe!(call, FILTERS, describe_snapshots, snapshots, 1000, configure)
-        .map_ok(|page| page.into_iter().map(|snapshot| EbsSnapshot { snapshot, create_volume_permissions: None }).collect())
+        .map_ok(|page| {
+            page.into_iter().map(|snapshot| EbsSnapshot { snapshot, create_volume_permissions: None }).collect()
+        })
         .boxed()
 }
 

@@ -9,6 +9,7 @@ use crate::ec2;
 use crate::json::s;
 use crate::table::{Def, Kind::*, Pages, Scope, Table, text};
 
+#[derive(Clone)]
 pub struct Ami {
     image: Image,
     launch_permissions: Option<Vec<LaunchPermission>>,
@@ -42,7 +43,10 @@ pub fn table() -> Table {
         .column("image_id", Text, "The ID of the AMI.", |a, _| a.image.image_id().into())
         .column("name", Text, "The name of the AMI.", |a, _| a.image.name().into())
         .column("arn", Text, "The ARN of the AMI.", |a, t| {
-            a.image.image_id().map(|id| format!("arn:{}:ec2:{}:{}:image/{id}", t.partition, t.region, t.account_id)).into()
+            a.image
+                .image_id()
+                .map(|id| format!("arn:{}:ec2:{}:{}:image/{id}", t.partition, t.region, t.account_id))
+                .into()
         })
         .column("description", Text, "The description of the AMI.", |a, _| a.image.description().into())
         .column("state", Text, "pending, available, invalid, deregistered, failed, error or disabled.", |a, _| {
@@ -50,7 +54,9 @@ pub fn table() -> Table {
         })
         .column("public", Bool, "Whether anyone may launch it.", |a, _| a.image.public().into())
         .column("owner_id", Text, "The account that owns the AMI.", |a, _| a.image.owner_id().into())
-        .column("image_owner_alias", Text, "The owner alias (amazon, self, ...).", |a, _| a.image.image_owner_alias().into())
+        .column("image_owner_alias", Text, "The owner alias (amazon, self, ...).", |a, _| {
+            a.image.image_owner_alias().into()
+        })
         .column("image_type", Text, "machine, kernel or ramdisk.", |a, _| text(a.image.image_type()))
         .column("image_location", Text, "Where the AMI manifest is.", |a, _| a.image.image_location().into())
         .column("architecture", Text, "The CPU architecture.", |a, _| text(a.image.architecture()))
@@ -69,26 +75,35 @@ pub fn table() -> Table {
         })
         .column("kernel_id", Text, "The kernel ID.", |a, _| a.image.kernel_id().into())
         .column("ramdisk_id", Text, "The RAM disk ID.", |a, _| a.image.ramdisk_id().into())
-        .column("root_device_name", Text, "The root device name, e.g. /dev/sda1.", |a, _| a.image.root_device_name().into())
-        .column("root_device_type", Text, "ebs or instance-store.", |a, _| text(a.image.root_device_type()))
-        .column("sriov_net_support", Text, "Whether Intel VF networking is on.", |a, _| a.image.sriov_net_support().into())
-        .column("virtualization_type", Text, "hvm or paravirtual.", |a, _| text(a.image.virtualization_type()))
-        .column("block_device_mappings", Json, "[{DeviceName, Ebs: {SnapshotId, VolumeSize, Encrypted, ...}}].", |a, _| {
-            Value::from_iter(a.image.block_device_mappings().iter().map(|m| {
-                json!({
-                    "DeviceName": m.device_name(),
-                    "VirtualName": m.virtual_name(),
-                    "Ebs": m.ebs().map(|e| json!({
-                        "SnapshotId": e.snapshot_id(),
-                        "VolumeSize": e.volume_size(),
-                        "VolumeType": s(e.volume_type()),
-                        "Encrypted": e.encrypted(),
-                        "DeleteOnTermination": e.delete_on_termination(),
-                    })),
-                })
-            }))
-            .into()
+        .column("root_device_name", Text, "The root device name, e.g. /dev/sda1.", |a, _| {
+            a.image.root_device_name().into()
         })
+        .column("root_device_type", Text, "ebs or instance-store.", |a, _| text(a.image.root_device_type()))
+        .column("sriov_net_support", Text, "Whether Intel VF networking is on.", |a, _| {
+            a.image.sriov_net_support().into()
+        })
+        .column("virtualization_type", Text, "hvm or paravirtual.", |a, _| text(a.image.virtualization_type()))
+        .column(
+            "block_device_mappings",
+            Json,
+            "[{DeviceName, Ebs: {SnapshotId, VolumeSize, Encrypted, ...}}].",
+            |a, _| {
+                Value::from_iter(a.image.block_device_mappings().iter().map(|m| {
+                    json!({
+                        "DeviceName": m.device_name(),
+                        "VirtualName": m.virtual_name(),
+                        "Ebs": m.ebs().map(|e| json!({
+                            "SnapshotId": e.snapshot_id(),
+                            "VolumeSize": e.volume_size(),
+                            "VolumeType": s(e.volume_type()),
+                            "Encrypted": e.encrypted(),
+                            "DeleteOnTermination": e.delete_on_termination(),
+                        })),
+                    })
+                }))
+                .into()
+            },
+        )
         .column(
             "launch_permissions",
             Json,

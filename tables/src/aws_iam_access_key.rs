@@ -6,6 +6,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use crate::call::{Call, FetchError, absent, single_page};
 use crate::table::{Def, Kind::*, Pages, Scope, Table, text};
 
+#[derive(Clone)]
 pub struct AccessKey {
     key: AccessKeyMetadata,
     last_used: Option<AccessKeyLastUsed>,
@@ -35,9 +36,7 @@ pub fn table() -> Table {
     .column("access_key_id", Text, "The access key ID (AKIA...).", |k, _| k.key.access_key_id().into())
     .column("user_name", Text, "The user the key belongs to.", |k, _| k.key.user_name().into())
     .column("status", Text, "Active or Inactive.", |k, _| text(k.key.status()))
-    .column("create_date", Timestamp, "When the key was created, its rotation age.", |k, _| {
-        k.key.create_date().into()
-    })
+    .column("create_date", Timestamp, "When the key was created, its rotation age.", |k, _| k.key.create_date().into())
     .column("access_key_last_used_date", Timestamp, "When the key was last used; null if never.", |k, _| {
         k.last_used.as_ref().and_then(|u| u.last_used_date()).into()
     })

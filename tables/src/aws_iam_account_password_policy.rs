@@ -15,9 +15,7 @@ pub fn table() -> Table {
         "SELECT a.account_id, p.minimum_password_length\n\
          FROM aws_account a LEFT JOIN aws_iam_account_password_policy p ON p.account_id = a.account_id",
     )
-    .column("minimum_password_length", Int, "The shortest password allowed.", |p, _| {
-        p.minimum_password_length().into()
-    })
+    .column("minimum_password_length", Int, "The shortest password allowed.", |p, _| p.minimum_password_length().into())
     .column("max_password_age", Int, "Days a password stays valid.", |p, _| p.max_password_age().into())
     .column("password_reuse_prevention", Int, "How many previous passwords cannot be reused.", |p, _| {
         p.password_reuse_prevention().into()

@@ -10,7 +10,11 @@ type Summary = HashMap<SummaryKeyType, i32>;
 /// (column, SummaryMap key, description) for the counts and quotas.
 const COUNTS: &[(&str, &str, &str)] = &[
     ("account_access_keys_present", "AccountAccessKeysPresent", "How many access keys the root user has."),
-    ("account_signing_certificates_present", "AccountSigningCertificatesPresent", "The root user's signing certificates."),
+    (
+        "account_signing_certificates_present",
+        "AccountSigningCertificatesPresent",
+        "The root user's signing certificates.",
+    ),
     ("global_endpoint_token_version", "GlobalEndpointTokenVersion", "The STS global endpoint token version."),
     ("users", "Users", "How many users the account has."),
     ("groups", "Groups", "How many groups."),

@@ -10,6 +10,7 @@ use crate::call::{Call, FetchError, single_page};
 use crate::table::{Cell, Def, Kind, Pages, Scope, Table};
 
 /// One user's line of the report, by CSV header.
+#[derive(Clone)]
 pub struct ReportRow {
     fields: HashMap<String, String>,
     generated: Option<DateTime>,
@@ -53,23 +54,20 @@ pub fn table() -> Table {
         "iam:GenerateCredentialReport, iam:GetCredentialReport",
         list,
     )
-    .example(
-        "SELECT account_id, user_name FROM aws_iam_credential_report\nWHERE password_enabled AND NOT mfa_active",
-    );
+    .example("SELECT account_id, user_name FROM aws_iam_credential_report\nWHERE password_enabled AND NOT mfa_active");
     let def = COLUMNS.iter().fold(def, |def, &(column, field, kind, description)| {
         def.column(column, kind, description, move |row, _| cell(row, field, kind))
     });
-    def.column(
-        "password_status",
-        Kind::Text,
-        "used, never_used, or not_set (no console password).",
-        |row, _| match row.fields.get("password_last_used").map(String::as_str) {
-            Some("no_information") => "never_used".into(),
-            Some("N/A") => "not_set".into(),
-            Some(_) => "used".into(),
-            None => Cell::Null,
-        },
-    )
+    def.column("password_status", Kind::Text, "used, never_used, or not_set (no console password).", |row, _| match row
+        .fields
+        .get("password_last_used")
+        .map(String::as_str)
+    {
+        Some("no_information") => "never_used".into(),
+        Some("N/A") => "not_set".into(),
+        Some(_) => "used".into(),
+        None => Cell::Null,
+    })
     .column("generated_time", Kind::Timestamp, "When the report was generated.", |row, _| row.generated.as_ref().into())
     .build()
 }

@@ -8,6 +8,7 @@ use crate::iam::{Policies, Principal, policy_columns};
 use crate::json::time;
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
+#[derive(Clone)]
 pub struct IamGroup {
     group: Group,
     users: Option<Vec<User>>,
@@ -53,11 +54,17 @@ pub fn table() -> Table {
                 })
                 .into()
         });
-    policy_columns(def, |g| &g.policies).column("title", Text, "The group's name.", |g, _| g.group.group_name().into()).build()
+    policy_columns(def, |g| &g.policies)
+        .column("title", Text, "The group's name.", |g, _| g.group.group_name().into())
+        .build()
 }
 
 fn list(call: Call) -> Pages<IamGroup> {
-    crate::list_principals!(call, list_groups, groups, |group| IamGroup { group, users: None, policies: Policies::default() })
+    crate::list_principals!(call, list_groups, groups, |group| IamGroup {
+        group,
+        users: None,
+        policies: Policies::default()
+    })
 }
 
 fn get_group(call: Call, mut group: IamGroup) -> BoxFuture<'static, Result<IamGroup, FetchError>> {

@@ -7,6 +7,7 @@ use crate::json::{tag_list, tag_map};
 use crate::policy;
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
+#[derive(Clone)]
 pub struct IamPolicy {
     policy: Policy,
     /// The default version's document, as returned.
@@ -55,7 +56,9 @@ pub fn table() -> Table {
     })
     .column("create_date", Timestamp, "When the policy was created.", |p, _| p.policy.create_date().into())
     .column("update_date", Timestamp, "When the policy was last updated.", |p, _| p.policy.update_date().into())
-    .column("policy", Json, "The default version's document.", |p, _| p.document.as_deref().map(policy::document).into())
+    .column("policy", Json, "The default version's document.", |p, _| {
+        p.document.as_deref().map(policy::document).into()
+    })
     .column("policy_std", Json, "The default version's document in canonical form.", |p, _| {
         p.document.as_deref().map(|d| policy::canonical(&policy::document(d))).into()
     })

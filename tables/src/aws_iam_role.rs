@@ -8,6 +8,7 @@ use crate::json::{tag_list, tag_map};
 use crate::policy;
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
+#[derive(Clone)]
 pub struct IamRole {
     role: Role,
     /// GetRole's answer: ListRoles leaves out tags, last use and the boundary.

@@ -1,7 +1,7 @@
 use aws_sdk_iam::types::{Group, LoginProfile, MfaDevice, User};
+use futures::FutureExt;
 use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt, TryStreamExt};
-use futures::FutureExt;
 use serde_json::{Value, json};
 
 use crate::call::{Call, FetchError, absent};
@@ -9,6 +9,7 @@ use crate::iam::{Policies, Principal, policy_columns};
 use crate::json::{tag_list, tag_map, time};
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
+#[derive(Clone)]
 pub struct IamUser {
     user: User,
     /// GetUser's answer, which alone carries tags and the permissions boundary.

@@ -49,7 +49,8 @@ fn list(call: Call) -> Pages<VirtualMfaDevice> {
     };
     let page_size = call.page_size(1, 1000);
     paginate(move |marker| {
-        let request = iam.list_virtual_mfa_devices().assignment_status(status.clone()).max_items(page_size).set_marker(marker);
+        let request =
+            iam.list_virtual_mfa_devices().assignment_status(status.clone()).max_items(page_size).set_marker(marker);
         async move {
             let out = request.send().await?;
             let next = out.is_truncated.then(|| out.marker().map(str::to_string)).flatten();

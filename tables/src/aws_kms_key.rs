@@ -5,6 +5,7 @@ use futures::future::BoxFuture;
 use crate::call::{Call, FetchError, absent, paginate};
 use crate::table::{Def, Kind::*, Pages, Scope, Table, text};
 
+#[derive(Clone)]
 pub struct KmsKey {
     key: KeyListEntry,
     metadata: Option<KeyMetadata>,
@@ -49,7 +50,9 @@ pub fn table() -> Table {
             text(k.metadata.as_ref().and_then(|m| m.origin()))
         })
         .column("enabled", Bool, "Whether the key is enabled.", |k, _| k.metadata.as_ref().map(|m| m.enabled()).into())
-        .column("description", Text, "The key's description.", |k, _| k.metadata.as_ref().and_then(|m| m.description()).into())
+        .column("description", Text, "The key's description.", |k, _| {
+            k.metadata.as_ref().and_then(|m| m.description()).into()
+        })
         .column("creation_date", Timestamp, "When the key was created.", |k, _| {
             k.metadata.as_ref().and_then(|m| m.creation_date()).into()
         })

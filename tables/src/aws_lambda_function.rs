@@ -7,6 +7,7 @@ use crate::call::{Call, FetchError, absent, paginate};
 use crate::policy;
 use crate::table::{Def, Kind::*, Pages, Scope, Table, text};
 
+#[derive(Clone)]
 pub struct Function {
     function: FunctionConfiguration,
     policy: Option<String>,
@@ -43,7 +44,9 @@ pub fn table() -> Table {
         .column("kms_key_arn", Text, "The customer managed key for environment variables.", |f, _| {
             f.function.kms_key_arn().into()
         })
-        .column("vpc_id", Text, "The VPC, if attached to one.", |f, _| f.function.vpc_config().and_then(|v| v.vpc_id()).into())
+        .column("vpc_id", Text, "The VPC, if attached to one.", |f, _| {
+            f.function.vpc_config().and_then(|v| v.vpc_id()).into()
+        })
         .column("vpc_subnet_ids", Json, "The VPC subnets.", |f, _| {
             f.function.vpc_config().map(|v| Value::from_iter(v.subnet_ids().iter().cloned())).into()
         })
@@ -62,9 +65,12 @@ pub fn table() -> Table {
         .column("policy_std", Json, "The resource-based policy in canonical form.", |f, _| {
             f.policy.as_deref().map(|p| policy::canonical(&policy::document(p))).into()
         })
-        .column("url_config", Json, "The function URL: {FunctionUrl, AuthType}; AuthType NONE is public. Null without one.", |f, _| {
-            f.url_config.clone().flatten().into()
-        })
+        .column(
+            "url_config",
+            Json,
+            "The function URL: {FunctionUrl, AuthType}; AuthType NONE is public. Null without one.",
+            |f, _| f.url_config.clone().flatten().into(),
+        )
         .column("title", Text, "The function's name.", |f, _| f.function.function_name().into())
         .build()
 }
@@ -106,7 +112,8 @@ fn get_url_config(call: Call, mut function: Function) -> BoxFuture<'static, Resu
         if let Some(name) = function.function.function_name() {
             let result = lambda.get_function_url_config().function_name(name).send().await;
             let out = absent(result, &["ResourceNotFoundException"])?;
-            function.url_config = Some(out.map(|o| json!({"FunctionUrl": o.function_url, "AuthType": o.auth_type.as_str()})));
+            function.url_config =
+                Some(out.map(|o| json!({"FunctionUrl": o.function_url, "AuthType": o.auth_type.as_str()})));
         }
         Ok(function)
     }

@@ -7,6 +7,7 @@ use crate::call::{Call, FetchError, paginate};
 use crate::json::{tag_list, tag_map};
 use crate::table::{Def, Kind::*, Pages, Scope, Table, text};
 
+#[derive(Clone)]
 pub struct OrgAccount {
     account: Account,
     tags: Option<Vec<aws_sdk_organizations::types::Tag>>,

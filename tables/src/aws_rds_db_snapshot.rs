@@ -7,6 +7,7 @@ use crate::call::{Call, FetchError, paginate};
 use crate::rds;
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
+#[derive(Clone)]
 pub struct RdsSnapshot {
     snapshot: DbSnapshot,
     attributes: Option<Vec<DbSnapshotAttribute>>,
@@ -34,7 +35,9 @@ pub fn table() -> Table {
         "SELECT account_id, region, db_snapshot_identifier FROM aws_rds_db_snapshot\n\
          WHERE json_get_str(db_snapshot_attributes, 0, 'AttributeValues', 0) = 'all'",
     )
-    .column("db_snapshot_identifier", Text, "The snapshot's identifier.", |s, _| s.snapshot.db_snapshot_identifier().into())
+    .column("db_snapshot_identifier", Text, "The snapshot's identifier.", |s, _| {
+        s.snapshot.db_snapshot_identifier().into()
+    })
     .column("arn", Text, "The ARN of the snapshot.", |s, _| s.snapshot.db_snapshot_arn().into())
     .column("db_instance_identifier", Text, "The instance it was taken from.", |s, _| {
         s.snapshot.db_instance_identifier().into()
@@ -46,7 +49,9 @@ pub fn table() -> Table {
     .column("encrypted", Bool, "Whether the snapshot is encrypted.", |s, _| s.snapshot.encrypted().into())
     .column("kms_key_id", Text, "The KMS key that encrypts it.", |s, _| s.snapshot.kms_key_id().into())
     .column("allocated_storage", Int, "The storage size in GiB.", |s, _| s.snapshot.allocated_storage().into())
-    .column("availability_zone", Text, "The Availability Zone of the source.", |s, _| s.snapshot.availability_zone().into())
+    .column("availability_zone", Text, "The Availability Zone of the source.", |s, _| {
+        s.snapshot.availability_zone().into()
+    })
     .column("vpc_id", Text, "The VPC of the source instance.", |s, _| s.snapshot.vpc_id().into())
     .column("port", Int, "The source instance's port.", |s, _| s.snapshot.port().into())
     .column("master_user_name", Text, "The master user's name.", |s, _| s.snapshot.master_username().into())
@@ -59,9 +64,11 @@ pub fn table() -> Table {
             s.attributes
                 .as_ref()
                 .map(|attributes| {
-                    Value::from_iter(attributes.iter().map(|a| {
-                        json!({"AttributeName": a.attribute_name(), "AttributeValues": a.attribute_values()})
-                    }))
+                    Value::from_iter(
+                        attributes.iter().map(
+                            |a| json!({"AttributeName": a.attribute_name(), "AttributeValues": a.attribute_values()}),
+                        ),
+                    )
                 })
                 .into()
         },
@@ -75,7 +82,8 @@ fn list(call: Call) -> Pages<RdsSnapshot> {
     let filters = rds::filters(&call, FILTERS);
     let page_size = call.page_size(20, 100);
     paginate(move |marker| {
-        let request = rds.describe_db_snapshots().set_filters(filters.clone()).max_records(page_size).set_marker(marker);
+        let request =
+            rds.describe_db_snapshots().set_filters(filters.clone()).max_records(page_size).set_marker(marker);
         async move {
             let out = request.send().await?;
             let snapshots = out.db_snapshots.unwrap_or_default().into_iter();

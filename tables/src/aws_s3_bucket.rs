@@ -5,9 +5,9 @@ use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, MfaDeleteStatus, PublicAccessBlockConfiguration, Tag,
 };
 use aws_smithy_types::DateTime;
+use futures::FutureExt;
 use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt, TryStreamExt};
-use futures::FutureExt;
 use serde_json::{Value, json};
 
 use crate::call::{Call, FetchError, absent, paginate};
@@ -15,6 +15,7 @@ use crate::json::{s, tag_list, tag_map};
 use crate::policy;
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
+#[derive(Clone)]
 pub struct Bucket {
     name: String,
     creation_date: Option<DateTime>,
@@ -239,9 +240,9 @@ fn get_encryption(call: Call, bucket: Bucket) -> BoxFuture<'static, Result<Bucke
         let out = absent(result, &["ServerSideEncryptionConfigurationNotFoundError"])?;
         b.encryption = out.and_then(|o| o.server_side_encryption_configuration).map(|c| {
             let rules = c.rules().iter().map(|r| {
-                let default = r.apply_server_side_encryption_by_default().map(|d| {
-                    json!({"SSEAlgorithm": d.sse_algorithm().as_str(), "KMSMasterKeyID": d.kms_master_key_id()})
-                });
+                let default = r.apply_server_side_encryption_by_default().map(
+                    |d| json!({"SSEAlgorithm": d.sse_algorithm().as_str(), "KMSMasterKeyID": d.kms_master_key_id()}),
+                );
                 json!({"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": r.bucket_key_enabled()})
             });
             json!({"Rules": Value::from_iter(rules)})
@@ -262,7 +263,9 @@ fn get_public_access_block(call: Call, bucket: Bucket) -> BoxFuture<'static, Res
 fn get_logging(call: Call, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
     with_client(call, bucket, |s3, mut b| async move {
         let out = s3.get_bucket_logging().bucket(&b.name).send().await?;
-        b.logging = out.logging_enabled().map(|l| json!({"TargetBucket": l.target_bucket(), "TargetPrefix": l.target_prefix()}));
+        b.logging = out
+            .logging_enabled()
+            .map(|l| json!({"TargetBucket": l.target_bucket(), "TargetPrefix": l.target_prefix()}));
         Ok(b)
     })
 }

@@ -7,8 +7,7 @@ use crate::json::s;
 use crate::table::{Def, Kind::*, Pages, Scope, Table};
 
 /// Key columns sent to DescribeInternetGateways as Filters.
-const FILTERS: &[(&str, &str)] =
-    &[("internet_gateway_id", "internet-gateway-id"), ("owner_id", "owner-id")];
+const FILTERS: &[(&str, &str)] = &[("internet_gateway_id", "internet-gateway-id"), ("owner_id", "owner-id")];
 
 pub fn table() -> Table {
     let def = Def::new(

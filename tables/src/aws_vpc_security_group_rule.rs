@@ -25,7 +25,9 @@ pub fn table() -> Table {
     .column("group_id", Text, "The security group the rule belongs to.", |r, _| r.group_id().into())
     .column("group_owner_id", Text, "The account that owns the group.", |r, _| r.group_owner_id().into())
     .column("is_egress", Bool, "Whether the rule is outbound.", |r, _| r.is_egress().into())
-    .column("type", Text, "ingress or egress.", |r, _| r.is_egress().map(|e| if e { "egress" } else { "ingress" }).into())
+    .column("type", Text, "ingress or egress.", |r, _| {
+        r.is_egress().map(|e| if e { "egress" } else { "ingress" }).into()
+    })
     .column("description", Text, "The rule's description.", |r, _| r.description().into())
     .column("ip_protocol", Text, "tcp, udp, icmp, icmpv6, a protocol number, or -1 for all.", |r, _| {
         r.ip_protocol().into()
@@ -41,7 +43,9 @@ pub fn table() -> Table {
     .column("referenced_user_id", Text, "The account of that group.", |r, _| {
         r.referenced_group_info().and_then(|g| g.user_id()).into()
     })
-    .column("referenced_vpc_id", Text, "The VPC of that group.", |r, _| r.referenced_group_info().and_then(|g| g.vpc_id()).into())
+    .column("referenced_vpc_id", Text, "The VPC of that group.", |r, _| {
+        r.referenced_group_info().and_then(|g| g.vpc_id()).into()
+    })
     .column("referenced_vpc_peering_connection_id", Text, "The peering connection to that group's VPC.", |r, _| {
         r.referenced_group_info().and_then(|g| g.vpc_peering_connection_id()).into()
     })

@@ -44,6 +44,9 @@ pub struct Call {
     pub quals: Arc<Quals>,
     /// Enough rows; a hint for the API page size.
     pub limit: Option<usize>,
+    /// Hydrate calls that failed, by the hydrate's index in the table: their rows are
+    /// kept with those columns null, and the scan reports the failures.
+    pub hydrate_failures: Arc<std::sync::Mutex<Vec<(usize, FetchError)>>>,
 }
 
 impl Call {
@@ -102,7 +105,9 @@ where
     fn from(err: SdkError<E, R>) -> Self {
         if let Some(service) = err.as_service_error() {
             return match service.code() {
-                Some(code) => FetchError::new(code, service.message().map_or_else(|| service.to_string(), str::to_string)),
+                Some(code) => {
+                    FetchError::new(code, service.message().map_or_else(|| service.to_string(), str::to_string))
+                }
                 // No error code: a response the SDK could not read; the deepest cause says why.
                 None => FetchError::new("UnreadableResponse", deepest_cause(service)),
             };

@@ -53,7 +53,11 @@ macro_rules! describe {
 }
 
 /// The `title` (Name tag, else the id), `tags` and `tags_src` columns of an EC2 resource.
-pub fn tagged<T: Send + Sync + 'static>(def: Def<T>, tags: fn(&T) -> &[Tag], id: fn(&T) -> Option<&str>) -> Def<T> {
+pub fn tagged<T: Clone + Send + Sync + 'static>(
+    def: Def<T>,
+    tags: fn(&T) -> &[Tag],
+    id: fn(&T) -> Option<&str>,
+) -> Def<T> {
     def.column("title", Kind::Text, "The Name tag, else the resource's ID or name.", move |r, _| {
         name_tag(tags(r)).or(id(r)).into()
     })

@@ -7,7 +7,7 @@ use crate::policy;
 use crate::table::{Def, Kind};
 
 /// A principal's policies, as far as they have been hydrated.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Policies {
     /// (name, document as returned) per inline policy.
     pub inline: Option<Vec<(String, String)>>,
@@ -64,7 +64,7 @@ macro_rules! attached_policies {
 
 /// The `inline_policies`, `inline_policies_std` and `attached_policy_arns` columns.
 /// Like Steampipe's, they are null when the principal has no such policies.
-pub fn policy_columns<T: Principal + Sync>(def: Def<T>, policies: fn(&T) -> &Policies) -> Def<T> {
+pub fn policy_columns<T: Principal + Clone + Sync>(def: Def<T>, policies: fn(&T) -> &Policies) -> Def<T> {
     def.column("inline_policies", Kind::Json, "Embedded policies: [{PolicyName, PolicyDocument}].", move |r, _| {
         inline(policies(r), Value::clone).into()
     })
@@ -78,9 +78,11 @@ pub fn policy_columns<T: Principal + Sync>(def: Def<T>, policies: fn(&T) -> &Pol
 
 fn inline(policies: &Policies, shape: impl Fn(&Value) -> Value) -> Option<Value> {
     let inline = policies.inline.as_ref().filter(|i| !i.is_empty())?;
-    Some(Value::from_iter(inline.iter().map(|(name, document)| {
-        json!({"PolicyName": name, "PolicyDocument": shape(&policy::document(document))})
-    })))
+    Some(Value::from_iter(
+        inline
+            .iter()
+            .map(|(name, document)| json!({"PolicyName": name, "PolicyDocument": shape(&policy::document(document))})),
+    ))
 }
 
 /// A ListUsers / ListRoles / ListGroups scan, with the `path` key column sent as PathPrefix:

@@ -36,7 +36,7 @@ fn statement(statement: &Value) -> Value {
     let mut out = Map::new();
     for (key, value) in statement {
         let value = match key.as_str() {
-            "Action" | "NotAction" => sorted(as_array(value).iter().map(|a| lower(a)).collect()),
+            "Action" | "NotAction" => sorted(as_array(value).iter().map(lower).collect()),
             "Resource" | "NotResource" => sorted(as_array(value)),
             "Principal" | "NotPrincipal" => principal(value),
             "Condition" => condition(value),

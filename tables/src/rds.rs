@@ -19,7 +19,7 @@ pub fn filters(call: &Call, columns: &[(&str, &str)]) -> Option<Vec<Filter>> {
 }
 
 /// The `tags` and `tags_src` columns of an RDS resource.
-pub fn tagged<T: Send + Sync + 'static>(def: Def<T>, tags: fn(&T) -> &[Tag]) -> Def<T> {
+pub fn tagged<T: Clone + Send + Sync + 'static>(def: Def<T>, tags: fn(&T) -> &[Tag]) -> Def<T> {
     def.column("tags", Kind::Json, "The tags, as an object of key -> value.", move |r, _| {
         tag_map(tags(r), |t| (t.key().unwrap_or_default(), t.value())).into()
     })

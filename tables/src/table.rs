@@ -220,7 +220,7 @@ pub struct Def<T> {
     row_region: Option<fn(&T) -> Option<&str>>,
 }
 
-impl<T: Send + Sync + 'static> Def<T> {
+impl<T: Clone + Send + Sync + 'static> Def<T> {
     /// `list_api` names the call(s) the list makes, e.g. `ec2:DescribeInstances`.
     pub fn new(
         name: &'static str,
@@ -321,16 +321,17 @@ trait Fetch: Send + Sync {
     fn fetch(self: Arc<Self>, call: Call, request: Request) -> BoxStream<'static, Result<RecordBatch, FetchError>>;
 }
 
-impl<T: Send + Sync + 'static> Fetch for Def<T> {
+impl<T: Clone + Send + Sync + 'static> Fetch for Def<T> {
     fn fetch(self: Arc<Self>, call: Call, request: Request) -> BoxStream<'static, Result<RecordBatch, FetchError>> {
         let schema =
             Arc::new(Schema::new(request.projection.iter().map(|&i| self.column_info(i).field()).collect::<Vec<_>>()));
         let projected: HashSet<&str> = request.projection.iter().map(|&i| self.column_info(i).name).collect();
-        let hydrates: Vec<HydrateFn<T>> = self
+        let hydrates: Vec<(usize, HydrateFn<T>)> = self
             .hydrates
             .iter()
-            .filter(|h| h.info.columns.iter().any(|c| projected.contains(c)))
-            .map(|h| h.run)
+            .enumerate()
+            .filter(|(_, h)| h.info.columns.iter().any(|c| projected.contains(c)))
+            .map(|(i, h)| (i, h.run))
             .collect();
         let in_scope = call.target.row_regions.clone();
         let region_of = self.row_region;
@@ -364,28 +365,35 @@ impl<T: Send + Sync + 'static> Fetch for Def<T> {
     }
 }
 
-async fn hydrate_page<T: Send + 'static>(
+/// Hydrates every row of a page. A failed hydrate call leaves its columns null in that row
+/// and is reported through the call, so one denied Get* costs its columns, not the rows.
+async fn hydrate_page<T: Clone + Send + 'static>(
     page: Vec<T>,
-    hydrates: Vec<HydrateFn<T>>,
+    hydrates: Vec<(usize, HydrateFn<T>)>,
     call: Call,
 ) -> Result<Vec<T>, FetchError> {
     if hydrates.is_empty() {
         return Ok(page);
     }
-    stream::iter(page)
+    Ok(stream::iter(page)
         .map(|row| {
             let (hydrates, call) = (hydrates.clone(), call.clone());
             async move {
                 let mut row = row;
-                for run in hydrates {
-                    row = run(call.clone(), row).await?;
+                for (index, run) in hydrates {
+                    match run(call.clone(), row.clone()).await {
+                        Ok(hydrated) => row = hydrated,
+                        Err(error) => {
+                            call.hydrate_failures.lock().unwrap_or_else(|e| e.into_inner()).push((index, error));
+                        }
+                    }
                 }
-                Ok(row)
+                row
             }
         })
         .buffered(HYDRATE_CONCURRENCY)
-        .try_collect()
-        .await
+        .collect()
+        .await)
 }
 
 impl<T> Def<T> {

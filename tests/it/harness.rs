@@ -158,6 +158,19 @@ fn header<'a>(entry: &'a Value, name: &str) -> Option<&'a str> {
     entry["headers"].as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str())
 }
 
+/// S3 bucket reads by the subresource their URL names.
+const S3_READS: &[(&str, &str)] = &[
+    ("location", "GetBucketLocation"),
+    ("policy", "GetBucketPolicy"),
+    ("policyStatus", "GetBucketPolicyStatus"),
+    ("acl", "GetBucketAcl"),
+    ("versioning", "GetBucketVersioning"),
+    ("encryption", "GetBucketEncryption"),
+    ("publicAccessBlock", "GetPublicAccessBlock"),
+    ("logging", "GetBucketLogging"),
+    ("tagging", "GetBucketTagging"),
+];
+
 fn parse_request(entry: &Value) -> Request {
     // Credential=AKID/DATE/REGION/SERVICE/aws4_request
     let scope: Vec<&str> = header(entry, "authorization")
@@ -182,7 +195,13 @@ fn parse_request(entry: &Value) -> Request {
         let path = url.splitn(4, '/').nth(3).unwrap_or_default();
         match (entry["method"].as_str(), path) {
             (Some("GET"), p) if p.is_empty() || p.starts_with('?') => "ListBuckets".to_string(),
-            (Some("GET"), p) if p.contains("?location") => "GetBucketLocation".to_string(),
+            (Some("GET"), p) => {
+                let subresource = p.split_once('?').map(|(_, q)| q.split(['=', '&']).next().unwrap_or_default());
+                match S3_READS.iter().find(|(key, _)| Some(*key) == subresource) {
+                    Some((_, operation)) => operation.to_string(),
+                    None => format!("GET /{p}"),
+                }
+            }
             (method, p) => format!("{} /{p}", method.unwrap_or("?")),
         }
     } else {
