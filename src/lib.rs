@@ -11,6 +11,7 @@ pub mod engine;
 pub mod errors_table;
 pub mod estate;
 pub mod guard;
+pub mod json_values;
 pub mod output;
 pub mod pushdown;
 pub mod scan;

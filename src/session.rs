@@ -13,6 +13,7 @@ use futures::StreamExt;
 use crate::engine::{Engine, Failure};
 use crate::errors_table::{self, ErrorsTable};
 use crate::guard::CallCounts;
+use crate::json_values;
 use crate::output::Destination;
 use crate::scan::AwsTable;
 
@@ -84,10 +85,12 @@ pub async fn run(
     let plan = ctx.state().statement_to_plan(statement.clone()).await.map_err(|e| describe(&e))?;
     let frame = ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))?;
     let mut stream = frame.execute_stream().await.map_err(|e| describe(&e))?;
-    let mut sink = destination.sink(stream.schema())?;
+    let schema = json_values::schema(&stream.schema());
+    let mut sink = destination.sink(schema.clone())?;
     let mut rows = 0;
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(|e| describe(&e))?;
+        let batch = json_values::batch(batch, &schema).map_err(|e| format!("cannot write the output: {e}"))?;
         rows += batch.num_rows();
         sink.write(&batch).map_err(|e| format!("cannot write the output: {e}"))?;
     }

@@ -15,6 +15,7 @@ use futures::stream::{self, StreamExt};
 
 use super::control::{Control, REQUIRED_COLUMNS};
 use crate::engine::{Engine, Failure};
+use crate::json_values;
 use crate::session;
 
 /// Controls executing at once. Their scans are shared, so this bounds only planning and
@@ -186,7 +187,11 @@ async fn execute(ctx: &SessionContext, plan: LogicalPlan) -> Result<Vec<Finding>
 fn rows(batch: &RecordBatch) -> Result<Vec<Finding>, String> {
     let column = |name: &str| -> Result<Vec<String>, String> {
         let array = batch.column_by_name(name).ok_or_else(|| format!("no column {name}"))?;
-        let text = cast(array, &DataType::Utf8).map_err(|e| format!("column {name}: {e}"))?;
+        let array = match array.as_union_opt() {
+            Some(union) => json_values::as_text(union).map_err(|e| format!("column {name}: {e}"))?,
+            None => array.clone(),
+        };
+        let text = cast(&array, &DataType::Utf8).map_err(|e| format!("column {name}: {e}"))?;
         let text = text.as_string::<i32>();
         Ok((0..text.len()).map(|i| if text.is_null(i) { String::new() } else { text.value(i).to_string() }).collect())
     };

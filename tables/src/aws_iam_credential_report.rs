@@ -58,15 +58,14 @@ pub fn table() -> Table {
     let def = COLUMNS.iter().fold(def, |def, &(column, field, kind, description)| {
         def.column(column, kind, description, move |row, _| cell(row, field, kind))
     });
-    def.column("password_status", Kind::Text, "used, never_used, or not_set (no console password).", |row, _| match row
-        .fields
-        .get("password_last_used")
-        .map(String::as_str)
-    {
-        Some("no_information") => "never_used".into(),
-        Some("N/A") => "not_set".into(),
-        Some(_) => "used".into(),
-        None => Cell::Null,
+    def.column("password_status", Kind::Text, "used, never_used, or not_set (no console password).", |row, _| {
+        let field = |name: &str| row.fields.get(name).map(String::as_str);
+        match (field("password_enabled"), field("password_last_used")) {
+            (Some("false"), _) => "not_set".into(),
+            (_, Some("no_information" | "N/A")) => "never_used".into(),
+            (_, Some(_)) => "used".into(),
+            _ => Cell::Null,
+        }
     })
     .column("generated_time", Kind::Timestamp, "When the report was generated.", |row, _| row.generated.as_ref().into())
     .build()

@@ -77,9 +77,12 @@ impl Run {
         counts
     }
 
-    /// CSV output as rows of cells, header dropped (the seeded values hold no commas).
+    /// CSV output as rows of cells, header dropped.
     pub fn csv_rows(&self) -> Vec<Vec<String>> {
-        self.stdout.lines().skip(1).map(|l| l.split(',').map(str::to_string).collect()).collect()
+        csv::Reader::from_reader(self.stdout.as_bytes())
+            .records()
+            .map(|r| r.expect("CSV record").iter().map(str::to_string).collect())
+            .collect()
     }
 
     pub fn assert_ok(&self) -> &Self {

@@ -1,6 +1,7 @@
 //! Integration tests: the cove binary against a local moto seeded with a small
 //! organization (3 members x 2 regions), API calls counted with moto's recorder.
 
+mod catalog;
 mod check;
 mod cli_errors;
 mod docs;
