@@ -5,6 +5,11 @@ use std::sync::Arc;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 
+use crate::cache::Cache;
+use crate::check::{
+    self,
+    control::{self, SeverityFilter},
+};
 use crate::engine::{Engine, summarize};
 use crate::estate::Estate;
 use crate::guard::Guard;
@@ -47,7 +52,9 @@ pub async fn run() -> Result<(), String> {
         .find(|a| a.name.as_deref() == Some("prod"))
         .map(|a| a.id.clone())
         .ok_or("the seeded organization has no prod account")?;
-    let engine = Arc::new(Engine::new(estate, guard, settings.concurrency, None));
+    // The cache lets the closing check run share its scans across controls.
+    let cache = Cache::new(std::time::Duration::from_secs(3600));
+    let engine = Arc::new(Engine::new(estate, guard, settings.concurrency, Some(cache)));
     let ctx = session::context(&engine).map_err(|e| e.to_string())?;
 
     let queries = [
@@ -76,6 +83,11 @@ pub async fn run() -> Result<(), String> {
                 .to_string(),
         ),
         (
+            "Hydrated columns: only the buckets' ACLs and policies are fetched, once per bucket",
+            "SELECT account_id, name, json_length(acl, 'Grants') AS acl_grants,\n       policy_std -> 'Statement' -> 0 -> 'Principal' AS first_principal\nFROM aws_s3_bucket WHERE region = 'us-east-1' ORDER BY account_id"
+                .to_string(),
+        ),
+        (
             "S3 buckets per region, each bucket's region looked up once",
             "SELECT region, count(*) AS buckets, min(creation_date) AS oldest\nFROM aws_s3_bucket GROUP BY region ORDER BY region"
                 .to_string(),
@@ -91,6 +103,13 @@ pub async fn run() -> Result<(), String> {
             eprintln!("warning: {line}");
         }
     }
+    println!("\n== Compliance: the built-in controls of severity critical (cove check --severity critical)\n");
+    let critical: SeverityFilter = "critical".parse()?;
+    let controls: Vec<_> = control::load(&[])?.into_iter().filter(|c| critical.admits(c.severity)).collect();
+    let calls_before = engine.guard.counts();
+    let outcomes = check::run::run(&ctx, &engine, controls, &Default::default()).await?;
+    print!("{}", check::report::render(check::Format::Table, &outcomes)?);
+    println!("{}", engine.guard.counts().since(&calls_before));
     println!("\nThe emulator is stopped now. Point cove at real AWS with `cove query --org \"SELECT ...\"`.");
     Ok(())
 }
