@@ -8,7 +8,6 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::stream::{self, StreamExt};
 
@@ -100,7 +99,7 @@ impl std::error::Error for FetchError {}
 impl<E, R> From<SdkError<E, R>> for FetchError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
+    R: fmt::Debug + Send + Sync + 'static,
 {
     fn from(err: SdkError<E, R>) -> Self {
         if let Some(service) = err.as_service_error() {
@@ -118,8 +117,22 @@ where
             SdkError::ResponseError(_) => "ResponseError",
             _ => "ConstructionFailure",
         };
-        FetchError::new(code, DisplayErrorContext(&err).to_string())
+        FetchError::new(code, causes(&err))
     }
+}
+
+/// The error and its causes on one line, without the SDK's debug dump of the response.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !text.is_empty() && parts.last().is_none_or(|last| !last.contains(&text)) {
+            parts.push(text);
+        }
+        next = cause.source();
+    }
+    parts.join(": ").lines().next().unwrap_or_default().to_string()
 }
 
 fn deepest_cause(err: &(dyn std::error::Error + 'static)) -> String {
@@ -135,7 +148,7 @@ fn deepest_cause(err: &(dyn std::error::Error + 'static)) -> String {
 pub fn absent<T, E, R>(result: Result<T, SdkError<E, R>>, missing: &[&str]) -> Result<Option<T>, FetchError>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
+    R: fmt::Debug + Send + Sync + 'static,
 {
     match result {
         Ok(value) => Ok(Some(value)),
