@@ -158,13 +158,14 @@ async fn check(targets: &TargetArgs, request: check::Request, list: bool, markdo
         } else {
             controls.iter().map(|c| format!("{:<48} {:<8} {}\n", c.id, c.severity.to_string(), c.title)).collect()
         };
-        check::emit(&text, None)?;
+        check::Report::Stdout.write(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut settings = Settings::resolve(targets)?;
     let vars = check::vars(&request.vars, &settings.vars)?;
     let format = request.format.or_else(|| request.out.as_deref().and_then(check::Format::for_path));
     let format = format.unwrap_or(check::Format::Table);
+    let report = check::Report::open(request.out.as_deref())?;
     // Every control of the run shares each scan: the cache lives as long as the run.
     settings.cache_ttl = Some(std::time::Duration::from_secs(u64::MAX / 4));
     let (engine, ctx) = connect(&settings).await?;
@@ -175,7 +176,7 @@ async fn check(targets: &TargetArgs, request: check::Request, list: bool, markdo
             return Ok(ExitCode::from(INTERRUPTED));
         }
     };
-    check::emit(&check::report::render(format, &outcomes)?, request.out.as_deref())?;
+    report.write(&check::report::render(format, &outcomes)?)?;
     if request.out.is_some() || format != check::Format::Table {
         eprintln!("{}", check::report::totals(&outcomes));
     }

@@ -6,11 +6,14 @@ pub mod report;
 pub mod run;
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use control::{Control, SeverityFilter};
 pub use report::Format;
+
+use crate::output::AtomicFile;
 
 /// What `cove check` was asked to do, besides targeting.
 pub struct Request {
@@ -50,18 +53,35 @@ pub fn vars(flags: &[String], config: &BTreeMap<String, String>) -> Result<BTree
     Ok(vars)
 }
 
-/// Writes `text` to `out` atomically, or to stdout.
-pub fn emit(text: &str, out: Option<&std::path::Path>) -> Result<(), String> {
-    match out {
-        Some(path) => {
-            let (atomic, mut file) = crate::output::AtomicFile::create(path)?;
-            file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            atomic.commit(&file)
-        }
-        None => {
-            // A reader that stops early (`| head`) is not an error.
-            let _ = std::io::stdout().write_all(text.as_bytes());
-            Ok(())
+/// Where a report goes: a file that appears only once complete, or stdout.
+pub enum Report {
+    File(PathBuf, AtomicFile, File),
+    Stdout,
+}
+
+impl Report {
+    /// Opens `out` now, so an unwritable path fails before any AWS call.
+    pub fn open(out: Option<&Path>) -> Result<Report, String> {
+        Ok(match out {
+            Some(path) => {
+                let (atomic, file) = AtomicFile::create(path)?;
+                Report::File(path.to_path_buf(), atomic, file)
+            }
+            None => Report::Stdout,
+        })
+    }
+
+    pub fn write(self, text: &str) -> Result<(), String> {
+        match self {
+            Report::File(path, atomic, mut file) => {
+                file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                atomic.commit(&file)
+            }
+            Report::Stdout => {
+                // A reader that stops early (`| head`) is not an error.
+                let _ = std::io::stdout().write_all(text.as_bytes());
+                Ok(())
+            }
         }
     }
 }

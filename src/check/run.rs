@@ -112,20 +112,19 @@ pub async fn run(
 ) -> Result<Vec<Outcome>, String> {
     let planned = plan(ctx, engine, controls, vars).await?;
     engine.begin_query();
-    let results: Vec<(usize, Result<Vec<Finding>, String>)> = stream::iter(planned.iter().enumerate())
-        .map(|(index, planned)| async move {
-            let findings = match &planned.plan {
+    let results: Vec<Result<Vec<Finding>, String>> = stream::iter(&planned)
+        .map(|planned| async move {
+            match &planned.plan {
                 Ok(plan) => execute(ctx, plan.clone()).await,
                 Err(e) => Err(e.clone()),
-            };
-            (index, findings)
+            }
         })
-        .buffer_unordered(CONCURRENT_CONTROLS)
+        .buffered(CONCURRENT_CONTROLS)
         .collect()
         .await;
-    let mut results: BTreeMap<usize, Result<Vec<Finding>, String>> = results.into_iter().collect();
     let mut failures = engine.finish_query();
-    // A failed scan is not cached, so each control wanting it tries again: once is enough.
+    // A failed list is retried by each control wanting it, and a reused scan reports its
+    // failed hydrate calls again: each failure once is enough.
     failures.sort_by(|a, b| {
         (&a.account_id, &a.region, &a.table, a.hydrate).cmp(&(&b.account_id, &b.region, &b.table, b.hydrate))
     });
@@ -134,12 +133,11 @@ pub async fn run(
     });
     Ok(planned
         .into_iter()
-        .enumerate()
-        .map(|(index, planned)| {
-            let mut findings = match results.remove(&index) {
-                Some(Ok(findings)) => findings,
-                Some(Err(message)) => vec![error_row(&planned.control, message)],
-                None => Vec::new(),
+        .zip(results)
+        .map(|(planned, result)| {
+            let mut findings = match result {
+                Ok(findings) => findings,
+                Err(message) => vec![error_row(&planned.control, message)],
             };
             // A table that failed in some targets leaves the answer incomplete there.
             // A failed list spoils every control reading the table; a failed hydrate call only
