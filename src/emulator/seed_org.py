@@ -117,6 +117,10 @@ def seed_dev(sess, account_id, member):
     lam.add_permission(FunctionName="public-fn", StatementId="anyone", Action="lambda:InvokeFunction", Principal="*")
     kms = client(sess, "kms")
     kms.create_key(Description="dev key without rotation")
+    iam.create_group(GroupName="developers")
+    iam.add_user_to_group(GroupName="developers", UserName="alice")
+    # A single-region trail that is not logging.
+    client(sess, "cloudtrail").create_trail(Name="dev-trail", S3BucketName=bucket)
     return {
         "open_ssh_group": group,
         "public_snapshot": snapshot,
@@ -149,6 +153,22 @@ def seed_staging(sess, account_id, member):
         Encrypted=False,
     )
     client(sess, "iam").update_account_password_policy(MinimumPasswordLength=8, RequireNumbers=True)
+    rds = client(sess, "rds")
+    rds.create_db_instance(
+        DBInstanceIdentifier="staging-db",
+        DBInstanceClass="db.t3.micro",
+        Engine="mysql",
+        MasterUsername="admin",
+        MasterUserPassword="Password123",
+        AllocatedStorage=20,
+        PubliclyAccessible=False,
+        StorageEncrypted=True,
+    )
+    rds.create_db_snapshot(DBInstanceIdentifier="staging-db", DBSnapshotIdentifier="staging-db-manual")
+    # A recorder that was set up but never started.
+    client(sess, "config").put_configuration_recorder(
+        ConfigurationRecorder={"name": "default", "roleARN": f"arn:aws:iam::{account_id}:role/config"}
+    )
     return {"public_image": image, "public_policy_bucket": bucket, "cluster": "staging-warehouse"}
 
 
@@ -212,6 +232,20 @@ def seed_prod(sess, account_id, member):
         "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"}, "Action": "sts:AssumeRole"}],
     }
     iam.create_role(RoleName="deployer", AssumeRolePolicyDocument=json.dumps(trust))
+    read_only = iam.create_policy(PolicyName="read-objects", PolicyDocument=json.dumps(READ_POLICY))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="deployer", PolicyArn=read_only)
+    role = iam.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(lambda_trust()))["Role"]["Arn"]
+    client(sess, "lambda").create_function(
+        FunctionName="private-fn", Runtime="python3.12", Role=role, Handler="handler.main", Code={"ZipFile": lambda_zip()}
+    )
+    client(sess, "redshift").create_cluster(
+        ClusterIdentifier="prod-warehouse",
+        NodeType="ra3.xlplus",
+        MasterUsername="admin",
+        MasterUserPassword="Password123",
+        PubliclyAccessible=False,
+        Encrypted=True,
+    )
     kms = client(sess, "kms")
     key = kms.create_key(Description="prod key")["KeyMetadata"]["KeyId"]
     kms.enable_key_rotation(KeyId=key)

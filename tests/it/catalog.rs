@@ -104,7 +104,7 @@ fn iam_users_hydrate_console_mfa_groups_and_policies() {
     assert_eq!(
         rows,
         [
-            "alice true false     dev",
+            "alice true false developers    dev",
             "bob false false  inline-read s3:GetObject 1 dev",
             "carol true true     staging",
             "dave true true admins    prod",
@@ -124,13 +124,20 @@ fn iam_roles_groups_policies_and_devices() {
                  WHERE json_get_str(s, 'Principal', 'AWS', 0) = '*'";
     assert_eq!(query(trust).csv_rows(), [[dev.clone(), "open-trust".to_string()]]);
 
-    let groups = query("SELECT account_id, name, users -> 0 ->> 'UserName' FROM aws_iam_group");
-    assert_eq!(groups.csv_rows(), [[org().id("prod"), "admins".into(), "dave".into()]]);
+    let groups = query("SELECT account_id, name, users -> 0 ->> 'UserName' FROM aws_iam_group ORDER BY name");
+    let expected =
+        [[org().id("prod"), "admins".into(), "dave".into()], [dev.clone(), "developers".into(), "alice".into()]];
+    assert_eq!(groups.csv_rows(), expected);
 
     let customer = query(
-        "SELECT account_id, name, is_aws_managed, policy_std -> 'Statement' -> 0 -> 'Action' FROM aws_iam_policy",
+        "SELECT account_id, name, is_aws_managed, is_attached, policy_std -> 'Statement' -> 0 -> 'Action' \
+         FROM aws_iam_policy ORDER BY name",
     );
-    assert_eq!(customer.csv_rows(), [[dev.clone(), "admin-everything".into(), "false".into(), r#"["*"]"#.into()]]);
+    let expected = [
+        [dev.clone(), "admin-everything".into(), "false".into(), "true".into(), r#"["*"]"#.into()],
+        [org().id("prod"), "read-objects".into(), "false".into(), "true".into(), r#"["s3:getobject"]"#.into()],
+    ];
+    assert_eq!(customer.csv_rows(), expected);
     assert!(customer.calls("ListPolicies").iter().all(|c| c.body.contains("Scope=Local")));
     // moto does not load AWS's managed policies; the request shows they were asked for.
     let managed = query("SELECT count(*) FROM aws_iam_policy WHERE is_aws_managed AND account_id = '123456789012'");
@@ -231,37 +238,52 @@ fn ec2_images_snapshots_rules_interfaces_and_gateways() {
 fn databases_functions_trails_keys_and_recorders() {
     let (dev, staging, prod) = (org().id("dev"), org().id("staging"), org().id("prod"));
     let db = query(
-        "SELECT account_id, db_instance_identifier, publicly_accessible, storage_encrypted, engine FROM aws_rds_db_instance",
+        "SELECT account_id, db_instance_identifier, publicly_accessible, storage_encrypted, engine \
+         FROM aws_rds_db_instance ORDER BY db_instance_identifier",
     );
-    assert_eq!(db.csv_rows(), [[prod.clone(), "prod-db".into(), "true".into(), "false".into(), "postgres".into()]]);
+    let expected = [
+        [prod.clone(), "prod-db".into(), "true".into(), "false".into(), "postgres".into()],
+        [staging.clone(), "staging-db".into(), "false".into(), "true".into(), "mysql".into()],
+    ];
+    assert_eq!(db.csv_rows(), expected);
+    let one =
+        query("SELECT db_instance_identifier FROM aws_rds_db_instance WHERE db_instance_identifier = 'staging-db'");
+    assert_eq!(one.csv_rows(), [["staging-db"]]);
+    let filtered = one.calls("DescribeDBInstances");
+    assert!(filtered.iter().all(|c| c.body.contains("Values.Value.1=staging-db")), "{filtered:?}");
     let snapshots = query(
-        "SELECT db_snapshot_identifier, type, json_get_str(db_snapshot_attributes, 0, 'AttributeValues', 0) \
-         FROM aws_rds_db_snapshot ORDER BY type",
+        "SELECT db_snapshot_identifier, json_get_str(db_snapshot_attributes, 0, 'AttributeValues', 0) \
+         FROM aws_rds_db_snapshot WHERE type = 'manual' ORDER BY 1",
     );
-    let rows = snapshots.csv_rows();
-    assert_eq!((rows.len(), rows[1].clone()), (2, vec!["prod-db-public".to_string(), "manual".into(), "all".into()]));
-    assert_eq!(rows[0][1], "automated");
+    assert_eq!(snapshots.csv_rows(), [["prod-db-public", "all"], ["staging-db-manual", ""]]);
+    assert_eq!(query("SELECT count(*) FROM aws_rds_db_snapshot WHERE type = 'automated'").csv_rows(), [["2"]]);
 
     let functions = query(
         "SELECT account_id, name, runtime, json_get_str(policy_std, 'Statement', 0, 'Principal', 'AWS', 0), url_config \
-         FROM aws_lambda_function",
+         FROM aws_lambda_function ORDER BY name",
     );
-    assert_eq!(functions.csv_rows(), [[dev.clone(), "public-fn".into(), "python3.12".into(), "*".into(), "".into()]]);
-    let policy_reads = functions.requests.iter().filter(|r| r.operation.ends_with("/functions/public-fn/policy"));
-    assert_eq!(policy_reads.count(), 1);
+    let expected = [
+        [prod.clone(), "private-fn".into(), "python3.12".into(), "".into(), "".into()],
+        [dev.clone(), "public-fn".into(), "python3.12".into(), "*".into(), "".into()],
+    ];
+    assert_eq!(functions.csv_rows(), expected);
+    let policy_reads = functions.requests.iter().filter(|r| r.operation.ends_with("/policy"));
+    assert_eq!(policy_reads.count(), 2, "one GetPolicy per function");
 
     let cluster = query(
         "SELECT account_id, publicly_accessible, encrypted FROM aws_redshift_cluster WHERE cluster_identifier = 'staging-warehouse'",
     );
-    assert_eq!(cluster.csv_rows(), [[staging, "true".into(), "false".into()]]);
+    assert_eq!(cluster.csv_rows(), [[staging.clone(), "true".into(), "false".into()]]);
     assert!(cluster.calls("DescribeClusters").iter().all(|c| c.body.contains("ClusterIdentifier=staging-warehouse")));
 
-    let trails =
-        query("SELECT account_id, name, home_region, is_multi_region_trail, is_logging FROM aws_cloudtrail_trail");
-    assert_eq!(
-        trails.csv_rows(),
-        [[prod.clone(), "org-trail".into(), "us-east-1".into(), "true".into(), "true".into()]]
+    let trails = query(
+        "SELECT account_id, name, home_region, is_multi_region_trail, is_logging FROM aws_cloudtrail_trail ORDER BY name",
     );
+    let expected = [
+        [dev.clone(), "dev-trail".into(), "us-east-1".into(), "false".into(), "false".into()],
+        [prod.clone(), "org-trail".into(), "us-east-1".into(), "true".into(), "true".into()],
+    ];
+    assert_eq!(trails.csv_rows(), expected);
 
     let keys =
         query("SELECT account_id, key_manager, key_rotation_enabled FROM aws_kms_key ORDER BY key_rotation_enabled");
@@ -271,9 +293,13 @@ fn databases_functions_trails_keys_and_recorders() {
     );
 
     let recorders = query(
-        "SELECT account_id, region, name, status_recording, recording_group ->> 'AllSupported' FROM aws_config_configuration_recorder",
+        "SELECT account_id, region, name, status_recording FROM aws_config_configuration_recorder ORDER BY status_recording",
     );
-    assert_eq!(recorders.csv_rows(), [[prod, "us-east-1".into(), "default".into(), "true".into(), "true".into()]]);
+    let expected = [
+        [staging, "us-east-1".into(), "default".into(), "false".into()],
+        [prod, "us-east-1".into(), "default".into(), "true".into()],
+    ];
+    assert_eq!(recorders.csv_rows(), expected);
 
     // Listed by the management account only; members, denied or not, add nothing.
     let accounts = query("SELECT id, name, account_id FROM aws_organizations_account ORDER BY name");
@@ -281,4 +307,52 @@ fn databases_functions_trails_keys_and_recorders() {
     let names: BTreeSet<&str> = rows.iter().map(|r| r[1].as_str()).collect();
     assert_eq!(names, BTreeSet::from(["dev", "master", "prod", "staging"]));
     assert!(rows.iter().all(|r| r[2] == org().management()), "{rows:?}");
+}
+
+#[test]
+fn key_columns_reach_the_apis() {
+    let instance = org().member("prod")["instances"]["eu-west-1"][0]["id"].as_str().unwrap().to_string();
+    let gateway = org().member("dev")["bad"]["internet_gateway"].as_str().unwrap().to_string();
+    let cases = [
+        ("SELECT count(*) FROM aws_ec2_ami WHERE public", "DescribeImages", "Filter.1.Name=is-public", "1"),
+        (
+            "SELECT count(*) FROM aws_ebs_snapshot WHERE owner_id = '999999999999'",
+            "DescribeSnapshots",
+            "Owner.1=999999999999",
+            "0",
+        ),
+        (
+            &*format!("SELECT count(*) FROM aws_ec2_network_interface WHERE attached_instance_id = '{instance}'"),
+            "DescribeNetworkInterfaces",
+            "Filter.1.Name=attachment.instance-id",
+            "1",
+        ),
+        (
+            &*format!("SELECT count(*) FROM aws_vpc_internet_gateway WHERE internet_gateway_id = '{gateway}'"),
+            "DescribeInternetGateways",
+            &*format!("Filter.1.Value.1={gateway}"),
+            "1",
+        ),
+        ("SELECT count(*) FROM aws_iam_role WHERE path = '/'", "ListRoles", "PathPrefix=/", "7"),
+        ("SELECT count(*) FROM aws_iam_group WHERE path = '/'", "ListGroups", "PathPrefix=/", "2"),
+        (
+            "SELECT count(*) FROM aws_iam_virtual_mfa_device WHERE assignment_status = 'Assigned'",
+            "ListVirtualMFADevices",
+            "AssignmentStatus=Assigned",
+            "2",
+        ),
+        (
+            "SELECT count(*) FROM aws_rds_db_snapshot WHERE type = 'manual'",
+            "DescribeDBSnapshots",
+            "Values.Value.1=manual",
+            "2",
+        ),
+        ("SELECT count(*) FROM aws_iam_policy WHERE is_attached", "ListPolicies", "OnlyAttached=true", "2"),
+    ];
+    for (sql, operation, parameter, count) in cases {
+        let run = query(sql);
+        assert_eq!(run.csv_rows(), [[count]], "{sql}");
+        let calls = run.calls(operation);
+        assert!(!calls.is_empty() && calls.iter().all(|c| c.body.contains(parameter)), "{sql}: {calls:?}");
+    }
 }

@@ -180,11 +180,16 @@ fn the_builtin_pack_finds_exactly_what_was_seeded() {
     );
     expect_counts(&found, "iam_access_key_rotated", &[("ok", 6)]);
     expect_counts(&found, "iam_access_key_unused", &[("ok", 6)]);
-    expect(&found, "iam_policy_no_star_star", &[("alarm", set([bad("dev", "admin_policy")]))]);
+    let read_objects = format!("arn:aws:iam::{prod}:policy/read-objects");
+    expect(
+        &found,
+        "iam_policy_no_star_star",
+        &[("alarm", set([bad("dev", "admin_policy")])), ("ok", set([read_objects]))],
+    );
     let open_trust = set([format!("arn:aws:iam::{dev}:role/open-trust")]);
     let roles = &found["iam_role_trust_public"];
-    assert_eq!((&roles["alarm"], roles["ok"].len()), (&open_trust, 5), "{roles:?}");
-    expect_counts(&found, "iam_role_trust_outside_organization", &[("ok", 6)]);
+    assert_eq!((&roles["alarm"], roles["ok"].len()), (&open_trust, 6), "{roles:?}");
+    expect_counts(&found, "iam_role_trust_outside_organization", &[("ok", 7)]);
     let roots: BTreeSet<String> = accounts().iter().map(|a| format!("arn:aws:iam::{a}:root")).collect();
     expect(&found, "iam_root_mfa_enabled", &[("alarm", roots.clone())]);
     expect(&found, "iam_root_hardware_mfa", &[("alarm", roots.clone())]);
@@ -193,16 +198,26 @@ fn the_builtin_pack_finds_exactly_what_was_seeded() {
     let weak: BTreeSet<String> = accounts().iter().filter(|a| **a != prod).map(|a| policy(a)).collect();
     expect(&found, "iam_password_policy_strong", &[("alarm", weak), ("ok", set([policy(&prod)]))]);
 
-    let rds = |kind: &str, id: &str| arn("rds", "us-east-1", &prod, &format!("{kind}:{id}"));
-    expect(&found, "rds_instance_not_public", &[("alarm", set([rds("db", "prod-db")]))]);
-    expect(&found, "rds_instance_encrypted", &[("alarm", set([rds("db", "prod-db")]))]);
+    let rds = |account: &str, kind: &str, id: &str| arn("rds", "us-east-1", account, &format!("{kind}:{id}"));
+    let (public_db, private_db) = (set([rds(&prod, "db", "prod-db")]), set([rds(&staging, "db", "staging-db")]));
+    expect(&found, "rds_instance_not_public", &[("alarm", public_db.clone()), ("ok", private_db.clone())]);
+    expect(&found, "rds_instance_encrypted", &[("alarm", public_db), ("ok", private_db)]);
     let rds_snapshots = &found["rds_snapshot_not_public"];
-    assert_eq!(rds_snapshots["alarm"], set([rds("snapshot", "prod-db-public")]));
-    assert_eq!(rds_snapshots["ok"].len(), 1, "the automated snapshot: {rds_snapshots:?}");
-    let function = arn("lambda", "us-east-1", &dev, "function:public-fn");
-    expect(&found, "lambda_function_not_public", &[("alarm", set([function]))]);
-    let cluster = arn("redshift", "us-east-1", &staging, "cluster:staging-warehouse");
-    expect(&found, "redshift_cluster_not_public", &[("alarm", set([cluster]))]);
+    assert_eq!(rds_snapshots["alarm"], set([rds(&prod, "snapshot", "prod-db-public")]));
+    assert!(rds_snapshots["ok"].contains(&rds(&staging, "snapshot", "staging-db-manual")));
+    assert_eq!(rds_snapshots["ok"].len(), 3, "and the two automated snapshots: {rds_snapshots:?}");
+    let function = |account: &str, name: &str| arn("lambda", "us-east-1", account, &format!("function:{name}"));
+    expect(
+        &found,
+        "lambda_function_not_public",
+        &[("alarm", set([function(&dev, "public-fn")])), ("ok", set([function(&prod, "private-fn")]))],
+    );
+    let cluster = |account: &str, name: &str| arn("redshift", "us-east-1", account, &format!("cluster:{name}"));
+    expect(
+        &found,
+        "redshift_cluster_not_public",
+        &[("alarm", set([cluster(&staging, "staging-warehouse")])), ("ok", set([cluster(&prod, "prod-warehouse")]))],
+    );
     let account = |a: &str| format!("arn:aws:::{a}");
     let without_trail: BTreeSet<String> = accounts().iter().filter(|a| **a != prod).map(|a| account(a)).collect();
     expect(&found, "cloudtrail_multi_region_logging", &[("alarm", without_trail), ("ok", set([account(&prod)]))]);
