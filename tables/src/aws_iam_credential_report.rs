@@ -4,9 +4,9 @@ use std::time::Duration;
 use aws_sdk_iam::config::AsyncSleep;
 use aws_sdk_iam::types::ReportStateType;
 use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
 
 use crate::call::{Call, FetchError, single_page};
+use crate::json::parse_time;
 use crate::table::{Cell, Def, Kind, Pages, Scope, Table};
 
 /// One user's line of the report, by CSV header.
@@ -77,17 +77,10 @@ fn cell<'a>(row: &'a ReportRow, field: &str, kind: Kind) -> Cell<'a> {
         // Root's password is always on; the report says `not_supported`.
         Kind::Bool => Cell::Bool(matches!(value.as_str(), "true" | "not_supported")),
         // N/A, no_information, not_supported: no date.
-        Kind::Timestamp => timestamp(value).as_ref().into(),
+        Kind::Timestamp => parse_time(value).as_ref().into(),
         _ if value == "N/A" => Cell::Null,
         _ => value.as_str().into(),
     }
-}
-
-fn timestamp(value: &str) -> Option<DateTime> {
-    DateTime::from_str(value, Format::DateTime).ok().or_else(|| {
-        let utc = value.strip_suffix("+00:00")?;
-        DateTime::from_str(&format!("{utc}Z"), Format::DateTime).ok()
-    })
 }
 
 fn list(call: Call) -> Pages<ReportRow> {

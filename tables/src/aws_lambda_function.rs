@@ -39,7 +39,7 @@ pub fn table() -> Table {
         .column("version", Text, "The version ($LATEST).", |f, _| f.function.version().into())
         .column("state", Text, "Pending, Active, Inactive or Failed.", |f, _| text(f.function.state()))
         .column("last_modified", Timestamp, "When the function was last updated.", |f, _| {
-            f.function.last_modified().and_then(lambda_time).as_ref().into()
+            f.function.last_modified().and_then(crate::json::parse_time).as_ref().into()
         })
         .column("kms_key_arn", Text, "The customer managed key for environment variables.", |f, _| {
             f.function.kms_key_arn().into()
@@ -73,11 +73,6 @@ pub fn table() -> Table {
         )
         .column("title", Text, "The function's name.", |f, _| f.function.function_name().into())
         .build()
-}
-
-/// Lambda writes times as `2024-05-01T12:00:00.000+0000`.
-fn lambda_time(value: &str) -> Option<aws_smithy_types::DateTime> {
-    crate::json::parse_time(value).or_else(|| crate::json::parse_time(&format!("{}Z", value.strip_suffix("+0000")?)))
 }
 
 fn list(call: Call) -> Pages<Function> {

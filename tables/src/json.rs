@@ -12,9 +12,12 @@ pub fn time(value: Option<&aws_smithy_types::DateTime>) -> Value {
     value.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()).map_or(Value::Null, Value::String)
 }
 
-/// A timestamp EC2 returns as text (AMI creation dates), parsed.
+/// A UTC timestamp some APIs return as text (AMI creation dates, Lambda's last_modified,
+/// the credential report), parsed. Their offsets are spelled `Z`, `+00:00` or `+0000`.
 pub fn parse_time(value: &str) -> Option<aws_smithy_types::DateTime> {
-    aws_smithy_types::DateTime::from_str(value, aws_smithy_types::date_time::Format::DateTime).ok()
+    let utc = value.strip_suffix("+00:00").or_else(|| value.strip_suffix("+0000"));
+    let value = utc.map_or_else(|| value.to_string(), |v| format!("{v}Z"));
+    aws_smithy_types::DateTime::from_str(&value, aws_smithy_types::date_time::Format::DateTime).ok()
 }
 
 /// A tag list as a JSON object of key -> value, the shape `tags` columns have.
@@ -43,6 +46,15 @@ pub fn tag_list<T>(tags: &[T], key_value: impl Fn(&T) -> (&str, Option<&str>)) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_times_parse_whatever_their_utc_offset() {
+        let expected = parse_time("2024-05-01T12:00:00Z");
+        assert!(expected.is_some());
+        assert_eq!(parse_time("2024-05-01T12:00:00+00:00"), expected);
+        assert_eq!(parse_time("2024-05-01T12:00:00.000+0000").map(|t| t.secs()), expected.map(|t| t.secs()));
+        assert_eq!(parse_time("N/A"), None);
+    }
 
     #[test]
     fn tags_become_an_object() {
