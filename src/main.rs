@@ -98,8 +98,16 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
+            // Clap's first line names the problem; a list of what is missing follows it.
             let rendered = e.render().to_string();
-            eprintln!("{} (see cove --help)", rendered.lines().next().unwrap_or("invalid arguments"));
+            let mut lines = rendered.lines().map(str::trim).take_while(|l| !l.is_empty() && !l.starts_with("Usage"));
+            let first = lines.next().unwrap_or("invalid arguments");
+            let line = if first.ends_with(':') {
+                format!("{first} {}", lines.collect::<Vec<_>>().join(", "))
+            } else {
+                first.to_string()
+            };
+            eprintln!("{line} (see cove --help)");
             return ExitCode::from(FAILURE);
         }
     };
