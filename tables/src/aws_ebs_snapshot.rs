@@ -32,7 +32,8 @@ pub fn table() -> Table {
         list,
     )
     .keys(false, FILTERS)
-    .key("owner_id", true, "DescribeSnapshots OwnerIds")
+    // OwnerIds also takes aliases (self, amazon) that are not owner ids: the engine re-checks.
+    .key("owner_id", false, "DescribeSnapshots OwnerIds")
     .hydrate(
         "ec2:DescribeSnapshotAttribute createVolumePermission",
         &["create_volume_permissions"],

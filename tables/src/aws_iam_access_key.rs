@@ -23,7 +23,8 @@ pub fn table() -> Table {
         "iam:ListUsers, iam:ListAccessKeys per user",
         list,
     )
-    .key("user_name", true, "ListAccessKeys for those users only, without ListUsers")
+    // IAM matches user names case-insensitively, so the engine re-checks the spelling.
+    .key("user_name", false, "ListAccessKeys for those users only, without ListUsers")
     .hydrate(
         "iam:GetAccessKeyLastUsed",
         &["access_key_last_used_date", "access_key_last_used_service", "access_key_last_used_region"],

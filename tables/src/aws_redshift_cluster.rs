@@ -13,7 +13,8 @@ pub fn table() -> Table {
         "redshift:DescribeClusters",
         list,
     )
-    .key("cluster_identifier", true, "DescribeClusters ClusterIdentifier, one call per name")
+    // Redshift matches identifiers case-insensitively, so the engine re-checks them.
+    .key("cluster_identifier", false, "DescribeClusters ClusterIdentifier, one call per name")
     .example("SELECT account_id, region, cluster_identifier FROM aws_redshift_cluster WHERE publicly_accessible")
     .column("cluster_identifier", Text, "The cluster's identifier.", |c, _| c.cluster_identifier().into())
     .column("arn", Text, "The ARN of the cluster.", |c, t| {
