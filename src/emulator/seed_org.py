@@ -144,26 +144,10 @@ def seed_staging(sess, account_id, member):
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}],
     }
     client(sess, "s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
-    client(sess, "redshift").create_cluster(
-        ClusterIdentifier="staging-warehouse",
-        NodeType="ra3.xlplus",
-        MasterUsername="admin",
-        MasterUserPassword="Password123",
-        PubliclyAccessible=True,
-        Encrypted=False,
-    )
+    warehouse(sess, "staging-warehouse", public=True, encrypted=False)
     client(sess, "iam").update_account_password_policy(MinimumPasswordLength=8, RequireNumbers=True)
     rds = client(sess, "rds")
-    rds.create_db_instance(
-        DBInstanceIdentifier="staging-db",
-        DBInstanceClass="db.t3.micro",
-        Engine="mysql",
-        MasterUsername="admin",
-        MasterUserPassword="Password123",
-        AllocatedStorage=20,
-        PubliclyAccessible=False,
-        StorageEncrypted=True,
-    )
+    database(rds, "staging-db", "mysql", public=False, encrypted=True)
     rds.create_db_snapshot(DBInstanceIdentifier="staging-db", DBSnapshotIdentifier="staging-db-manual")
     # A recorder that was set up but never started.
     client(sess, "config").put_configuration_recorder(
@@ -203,16 +187,7 @@ def seed_prod(sess, account_id, member):
         )
         s3c.put_bucket_tagging(Bucket=bucket["name"], Tagging={"TagSet": [{"Key": "Owner", "Value": "team-prod"}]})
     rds = client(sess, "rds")
-    rds.create_db_instance(
-        DBInstanceIdentifier="prod-db",
-        DBInstanceClass="db.t3.micro",
-        Engine="postgres",
-        MasterUsername="admin",
-        MasterUserPassword="Password123",
-        AllocatedStorage=20,
-        PubliclyAccessible=True,
-        StorageEncrypted=False,
-    )
+    database(rds, "prod-db", "postgres", public=True, encrypted=False)
     rds.create_db_snapshot(DBInstanceIdentifier="prod-db", DBSnapshotIdentifier="prod-db-public")
     rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="prod-db-public", AttributeName="restore", ValuesToAdd=["all"])
     iam = client(sess, "iam")
@@ -238,14 +213,7 @@ def seed_prod(sess, account_id, member):
     client(sess, "lambda").create_function(
         FunctionName="private-fn", Runtime="python3.12", Role=role, Handler="handler.main", Code={"ZipFile": lambda_zip()}
     )
-    client(sess, "redshift").create_cluster(
-        ClusterIdentifier="prod-warehouse",
-        NodeType="ra3.xlplus",
-        MasterUsername="admin",
-        MasterUserPassword="Password123",
-        PubliclyAccessible=False,
-        Encrypted=True,
-    )
+    warehouse(sess, "prod-warehouse", public=False, encrypted=True)
     kms = client(sess, "kms")
     key = kms.create_key(Description="prod key")["KeyMetadata"]["KeyId"]
     kms.enable_key_rotation(KeyId=key)
@@ -264,6 +232,30 @@ def seed_prod(sess, account_id, member):
     config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": trail_bucket})
     config.start_configuration_recorder(ConfigurationRecorderName="default")
     return {"shared_snapshot": snapshot, "private_image": image, "internet_gateway": gateway, "db": "prod-db", "db_snapshot": "prod-db-public"}
+
+
+def database(rds, identifier, engine, public, encrypted):
+    rds.create_db_instance(
+        DBInstanceIdentifier=identifier,
+        DBInstanceClass="db.t3.micro",
+        Engine=engine,
+        MasterUsername="admin",
+        MasterUserPassword="Password123",
+        AllocatedStorage=20,
+        PubliclyAccessible=public,
+        StorageEncrypted=encrypted,
+    )
+
+
+def warehouse(sess, identifier, public, encrypted):
+    client(sess, "redshift").create_cluster(
+        ClusterIdentifier=identifier,
+        NodeType="ra3.xlplus",
+        MasterUsername="admin",
+        MasterUserPassword="Password123",
+        PubliclyAccessible=public,
+        Encrypted=encrypted,
+    )
 
 
 def root_volume(ec2, member):
