@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cove_tables::Quals;
+use datafusion::arrow::record_batch::RecordBatch;
 
 use crate::engine::Failure;
-use datafusion::arrow::record_batch::RecordBatch;
 
 /// A scan of one table in one target: everything that decides which calls it makes.
 /// Columns are not part of it: a cached scan holds every column its calls fill, so

@@ -6,10 +6,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 
 use crate::cache::Cache;
-use crate::check::{
-    self,
-    control::{self, SeverityFilter},
-};
+use crate::check;
 use crate::engine::{Engine, summarize};
 use crate::estate::Estate;
 use crate::guard::Guard;
@@ -104,8 +101,15 @@ pub async fn run() -> Result<(), String> {
         }
     }
     println!("\n== Compliance: the built-in controls of severity critical (cove check --severity critical)\n");
-    let critical: SeverityFilter = "critical".parse()?;
-    let controls: Vec<_> = control::load(&[])?.into_iter().filter(|c| critical.admits(c.severity)).collect();
+    let request = check::Request {
+        sources: Vec::new(),
+        severity: Some("critical".parse()?),
+        control_ids: Vec::new(),
+        vars: Vec::new(),
+        format: None,
+        out: None,
+    };
+    let controls = check::select(&request)?;
     let calls_before = engine.guard.counts();
     let outcomes = check::run::run(&ctx, &engine, controls, &Default::default()).await?;
     print!("{}", check::report::render(check::Format::Table, &outcomes)?);

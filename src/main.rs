@@ -9,7 +9,7 @@ use cove::check;
 use cove::engine::{Engine, summarize};
 use cove::estate::{Estate, load_base_config};
 use cove::guard::Guard;
-use cove::output::{Destination, Format, Layout};
+use cove::output::{self, Destination, Format, Layout};
 use cove::settings::{Settings, TargetArgs};
 use cove::shell::{Shell, terminal_width};
 use cove::{catalog, session};
@@ -136,14 +136,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     let tables = cove_tables::catalog();
     match cli.command {
         Some(Command::Tables { markdown }) => {
-            let text = if markdown { catalog::markdown(&tables) } else { catalog::list(&tables) };
-            // A reader that stops early (`| head`) is not an error.
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+            output::print(&if markdown { catalog::markdown(&tables) } else { catalog::list(&tables) });
         }
         Some(Command::Inspect { table }) => {
             let found = tables.iter().find(|t| t.name == table.to_lowercase());
             let table = found.ok_or_else(|| format!("unknown table '{table}' (see `cove tables`)"))?;
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), catalog::inspect(table).as_bytes());
+            output::print(&catalog::inspect(table));
         }
         Some(Command::Demo) => cove::demo::run().await?,
         Some(Command::Check { sources, severity, controls, vars, output, out, list, markdown }) => {
@@ -166,7 +164,7 @@ async fn check(targets: &TargetArgs, request: check::Request, list: bool, markdo
         } else {
             controls.iter().map(|c| format!("{:<48} {:<8} {}\n", c.id, c.severity.to_string(), c.title)).collect()
         };
-        check::Report::Stdout.write(&text)?;
+        output::print(&text);
         return Ok(ExitCode::SUCCESS);
     }
     let mut settings = Settings::resolve(targets)?;

@@ -248,6 +248,11 @@ impl Sink for ParquetSink {
     }
 }
 
+/// Prints `text` on stdout. A reader that stops early (`| head`) is not an error.
+pub fn print(text: &str) {
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
 /// A file that appears at its path only when complete: written to a temporary file in
 /// the same directory and renamed over the destination on commit. Dropped uncommitted
 /// (an error, a cancelled query), it leaves no trace and the previous file untouched.

@@ -233,17 +233,14 @@ impl TargetScan {
     async fn run(mut self) -> BoxStream<'static, Result<RecordBatch>> {
         let engine = self.engine.clone();
         let cache = engine.cache.as_ref().filter(|_| self.request.limit.is_none());
-        if cache.is_some() {
-            self.key.hydrates = engine.shared_hydrates(self.table.name, &self.key.hydrates);
-        }
-        let flight = match cache {
-            Some(cache) => Some(cache.flight(&self.key).await),
-            None => None,
-        };
-        // A cached scan keeps every column its calls fill; this query takes its own.
-        let fetched = match cache {
-            Some(_) => self.table.columns_filled_by(&self.key.hydrates),
-            None => self.request.projection.clone(),
+        // A cached scan makes the calls every query of the run needs and keeps every column
+        // they fill; this query takes its own columns.
+        let (flight, fetched) = match cache {
+            Some(cache) => {
+                self.key.hydrates = engine.shared_hydrates(self.table.name, &self.key.hydrates);
+                (Some(cache.flight(&self.key).await), self.table.columns_filled_by(&self.key.hydrates))
+            }
+            None => (None, self.request.projection.clone()),
         };
         let columns: Vec<usize> =
             self.request.projection.iter().filter_map(|c| fetched.iter().position(|f| f == c)).collect();

@@ -78,8 +78,7 @@ impl Report {
                 atomic.commit(&file)
             }
             Report::Stdout => {
-                // A reader that stops early (`| head`) is not an error.
-                let _ = std::io::stdout().write_all(text.as_bytes());
+                crate::output::print(text);
                 Ok(())
             }
         }

@@ -2,7 +2,6 @@
 //! table's listed (and hydrated) items into Arrow record batches.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -10,6 +9,7 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use futures::FutureExt;
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
@@ -109,6 +109,12 @@ pub struct KeyColumn {
 pub struct HydrateInfo {
     pub api: &'static str,
     pub columns: Vec<&'static str>,
+}
+
+/// The hydrate calls (by index) that fill any of the `projected` columns.
+fn hydrates_needed<'a>(hydrates: impl Iterator<Item = &'a HydrateInfo>, projected: &[&str]) -> Vec<usize> {
+    let needed = |h: &HydrateInfo| h.columns.iter().any(|c| projected.contains(c));
+    hydrates.enumerate().filter(|(_, h)| needed(h)).map(|(i, _)| i).collect()
 }
 
 /// One cell value, as produced by a column getter.
@@ -325,13 +331,10 @@ impl<T: Clone + Send + Sync + 'static> Fetch for Def<T> {
     fn fetch(self: Arc<Self>, call: Call, request: Request) -> BoxStream<'static, Result<RecordBatch, FetchError>> {
         let schema =
             Arc::new(Schema::new(request.projection.iter().map(|&i| self.column_info(i).field()).collect::<Vec<_>>()));
-        let projected: HashSet<&str> = request.projection.iter().map(|&i| self.column_info(i).name).collect();
-        let hydrates: Vec<(usize, HydrateFn<T>)> = self
-            .hydrates
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| h.info.columns.iter().any(|c| projected.contains(c)))
-            .map(|(i, h)| (i, h.run))
+        let projected: Vec<&str> = request.projection.iter().map(|&i| self.column_info(i).name).collect();
+        let hydrates: Vec<(usize, HydrateFn<T>)> = hydrates_needed(self.hydrates.iter().map(|h| &h.info), &projected)
+            .into_iter()
+            .map(|i| (i, self.hydrates[i].run))
             .collect();
         let in_scope = call.target.row_regions.clone();
         let region_of = self.row_region;
@@ -359,7 +362,7 @@ impl<T: Clone + Send + Sync + 'static> Fetch for Def<T> {
         });
         pages
             .try_filter(|page| futures::future::ready(!page.is_empty()))
-            .and_then(move |page| hydrate_page(page, hydrates.clone(), hydrate_call.clone()))
+            .and_then(move |page| hydrate_page(page, hydrates.clone(), hydrate_call.clone()).map(Ok))
             .map(move |page| self.batch(&page?, &target, &request.projection, schema.clone()))
             .boxed()
     }
@@ -371,11 +374,11 @@ async fn hydrate_page<T: Clone + Send + 'static>(
     page: Vec<T>,
     hydrates: Vec<(usize, HydrateFn<T>)>,
     call: Call,
-) -> Result<Vec<T>, FetchError> {
+) -> Vec<T> {
     if hydrates.is_empty() {
-        return Ok(page);
+        return page;
     }
-    Ok(stream::iter(page)
+    stream::iter(page)
         .map(|row| {
             let (hydrates, call) = (hydrates.clone(), call.clone());
             async move {
@@ -393,7 +396,7 @@ async fn hydrate_page<T: Clone + Send + 'static>(
         })
         .buffered(HYDRATE_CONCURRENCY)
         .collect()
-        .await)
+        .await
 }
 
 impl<T> Def<T> {
@@ -539,8 +542,7 @@ impl Table {
     /// The hydrate calls (by index) a scan projecting `projection` makes.
     pub fn hydrates_for(&self, projection: &[usize]) -> Vec<usize> {
         let projected: Vec<&str> = projection.iter().filter_map(|&i| self.columns.get(i)).map(|c| c.name).collect();
-        let needed = |h: &HydrateInfo| h.columns.iter().any(|c| projected.contains(c));
-        self.hydrates.iter().enumerate().filter(|(_, h)| needed(h)).map(|(i, _)| i).collect()
+        hydrates_needed(self.hydrates.iter(), &projected)
     }
 
     /// Every column (by index) the list call and the given hydrate calls fill.
