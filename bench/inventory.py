@@ -13,6 +13,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -102,8 +103,11 @@ def main():
     env.pop("AWS_PROFILE", None)
     os.environ.update(env)
     moto_port = free_port()
+    # moto's working directory holds its request recording: never the checkout.
+    moto_dir = tempfile.TemporaryDirectory(prefix="cove-bench-moto-")
+    moto_env = dict(env, MOTO_RECORDER_FILEPATH=os.path.join(moto_dir.name, "moto_recording"))
     moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=moto_env, cwd=moto_dir.name)
     try:
         for _ in range(100):
             try:
@@ -130,6 +134,8 @@ def main():
             print(f"| {n} | {n * len(REGIONS)} | {cove_s:.2f} | {cove_calls} | {python_s:.2f} | {python_calls} | {python_s / cove_s:.1f}x |")
     finally:
         moto.terminate()
+        moto.wait()
+        moto_dir.cleanup()
 
 
 main()

@@ -1,20 +1,25 @@
-//! cove: SQL over a whole AWS estate, live. The engine: targets, fan-out, pushdown,
-//! the read-only guard, output, and the local emulator used by the demo and tests.
+//! cove: SQL over a whole AWS estate, live.
+//!
+//! How a query flows: [`settings`] merges the flags over the config file;
+//! [`engine::session::open`] resolves the estate ([`engine::estate`]: the caller, the
+//! accounts and regions in scope, credentials per account, asked of the catalog's
+//! discovery) and registers every table of the catalog (`cove_tables`) with DataFusion.
+//! Planning a query, [`engine::pushdown`] decides which filters prune targets and which
+//! reach the APIs; [`engine::scan`] runs one partition per target, through the cache
+//! ([`engine::cache`]) and under the concurrency limits, with every AWS call checked and
+//! counted by [`engine::guard`]. Failed targets become [`engine::failures`] beside the
+//! answer, which [`output`] writes as it streams. [`cli`] holds the commands people run;
+//! [`check`] runs saved controls over the same engine; [`emulator`] is the local AWS the
+//! demo and the tests use.
+//!
+//! Errors: the catalog's are typed (`cove_tables::FetchError`, an AWS code and a
+//! message), because the engine acts on their codes and reports them per target. Here,
+//! an error ends a command and is shown to a person, so it is one line of text naming
+//! the problem (`Result<_, String>`), made where the cause is known.
 
-pub mod cache;
-pub mod catalog;
 pub mod check;
-pub mod completion;
-pub mod demo;
+pub mod cli;
 pub mod emulator;
 pub mod engine;
-pub mod errors_table;
-pub mod estate;
-pub mod guard;
-pub mod json_values;
 pub mod output;
-pub mod pushdown;
-pub mod scan;
-pub mod session;
 pub mod settings;
-pub mod shell;

@@ -3,26 +3,50 @@
 
 pub mod control;
 pub mod report;
-pub mod run;
+pub mod runner;
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use clap::Args;
 use control::{Control, SeverityFilter};
-pub use report::Format;
 
-use crate::output::AtomicFile;
+use crate::output::{Format, REPORT_FORMATS};
 
 /// What `cove check` was asked to do, besides targeting.
+#[derive(Debug, Clone, Default, Args)]
 pub struct Request {
+    /// Built-in pack names, .sql control files or folders of them (default: every built-in pack)
     pub sources: Vec<String>,
+    /// Only controls of this severity, or with a trailing + of this severity or worse (high+)
+    #[arg(long)]
     pub severity: Option<SeverityFilter>,
+    /// Only the control with this id (repeatable)
+    #[arg(long = "control", value_name = "ID")]
     pub control_ids: Vec<String>,
+    /// Set a control variable, e.g. --var required_tags=Owner,CostCenter (repeatable)
+    #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// Report format (default: table, or what --out's extension implies)
+    #[arg(short = 'o', long = "output", value_parser = Format::parser(REPORT_FORMATS))]
     pub format: Option<Format>,
+    /// Write the report to this file, atomically
+    #[arg(long)]
     pub out: Option<PathBuf>,
+    /// List the selected controls instead of running them
+    #[arg(long)]
+    pub list: bool,
+    /// With --list: the reference as Markdown (docs/controls.md)
+    #[arg(long, requires = "list")]
+    pub markdown: bool,
+}
+
+impl Request {
+    /// The report format: as asked, else what --out's extension implies, else a table.
+    pub fn format(&self) -> Format {
+        let implied = || self.out.as_deref().and_then(|path| Format::for_path(path, REPORT_FORMATS));
+        self.format.or_else(implied).unwrap_or(Format::Table)
+    }
 }
 
 /// The controls the request selects, validated: files parse, ids exist.
@@ -51,36 +75,4 @@ pub fn vars(flags: &[String], config: &BTreeMap<String, String>) -> Result<BTree
         vars.insert(name.trim().to_string(), value.to_string());
     }
     Ok(vars)
-}
-
-/// Where a report goes: a file that appears only once complete, or stdout.
-pub enum Report {
-    File(PathBuf, AtomicFile, File),
-    Stdout,
-}
-
-impl Report {
-    /// Opens `out` now, so an unwritable path fails before any AWS call.
-    pub fn open(out: Option<&Path>) -> Result<Report, String> {
-        Ok(match out {
-            Some(path) => {
-                let (atomic, file) = AtomicFile::create(path)?;
-                Report::File(path.to_path_buf(), atomic, file)
-            }
-            None => Report::Stdout,
-        })
-    }
-
-    pub fn write(self, text: &str) -> Result<(), String> {
-        match self {
-            Report::File(path, atomic, mut file) => {
-                file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                atomic.commit(&file)
-            }
-            Report::Stdout => {
-                crate::output::print(text);
-                Ok(())
-            }
-        }
-    }
 }

@@ -5,29 +5,8 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use super::control::Control;
-use super::run::{Outcome, STATUSES};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Table,
-    Csv,
-    Json,
-    Junit,
-    Html,
-}
-
-impl Format {
-    pub fn for_path(path: &std::path::Path) -> Option<Format> {
-        match path.extension()?.to_str()? {
-            "csv" => Some(Format::Csv),
-            "json" => Some(Format::Json),
-            "xml" => Some(Format::Junit),
-            "html" | "htm" => Some(Format::Html),
-            "txt" => Some(Format::Table),
-            _ => None,
-        }
-    }
-}
+use super::runner::{Outcome, Status};
+use crate::output::Format;
 
 pub fn render(format: Format, outcomes: &[Outcome]) -> Result<String, String> {
     Ok(match format {
@@ -36,20 +15,23 @@ pub fn render(format: Format, outcomes: &[Outcome]) -> Result<String, String> {
         Format::Json => serde_json::to_string_pretty(&document(outcomes)).map_err(|e| e.to_string())? + "\n",
         Format::Junit => junit(outcomes),
         Format::Html => html(outcomes),
+        Format::Ndjson | Format::Line | Format::Parquet => {
+            return Err(format!("a check report is not written as {format}"));
+        }
     })
 }
 
 /// `ok 12, alarm 3, ...` over all outcomes.
 pub fn totals(outcomes: &[Outcome]) -> String {
     let parts: Vec<String> =
-        STATUSES.iter().map(|s| format!("{s} {}", outcomes.iter().map(|o| o.count(s)).sum::<usize>())).collect();
+        Status::ALL.iter().map(|&s| format!("{s} {}", outcomes.iter().map(|o| o.count(s)).sum::<usize>())).collect();
     format!("{} control{}: {}", outcomes.len(), if outcomes.len() == 1 { "" } else { "s" }, parts.join(", "))
 }
 
 fn counts(outcome: &Outcome) -> String {
-    STATUSES
+    Status::ALL
         .iter()
-        .filter_map(|s| Some(outcome.count(s)).filter(|n| *n > 0).map(|n| format!("{s} {n}")))
+        .filter_map(|&s| Some(outcome.count(s)).filter(|n| *n > 0).map(|n| format!("{s} {n}")))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -60,9 +42,16 @@ fn table(outcomes: &[Outcome]) -> String {
     for outcome in outcomes {
         let c = &outcome.control;
         let _ = writeln!(out, "{} [{}] {}", c.id, c.severity.to_string().to_uppercase(), c.title);
-        for f in outcome.findings.iter().filter(|f| f.status == "alarm" || f.status == "error") {
+        for f in outcome.findings.iter().filter(|f| matches!(f.status, Status::Alarm | Status::Error)) {
             let place = [f.account_id.as_str(), f.region.as_str()].join(" ");
-            let _ = writeln!(out, "  {:<5}  {}  {}  ({})", f.status.to_uppercase(), f.resource, f.reason, place.trim());
+            let _ = writeln!(
+                out,
+                "  {:<5}  {}  {}  ({})",
+                f.status.name().to_uppercase(),
+                f.resource,
+                f.reason,
+                place.trim()
+            );
         }
         let summary = counts(outcome);
         let _ = writeln!(out, "  {}\n", if summary.is_empty() { "no resources".to_string() } else { summary });
@@ -79,7 +68,9 @@ fn csv(outcomes: &[Outcome]) -> Result<String, String> {
         let c = &outcome.control;
         for f in &outcome.findings {
             let severity = c.severity.to_string();
-            let record = [&c.id, &c.title, &severity, &f.status, &f.resource, &f.reason, &f.account_id, &f.region];
+            let status = f.status.name();
+            let record: [&str; 8] =
+                [&c.id, &c.title, &severity, status, &f.resource, &f.reason, &f.account_id, &f.region];
             writer.write_record(record).map_err(|e| e.to_string())?;
         }
     }
@@ -98,14 +89,16 @@ fn metadata(c: &Control) -> Value {
 }
 
 fn document(outcomes: &[Outcome]) -> Value {
-    let summary: serde_json::Map<String, Value> =
-        STATUSES.iter().map(|s| (s.to_string(), json!(outcomes.iter().map(|o| o.count(s)).sum::<usize>()))).collect();
+    let summary: serde_json::Map<String, Value> = Status::ALL
+        .iter()
+        .map(|&s| (s.to_string(), json!(outcomes.iter().map(|o| o.count(s)).sum::<usize>())))
+        .collect();
     let controls: Vec<Value> = outcomes
         .iter()
         .map(|o| {
             let mut control = metadata(&o.control);
             let counts: serde_json::Map<String, Value> =
-                STATUSES.iter().map(|s| (s.to_string(), json!(o.count(s)))).collect();
+                Status::ALL.iter().map(|&s| (s.to_string(), json!(o.count(s)))).collect();
             control["counts"] = Value::Object(counts);
             control["results"] = json!(o.findings);
             control
@@ -121,15 +114,15 @@ fn xml(text: &str) -> String {
 /// One testsuite per control, one testcase per resource: alarm is a failure, error an
 /// error, skip skipped.
 fn junit(outcomes: &[Outcome]) -> String {
-    let sum = |s: &str| outcomes.iter().map(|o| o.count(s)).sum::<usize>();
+    let sum = |s: Status| outcomes.iter().map(|o| o.count(s)).sum::<usize>();
     let tests: usize = outcomes.iter().map(|o| o.findings.len()).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"cove check\" tests=\"{tests}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-        sum("alarm"),
-        sum("error"),
-        sum("skip")
+        sum(Status::Alarm),
+        sum(Status::Error),
+        sum(Status::Skip)
     );
     for o in outcomes {
         let c = &o.control;
@@ -138,9 +131,9 @@ fn junit(outcomes: &[Outcome]) -> String {
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
             xml(&c.id),
             o.findings.len(),
-            o.count("alarm"),
-            o.count("error"),
-            o.count("skip")
+            o.count(Status::Alarm),
+            o.count(Status::Error),
+            o.count(Status::Skip)
         );
         let _ = writeln!(
             out,
@@ -151,18 +144,18 @@ fn junit(outcomes: &[Outcome]) -> String {
         for f in &o.findings {
             let name = xml(format!("{} {} {}", f.resource, f.account_id, f.region).trim());
             let _ = write!(out, "    <testcase classname=\"{}\" name=\"{name}\"", xml(&c.id));
-            match f.status.as_str() {
-                "alarm" => {
+            match f.status {
+                Status::Alarm => {
                     let _ =
                         writeln!(out, "><failure message=\"{}\" type=\"{}\"/></testcase>", xml(&f.reason), c.severity);
                 }
-                "error" => {
+                Status::Error => {
                     let _ = writeln!(out, "><error message=\"{}\"/></testcase>", xml(&f.reason));
                 }
-                "skip" => {
+                Status::Skip => {
                     let _ = writeln!(out, "><skipped message=\"{}\"/></testcase>", xml(&f.reason));
                 }
-                _ => {
+                Status::Ok | Status::Info => {
                     let _ = writeln!(out, "><system-out>{}: {}</system-out></testcase>", f.status, xml(&f.reason));
                 }
             }
@@ -181,15 +174,15 @@ fn html(outcomes: &[Outcome]) -> String {
     out.push_str(
         "<p class=\"filters\"><input id=\"filter\" placeholder=\"filter resources, reasons, accounts\" size=\"50\">",
     );
-    for status in STATUSES {
-        let checked = if status == "ok" { "" } else { " checked" };
+    for status in Status::ALL {
+        let checked = if status == Status::Ok { "" } else { " checked" };
         let _ = write!(
             out,
             " <label><input type=\"checkbox\" class=\"status\" value=\"{status}\"{checked}> {status}</label>"
         );
     }
     out.push_str("</p>\n<table class=\"summary\"><tr><th>control</th><th>severity</th><th>title</th>");
-    for status in STATUSES {
+    for status in Status::ALL {
         let _ = write!(out, "<th>{status}</th>");
     }
     out.push_str("</tr>\n");
@@ -202,7 +195,7 @@ fn html(outcomes: &[Outcome]) -> String {
             sev = c.severity,
             title = xml(&c.title)
         );
-        for status in STATUSES {
+        for status in Status::ALL {
             let _ = write!(out, "<td class=\"n {status}\">{}</td>", o.count(status));
         }
         out.push_str("</tr>\n");
@@ -231,7 +224,7 @@ fn html(outcomes: &[Outcome]) -> String {
                 xml(&f.reason),
                 xml(&f.account_id),
                 xml(&f.region),
-                s = xml(&f.status)
+                s = f.status.name()
             );
         }
         out.push_str("</table></section>\n");

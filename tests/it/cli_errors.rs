@@ -1,6 +1,6 @@
 //! Bad input gets one clear line on stderr and exit code 2, never a panic.
 
-use crate::harness::{cove, cove_with_env};
+use crate::harness::{Faults, cove, cove_with_env, faulty_endpoint};
 
 fn assert_one_line_error(run: &crate::harness::Run, needle: &str) {
     assert_eq!(run.code, 2, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
@@ -107,4 +107,49 @@ fn a_denied_account_is_reported_and_the_others_still_answer() {
     );
     assert!(run.stderr.starts_with(&expected), "one line for both regions of the denied account: {}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
+/// Credentials of a member account, which belongs to no organization of its own in moto.
+async fn member_credentials(member: &str) -> [(&'static str, String); 3] {
+    let org = crate::harness::org();
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&org.moto.endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let role = format!("arn:aws:iam::{member}:role/OrganizationAccountAccessRole");
+    let out = aws_sdk_sts::Client::new(&config).assume_role().role_arn(role).role_session_name("t").send().await;
+    let credentials = out.expect("AssumeRole into a member").credentials.expect("credentials");
+    [
+        ("AWS_ACCESS_KEY_ID", credentials.access_key_id),
+        ("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key),
+        ("AWS_SESSION_TOKEN", credentials.session_token),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn org_scans_name_why_there_are_no_accounts() {
+    let org = crate::harness::org();
+    let member = org.id("prod");
+    let credentials = member_credentials(&member).await;
+    let env: Vec<(&str, &str)> = credentials.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // moto lists no accounts for an account outside any organization, where AWS answers
+    // AWSOrganizationsNotInUseException (below).
+    let run = cove_with_env(&["--org", "query", "SELECT 1"], &env);
+    assert_one_line_error(&run, &format!("organizations:ListAccounts listed no accounts for arn:aws:sts::{member}:"));
+    assert!(!run.stderr.contains("--exclude-accounts"), "{}", run.stderr);
+
+    for (code, says) in [
+        ("AWSOrganizationsNotInUseException", format!("account {} belongs to no organization", org.management())),
+        ("AccessDeniedException", "may not list the organization's accounts: use the management account".into()),
+    ] {
+        let endpoint = faulty_endpoint(Faults { list_accounts_error: Some(code), ..Faults::default() });
+        let run = cove_with_env(&["--org", "query", "SELECT 1"], &[("AWS_ENDPOINT_URL", &endpoint)]);
+        assert_one_line_error(&run, &says);
+    }
+
+    let management = org.management();
+    let run = cove(&["--org", "--exclude-accounts", &management, "query", "SELECT 1"]);
+    assert_eq!(run.code, 0, "excluding one account leaves the others: {}", run.stderr);
 }

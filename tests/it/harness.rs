@@ -224,6 +224,8 @@ pub struct Faults {
     pub failing_region: Option<String>,
     /// The first attempt of every Nth distinct EC2, IAM or STS request is throttled.
     pub throttle_every: Option<usize>,
+    /// Organizations ListAccounts fails with this error code.
+    pub list_accounts_error: Option<&'static str>,
 }
 
 /// An HTTP proxy to moto injecting `faults`; returns its endpoint URL.
@@ -284,7 +286,10 @@ fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults
                 && seen.insert(format!("{key:?} {region:?} {text}"))
                 && seen.len().is_multiple_of(every)
         });
-        let response = if denied {
+        let lists_accounts = head.contains("AWSOrganizationsV20161128.ListAccounts");
+        let response = if let (true, Some(code)) = (lists_accounts, faults.list_accounts_error) {
+            json_error_response(code, "injected by the test proxy")
+        } else if denied {
             error_response(service, "403 Forbidden", "AccessDenied", "not authorized to perform sts:AssumeRole")
         } else if faults.failing_region.is_some() && faults.failing_region.as_deref() == region {
             error_response(service, "401 Unauthorized", "AuthFailure", "AWS was not able to validate the credentials")
@@ -306,6 +311,16 @@ fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults
             return;
         }
     }
+}
+
+/// An AWS error as JSON protocol services (Organizations) answer with.
+fn json_error_response(code: &str, message: &str) -> Vec<u8> {
+    let body = serde_json::json!({"__type": code, "Message": message}).to_string();
+    format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// An AWS error in the shape `service` answers with (EC2's own, or the query protocol's).

@@ -1,15 +1,16 @@
 //! Integration tests: the cove binary against a local moto seeded with a small
 //! organization (3 members x 2 regions), API calls counted with moto's recorder.
 
-mod catalog;
 mod check;
 mod cli_errors;
 mod docs;
 mod export;
 mod faults;
 mod harness;
+mod network_tables;
 mod pushdown;
 mod queries;
 mod read_only;
+mod security_tables;
 mod shell;
-mod tables;
+mod structure;

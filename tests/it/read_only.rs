@@ -2,7 +2,7 @@
 
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
-use cove::guard::Guard;
+use cove::engine::guard::Guard;
 
 use crate::harness::{org, recorded};
 

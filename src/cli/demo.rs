@@ -1,0 +1,106 @@
+//! `cove demo`: a local emulator, a seeded organization, and example queries over it.
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+
+use crate::check::{self, report, runner::run_controls};
+use crate::emulator::Moto;
+use crate::engine::failures::summarize;
+use crate::engine::session;
+use crate::output::{Destination, Format, Layout};
+use crate::settings::{Accounts, Regions, Settings};
+
+pub async fn demo() -> Result<(), String> {
+    eprintln!("starting a local AWS emulator (moto) ...");
+    let moto = tokio::task::block_in_place(Moto::start)?;
+    eprintln!("seeding an organization: 3 member accounts x 2 regions ...");
+    tokio::task::block_in_place(|| moto.seed_org())?;
+
+    // Explicit endpoint, dummy credentials and region: nothing here reaches real AWS or
+    // the instance metadata service.
+    let base = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(&moto.endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "cove-demo"))
+        .load()
+        .await;
+    let settings = Settings {
+        profile: None,
+        accounts: Accounts::Organization,
+        exclude_accounts: Vec::new(),
+        role_name: crate::settings::DEFAULT_ROLE.into(),
+        external_id: None,
+        regions: Regions::List(vec!["us-east-1".into(), "eu-west-1".into()]),
+        concurrency: crate::settings::DEFAULT_CONCURRENCY,
+        strict: false,
+        // The cache lets the closing check run share its scans across controls.
+        cache_ttl: Some(Duration::from_secs(3600)),
+        vars: Default::default(),
+    };
+    let (engine, ctx) = session::open_with(base, &settings).await?;
+    let prod = engine
+        .estate
+        .accounts
+        .iter()
+        .find(|a| a.name.as_deref() == Some("prod"))
+        .map(|a| a.id.clone())
+        .ok_or("the seeded organization has no prod account")?;
+
+    let queries = [
+        (
+            "Every instance in the organization, counted per account and region",
+            "SELECT account_id, region, count(*) AS instances\nFROM aws_ec2_instance\nGROUP BY account_id, region\nORDER BY account_id, region".to_string(),
+        ),
+        (
+            "A join across services: instances and IAM users per account",
+            "SELECT i.account_id, count(DISTINCT i.instance_id) AS instances, count(DISTINCT u.name) AS users\n\
+             FROM aws_ec2_instance i JOIN aws_iam_user u ON u.account_id = i.account_id\n\
+             GROUP BY i.account_id ORDER BY i.account_id"
+                .to_string(),
+        ),
+        (
+            "Pushdown: one account and region are scanned, nothing else is called",
+            format!(
+                "SELECT instance_id, instance_type, instance_state, tags ->> 'Name' AS name\n\
+                 FROM aws_ec2_instance\nWHERE account_id = '{prod}' AND region = 'eu-west-1'"
+            ),
+        ),
+        (
+            "JSON columns: stopped instances and their IMDS setting",
+            "SELECT account_id, region, instance_id, metadata_options ->> 'HttpTokens' AS http_tokens\n\
+             FROM aws_ec2_instance WHERE instance_state = 'stopped' ORDER BY account_id, region"
+                .to_string(),
+        ),
+        (
+            "Hydrated columns: only the buckets' ACLs and policies are fetched, once per bucket",
+            "SELECT account_id, name, json_length(acl, 'Grants') AS acl_grants,\n       policy_std -> 'Statement' -> 0 -> 'Principal' AS first_principal\nFROM aws_s3_bucket WHERE region = 'us-east-1' ORDER BY account_id"
+                .to_string(),
+        ),
+        (
+            "S3 buckets per region, each bucket's region looked up once",
+            "SELECT region, count(*) AS buckets, min(creation_date) AS oldest\nFROM aws_s3_bucket GROUP BY region ORDER BY region"
+                .to_string(),
+        ),
+    ];
+    let destination = Destination::stdout(Format::Table, Layout::stdout())?;
+    for (title, sql) in queries {
+        println!("\n== {title}\n\n{sql};\n");
+        let [statement] = &session::statements(&sql)?[..] else { return Err(format!("not one statement: {sql}")) };
+        let summary = session::execute(&ctx, &engine, statement, &destination).await?;
+        println!("{} in {:.2} s", summary.calls, summary.elapsed.as_secs_f64());
+        for line in summarize(&summary.failures) {
+            eprintln!("warning: {line}");
+        }
+    }
+    println!("\n== Compliance: the built-in controls of severity critical (cove check --severity critical)\n");
+    let request = check::Request { severity: Some("critical".parse()?), ..check::Request::default() };
+    let controls = check::select(&request)?;
+    let calls_before = engine.guard.counts();
+    let outcomes = run_controls(&ctx, &engine, controls, &Default::default()).await?;
+    print!("{}", report::render(Format::Table, &outcomes)?);
+    println!("{}", engine.guard.counts().since(&calls_before));
+    println!("\nThe emulator is stopped now. Point cove at real AWS with `cove query --org \"SELECT ...\"`.");
+    Ok(())
+}

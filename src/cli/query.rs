@@ -1,0 +1,90 @@
+//! `cove query`: SQL across the estate, printed or exported.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{FAILURE, INTERRUPTED};
+use crate::engine::failures::summarize;
+use crate::engine::session;
+use crate::output::{Destination, Format, Layout, QUERY_FORMATS};
+use crate::settings::{Settings, TargetArgs};
+
+#[derive(Debug, Clone, Args)]
+pub struct QueryArgs {
+    /// The SQL to run (one or more statements)
+    sql: Option<String>,
+    /// Read the SQL from a file instead
+    #[arg(short, long, conflicts_with = "sql")]
+    file: Option<PathBuf>,
+    /// Output format (default: table, or what --out's extension implies)
+    #[arg(short, long, value_parser = Format::parser(QUERY_FORMATS))]
+    output: Option<Format>,
+    /// Write the answer to this file, atomically (.csv, .json, .ndjson, .parquet)
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// After each statement, print rows, wall time, targets scanned and pruned, API calls
+    /// by operation, retries, throttles and cache hits on stderr
+    #[arg(long)]
+    stats: bool,
+}
+
+pub async fn query(targets: &TargetArgs, args: QueryArgs) -> Result<ExitCode, String> {
+    let mut settings = Settings::resolve(targets)?;
+    let sql = match (args.sql, &args.file) {
+        (Some(sql), None) => sql,
+        (None, Some(path)) => {
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        }
+        _ => return Err("give the SQL to run, or -f FILE".into()),
+    };
+    // Parse everything, and open the output file, before the first AWS call: a typo or
+    // an unwritable path costs nothing.
+    let statements = session::statements(&sql)?;
+    if statements.is_empty() {
+        return Err("no SQL statement given".into());
+    }
+    let destination = match &args.out {
+        Some(path) => Destination::file(path, args.output, QUERY_FORMATS)?,
+        None => Destination::stdout(args.output.unwrap_or(Format::Table), Layout::stdout())?,
+    };
+    if args.out.is_some() && statements.len() > 1 {
+        return Err("--out takes one statement".into());
+    }
+    // A cache pays off only across statements; for one it would just hold every scanned
+    // batch until exit, and a large export's memory would grow with its size.
+    if statements.len() == 1 {
+        settings.cache_ttl = None;
+    }
+    let (engine, ctx) = session::open(&settings).await?;
+    let mut code = ExitCode::SUCCESS;
+    for statement in &statements {
+        let summary = tokio::select! {
+            summary = session::execute(&ctx, &engine, statement, &destination) => summary?,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("^C query cancelled");
+                return Ok(ExitCode::from(INTERRUPTED));
+            }
+        };
+        for line in summarize(&summary.failures) {
+            eprintln!("warning: {line}");
+        }
+        if args.stats {
+            eprintln!("{}", summary.describe());
+        }
+        if !summary.failures.is_empty() && (settings.strict || summary.rows == 0) {
+            let n = summary.failures.len();
+            let why = if settings.strict { " (--strict)" } else { " and no rows came back" };
+            eprintln!("error: {n} target scan{} failed{why}", if n == 1 { "" } else { "s" });
+            code = ExitCode::from(FAILURE);
+        }
+    }
+    // A failed answer never replaces what the user had at the destination.
+    if code == ExitCode::SUCCESS {
+        destination.commit()?;
+    } else if let Some(path) = &args.out {
+        eprintln!("error: {} was not written", path.display());
+    }
+    Ok(code)
+}

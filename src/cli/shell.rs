@@ -1,0 +1,244 @@
+//! The interactive shell (`cove` with no subcommand), and the same loop over statements
+//! piped on stdin (`cove < queries.sql`).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use datafusion::prelude::SessionContext;
+use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
+use rustyline::{Config, Editor};
+
+use super::command::MetaCommand;
+use super::completion::ShellHelper;
+use super::{FAILURE, reference};
+use crate::engine::Engine;
+use crate::engine::failures::summarize;
+use crate::engine::session;
+use crate::output::{Destination, Format, Layout};
+use crate::settings::{Settings, TargetArgs};
+
+enum Flow {
+    Continue,
+    Quit,
+}
+
+pub struct Shell {
+    engine: Arc<Engine>,
+    ctx: SessionContext,
+    format: Format,
+    timing: bool,
+    strict: bool,
+    /// Statements or meta commands that failed, for the exit code of a script.
+    errors: usize,
+}
+
+/// `cove` with no command: interactive on a terminal, else the statements piped on stdin.
+pub async fn start(targets: &TargetArgs) -> Result<ExitCode, String> {
+    let settings = Settings::resolve(targets)?;
+    let (engine, ctx) = session::open(&settings).await?;
+    let shell = Shell::new(engine, ctx, settings.strict);
+    if std::io::stdin().is_terminal() {
+        shell.interactive().await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let failed = shell.script(std::io::stdin().lock()).await?;
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(FAILURE) })
+}
+
+impl Shell {
+    fn new(engine: Arc<Engine>, ctx: SessionContext, strict: bool) -> Shell {
+        Shell { engine, ctx, format: Format::Table, timing: false, strict, errors: 0 }
+    }
+
+    /// Reads statements from the terminal until `.quit` or Ctrl-D.
+    async fn interactive(mut self) -> Result<(), String> {
+        let config = Config::builder().auto_add_history(false).build();
+        let mut editor: Editor<ShellHelper, DefaultHistory> =
+            Editor::with_config(config).map_err(|e| format!("cannot start the line editor: {e}"))?;
+        editor.set_helper(Some(ShellHelper::new(&self.engine.tables)));
+        let history = history_path();
+        if let Some(path) = &history {
+            let _ = editor.load_history(path);
+        }
+        println!(
+            "cove: {} account(s) x {} region(s). .help for help, Ctrl-D to leave.",
+            self.engine.estate.accounts.len(),
+            self.engine.estate.regions.len()
+        );
+        loop {
+            match tokio::task::block_in_place(|| editor.readline("cove> ")) {
+                Ok(input) => {
+                    if input.trim().is_empty() {
+                        continue;
+                    }
+                    let _ = editor.add_history_entry(input.as_str());
+                    if let Flow::Quit = self.handle(&input).await {
+                        break;
+                    }
+                }
+                Err(ReadlineError::Interrupted) => continue,
+                Err(ReadlineError::Eof) => break,
+                Err(e) => return Err(format!("cannot read input: {e}")),
+            }
+        }
+        if let Some(path) = &history {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = editor.save_history(path);
+        }
+        Ok(())
+    }
+
+    /// Runs the statements and meta commands read from `input` in order; returns the
+    /// number that failed.
+    async fn script(mut self, input: impl BufRead) -> Result<usize, String> {
+        let mut statement = String::new();
+        for line in input.lines() {
+            let line = line.map_err(|e| format!("cannot read input: {e}"))?;
+            if statement.trim().is_empty() && line.trim_start().starts_with('.') {
+                if let Flow::Quit = self.handle(line.trim()).await {
+                    return Ok(self.errors);
+                }
+                continue;
+            }
+            statement.push_str(&line);
+            statement.push('\n');
+            if line.trim_end().ends_with(';') {
+                let sql = std::mem::take(&mut statement);
+                self.handle(&sql).await;
+            }
+        }
+        if !statement.trim().is_empty() {
+            self.handle(&statement).await;
+        }
+        Ok(self.errors)
+    }
+
+    async fn handle(&mut self, input: &str) -> Flow {
+        let input = input.trim();
+        let result = match input.starts_with('.') {
+            true => MetaCommand::parse(input).and_then(|command| self.meta(command)),
+            false => self.sql(input).await.map(|_| Flow::Continue),
+        };
+        result.unwrap_or_else(|message| {
+            eprintln!("error: {message}");
+            self.errors += 1;
+            Flow::Continue
+        })
+    }
+
+    async fn sql(&mut self, input: &str) -> Result<(), String> {
+        let layout = Layout::stdout();
+        for statement in session::statements(input)? {
+            let destination = Destination::stdout(self.format, layout)?;
+            let progress = std::io::stderr().is_terminal().then(|| tokio::spawn(show_progress(self.engine.clone())));
+            let outcome = tokio::select! {
+                outcome = session::execute(&self.ctx, &self.engine, &statement, &destination) => Some(outcome),
+                _ = tokio::signal::ctrl_c() => None,
+            };
+            if let Some(progress) = progress {
+                progress.abort();
+                eprint!("\r\x1b[K");
+            }
+            let Some(outcome) = outcome else {
+                // Dropping the query's future dropped its stream and every API call in flight.
+                eprintln!("^C query cancelled");
+                return Ok(());
+            };
+            let summary = outcome?;
+            for line in summarize(&summary.failures) {
+                eprintln!("warning: {line}");
+            }
+            if self.timing {
+                eprintln!("{}", summary.describe());
+            }
+            if self.strict && !summary.failures.is_empty() {
+                self.errors += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn meta(&mut self, command: MetaCommand) -> Result<Flow, String> {
+        let text = match command {
+            MetaCommand::Quit => return Ok(Flow::Quit),
+            MetaCommand::Help => MetaCommand::help(),
+            MetaCommand::Tables(filter) => {
+                let tables: Vec<_> = self
+                    .engine
+                    .tables
+                    .iter()
+                    .filter(|t| filter.as_ref().is_none_or(|f| t.name.contains(f.as_str())))
+                    .cloned()
+                    .collect();
+                reference::list(&tables)
+            }
+            MetaCommand::Inspect(name) => {
+                let table = self.engine.table(&name).ok_or_else(|| format!("unknown table '{name}' (see .tables)"))?;
+                reference::inspect(table)
+            }
+            MetaCommand::Output(format) => {
+                self.format = format;
+                String::new()
+            }
+            MetaCommand::Timing(on) => {
+                self.timing = on;
+                String::new()
+            }
+            MetaCommand::Targets => self.targets(),
+            MetaCommand::Errors => match summarize(&self.engine.last_failures()) {
+                lines if lines.is_empty() => "no failures in the last query\n".to_string(),
+                lines => lines.iter().map(|l| format!("{l}\n")).collect(),
+            },
+            MetaCommand::CacheClear => match &self.engine.cache {
+                Some(cache) => format!("forgot {} cached scan(s)\n", cache.clear()),
+                None => "caching is off (--no-cache)\n".to_string(),
+            },
+        };
+        std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+        Ok(Flow::Continue)
+    }
+
+    fn targets(&self) -> String {
+        let estate = &self.engine.estate;
+        let mut text = format!("accounts ({}): {}\n", estate.sources.0, estate.accounts.len());
+        for account in &estate.accounts {
+            let via = if account.id == estate.identity.account_id { "caller's credentials" } else { "AssumeRole" };
+            text.push_str(&format!("  {}  {:20}  {via}\n", account.id, account.name.as_deref().unwrap_or("")));
+        }
+        text.push_str(&format!("regions ({}): {}\n", estate.sources.1, estate.regions.join(", ")));
+        text.push_str(&format!(
+            "targets: {} regional, {} per global table\n",
+            estate.accounts.len() * estate.regions.len(),
+            estate.accounts.len()
+        ));
+        text
+    }
+}
+
+async fn show_progress(engine: Arc<Engine>) {
+    let progress = &engine.progress;
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        eprint!(
+            "\r\x1b[K{}/{} targets, {} rows",
+            progress.targets_done.load(Ordering::Relaxed),
+            progress.targets.load(Ordering::Relaxed),
+            progress.rows.load(Ordering::Relaxed)
+        );
+    }
+}
+
+fn history_path() -> Option<PathBuf> {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state")))?;
+    Some(state.join("cove").join("history"))
+}

@@ -1,0 +1,193 @@
+//! The estate a query runs over: the accounts and regions in scope, and credentials for
+//! each account, assumed lazily, once, and refreshed before they expire. What to ask AWS
+//! is the catalog's (`cove_tables::discovery`); which accounts, when to assume and what to
+//! remember is decided here.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use cove_tables::discovery::{Caller, Identity};
+use cove_tables::{FetchError, Target};
+use tokio::sync::Mutex;
+
+use super::guard::Guard;
+use crate::settings::{Accounts, Regions, Settings};
+
+/// Assumed credentials are renewed when they have less than this left.
+const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+/// A denied AssumeRole is not retried for this long, so the regions of one account
+/// do not each ask again.
+const FAILURE_MEMORY: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+enum Access {
+    Assumed { config: Box<SdkConfig>, expires: SystemTime },
+    Failed { error: FetchError, at: Instant },
+}
+
+pub struct Estate {
+    caller: Caller,
+    pub identity: Identity,
+    pub accounts: Vec<Account>,
+    pub regions: Vec<String>,
+    /// Regions came from `all`: a region an account has not enabled is skipped, not an error.
+    pub all_regions: bool,
+    /// Where the accounts and regions came from, for the user.
+    pub sources: (String, String),
+    role_name: String,
+    external_id: Option<String>,
+    access: HashMap<String, Mutex<Option<Access>>>,
+}
+
+/// The SDK configuration from the standard chain (environment, profile, SSO, ...),
+/// with cove's retry and timeout policy.
+pub async fn load_base_config(settings: &Settings) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(4))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .build(),
+        );
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Regions::List(regions) = &settings.regions {
+        loader = loader.region(Region::new(regions[0].clone()));
+    }
+    loader.load().await
+}
+
+impl Estate {
+    /// Identifies the caller and resolves the accounts and regions in scope.
+    pub async fn discover(base: SdkConfig, settings: &Settings, guard: &Guard) -> Result<Estate, String> {
+        let Some(home_region) = base.region().map(|r| r.to_string()) else {
+            return Err("no AWS region: pass --regions, set AWS_REGION, or give the profile a region".into());
+        };
+        let caller = Caller { config: base, interceptor: guard.interceptor() };
+        let identity =
+            caller.identity().await.map_err(|e| format!("cannot identify the caller (sts:GetCallerIdentity): {e}"))?;
+        let (mut accounts, account_source) = match &settings.accounts {
+            Accounts::Caller => {
+                (vec![Account { id: identity.account_id.clone(), name: None }], "the caller's account".to_string())
+            }
+            Accounts::List(ids) => (
+                ids.iter().map(|id| Account { id: id.clone(), name: None }).collect(),
+                "--accounts / config".to_string(),
+            ),
+            Accounts::Organization => {
+                (organization_accounts(&caller, &identity).await?, "Organizations ListAccounts".to_string())
+            }
+        };
+        let listed = accounts.len();
+        accounts.retain(|a| !settings.exclude_accounts.contains(&a.id));
+        if accounts.is_empty() {
+            return Err(match listed {
+                0 => format!("no accounts to scan: {account_source} names none"),
+                _ => "no accounts left to scan after --exclude-accounts".to_string(),
+            });
+        }
+        let (regions, region_source) = match &settings.regions {
+            Regions::Default => (vec![home_region], "the default region".to_string()),
+            Regions::List(regions) => (regions.clone(), "--regions / config".to_string()),
+            Regions::All => {
+                let regions = caller
+                    .enabled_regions(&identity)
+                    .await
+                    .map_err(|e| format!("cannot list regions (ec2:DescribeRegions): {e}"))?;
+                (regions, "all enabled regions (ec2:DescribeRegions)".to_string())
+            }
+        };
+        let access = accounts.iter().map(|a| (a.id.clone(), Mutex::new(None))).collect();
+        Ok(Estate {
+            caller,
+            identity,
+            accounts,
+            regions,
+            all_regions: settings.regions == Regions::All,
+            sources: (account_source, region_source),
+            role_name: settings.role_name.clone(),
+            external_id: settings.external_id.clone(),
+            access,
+        })
+    }
+
+    /// The target for one account and region; assumes the account's role on first use.
+    pub async fn target(
+        &self,
+        account: &str,
+        region: &str,
+        row_regions: Option<Arc<Vec<String>>>,
+    ) -> Result<Target, FetchError> {
+        let config = self.account_config(account).await?;
+        Ok(Target {
+            account_id: account.to_string(),
+            region: region.to_string(),
+            partition: self.identity.partition.clone(),
+            config: config.to_builder().region(Region::new(region.to_string())).build(),
+            interceptor: self.caller.interceptor.clone(),
+            row_regions,
+        })
+    }
+
+    async fn account_config(&self, account: &str) -> Result<SdkConfig, FetchError> {
+        if account == self.identity.account_id {
+            return Ok(self.caller.config.clone());
+        }
+        let slot = self
+            .access
+            .get(account)
+            .ok_or_else(|| FetchError::internal(format!("account {account} is not in scope")))?;
+        // Held across AssumeRole, so concurrent first uses of an account assume once.
+        let mut slot = slot.lock().await;
+        match &*slot {
+            Some(Access::Assumed { config, expires }) if *expires > SystemTime::now() + REFRESH_MARGIN => {
+                return Ok((**config).clone());
+            }
+            Some(Access::Failed { error, at }) if at.elapsed() < FAILURE_MEMORY => {
+                return Err(error.clone());
+            }
+            _ => {}
+        }
+        let assumed =
+            self.caller.assume_role(&self.identity, account, &self.role_name, self.external_id.as_deref()).await;
+        let (access, result) = match assumed {
+            Ok((config, expires)) => (Access::Assumed { config: Box::new(config.clone()), expires }, Ok(config)),
+            Err(error) => (Access::Failed { error: error.clone(), at: Instant::now() }, Err(error)),
+        };
+        *slot = Some(access);
+        result
+    }
+}
+
+/// The organization's ACTIVE accounts; an organization without any is an error that says so.
+async fn organization_accounts(caller: &Caller, identity: &Identity) -> Result<Vec<Account>, String> {
+    let members = caller
+        .organization_accounts(identity)
+        .await
+        .map_err(|e| format!("cannot list the organization's accounts (organizations:ListAccounts): {e}"))?;
+    if members.is_empty() {
+        return Err(format!(
+            "organizations:ListAccounts listed no accounts for {}: is it the management account or a delegated \
+             administrator of an organization?",
+            identity.arn
+        ));
+    }
+    let listed = members.len();
+    let active: Vec<Account> =
+        members.into_iter().filter(|m| m.active).map(|m| Account { id: m.id, name: m.name }).collect();
+    if active.is_empty() {
+        return Err(format!("none of the organization's {listed} accounts is ACTIVE"));
+    }
+    Ok(active)
+}

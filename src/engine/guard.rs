@@ -1,0 +1,172 @@
+//! The one place AWS calls are checked and counted: an SDK interceptor attached to every
+//! client cove builds. It refuses any operation that is not a read before it is sent, and
+//! counts calls and retries by service and operation.
+
+use std::collections::BTreeMap;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use parking_lot::Mutex;
+
+/// Error codes AWS services answer a throttled request with.
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "TooManyRequestsException",
+    "RequestThrottled",
+];
+
+/// Calls made, keyed by `service:Operation`, with their attempts and throttled answers.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CallCounts {
+    pub calls: BTreeMap<String, u64>,
+    pub attempts: u64,
+    pub throttles: u64,
+}
+
+impl CallCounts {
+    pub fn total(&self) -> u64 {
+        self.calls.values().sum()
+    }
+
+    /// Attempts beyond the first of each call.
+    pub fn retries(&self) -> u64 {
+        self.attempts.saturating_sub(self.total())
+    }
+
+    /// What was called between `earlier` and `self`.
+    pub fn since(&self, earlier: &CallCounts) -> CallCounts {
+        let calls = self
+            .calls
+            .iter()
+            .map(|(op, n)| (op.clone(), n - earlier.calls.get(op).copied().unwrap_or(0)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        CallCounts { calls, attempts: self.attempts - earlier.attempts, throttles: self.throttles - earlier.throttles }
+    }
+}
+
+impl std::fmt::Display for CallCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.calls.iter().map(|(op, n)| format!("{op} x{n}")).collect();
+        write!(f, "{} API calls", self.total())?;
+        if !parts.is_empty() {
+            write!(f, " ({})", parts.join(", "))?;
+        }
+        if self.retries() > 0 || self.throttles > 0 {
+            write!(f, ", {} retries, {} throttled", self.retries(), self.throttles)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Guard {
+    counts: Arc<Mutex<CallCounts>>,
+    /// Reads outside the Describe*/List*/Get* families that the catalog declares it
+    /// makes (GenerateCredentialReport, AssumeRole).
+    also_allowed: Arc<BTreeSet<&'static str>>,
+}
+
+impl Guard {
+    /// A guard allowing the Describe*/List*/Get* families and `declared` operations.
+    pub fn new(declared: BTreeSet<&'static str>) -> Guard {
+        Guard { counts: Arc::default(), also_allowed: Arc::new(declared) }
+    }
+
+    pub fn is_read_only(&self, operation: &str) -> bool {
+        ["Describe", "List", "Get"].iter().any(|p| operation.starts_with(p)) || self.also_allowed.contains(operation)
+    }
+
+    pub fn interceptor(&self) -> SharedInterceptor {
+        SharedInterceptor::new(self.clone())
+    }
+
+    pub fn counts(&self) -> CallCounts {
+        self.counts.lock().clone()
+    }
+}
+
+impl Intercept for Guard {
+    fn name(&self) -> &'static str {
+        "cove-read-only-guard"
+    }
+
+    // Client interceptors see `read_before_execution` before the operation's metadata is
+    // in the bag; serialization is the first hook that has it, and nothing is sent yet.
+    fn read_before_serialization(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(metadata) = cfg.load::<Metadata>() else {
+            return Err("refused an AWS call whose operation is unknown".into());
+        };
+        let operation = metadata.name();
+        let key = format!("{}:{operation}", metadata.service().to_lowercase());
+        if !self.is_read_only(operation) {
+            return Err(format!("refused {key}: cove only makes read-only calls").into());
+        }
+        *self.counts.lock().calls.entry(key).or_default() += 1;
+        Ok(())
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.counts.lock().attempts += 1;
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(response) = context.response() else { return Ok(()) };
+        let status = response.status().as_u16();
+        let body_says_throttled = || {
+            response.body().bytes().is_some_and(|body| {
+                THROTTLING_CODES.iter().any(|code| body.windows(code.len()).any(|w| w == code.as_bytes()))
+            })
+        };
+        if status == 429 || status == 503 || (status == 400 && body_says_throttled()) {
+            self.counts.lock().throttles += 1;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Guard;
+
+    #[test]
+    fn only_reads_are_allowed() {
+        let guard = Guard::new(cove_tables::operations(&cove_tables::catalog()));
+        let is_read_only = |op: &str| guard.is_read_only(op);
+        for op in ["DescribeInstances", "ListBuckets", "GetBucketPolicy", "AssumeRole", "GenerateCredentialReport"] {
+            assert!(is_read_only(op), "{op}");
+        }
+        for op in
+            ["RunInstances", "DeleteBucket", "PutBucketPolicy", "CreateUser", "TerminateInstances", "StopInstances"]
+        {
+            assert!(!is_read_only(op), "{op}");
+        }
+    }
+}

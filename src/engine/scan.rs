@@ -1,0 +1,306 @@
+//! A table as DataFusion sees it: a provider that answers pushdown honestly, and a scan
+//! with one partition per target that streams batches as pages arrive.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use async_trait::async_trait;
+use cove_tables::{Events, FetchError, Quals, Request, ScanContext, ScanEvent, Table};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::Result;
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
+};
+use futures::stream::{self, BoxStream, StreamExt};
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::failures::Failure;
+use super::{Engine, Plan, cache, pushdown};
+
+#[derive(Clone)]
+pub struct AwsTable {
+    table: Table,
+    engine: Arc<Engine>,
+}
+
+impl AwsTable {
+    pub fn new(table: Table, engine: Arc<Engine>) -> Self {
+        AwsTable { table, engine }
+    }
+}
+
+impl fmt::Debug for AwsTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AwsTable({})", self.table.name)
+    }
+}
+
+#[async_trait]
+impl TableProvider for AwsTable {
+    fn schema(&self) -> SchemaRef {
+        self.table.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(filters.iter().map(|f| pushdown::support(&self.table, f)).collect())
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let projection: Vec<usize> = match projection {
+            Some(p) => p.clone(),
+            None => (0..self.table.columns.len()).collect(),
+        };
+        let schema = Arc::new(self.table.schema().project(&projection)?);
+        let pushed = pushdown::pushed(&self.table, filters);
+        let plan = self.engine.plan(self.table.scope, pushed.accounts.as_deref(), pushed.regions.as_deref());
+        let progress = &self.engine.progress;
+        progress.targets.fetch_add(plan.targets.len(), Ordering::Relaxed);
+        progress.pruned.fetch_add(plan.pruned, Ordering::Relaxed);
+        if plan.targets.is_empty() || pushed.keys.unsatisfiable() {
+            return Ok(Arc::new(EmptyExec::new(schema)));
+        }
+        let request = Request { projection, limit };
+        Ok(Arc::new(ScanExec::new(self.table.clone(), self.engine.clone(), plan, pushed.keys, request, schema)))
+    }
+}
+
+pub struct ScanExec {
+    table: Table,
+    engine: Arc<Engine>,
+    plan: Plan,
+    quals: Arc<Quals>,
+    request: Request,
+    properties: Arc<PlanProperties>,
+}
+
+impl ScanExec {
+    fn new(table: Table, engine: Arc<Engine>, plan: Plan, quals: Quals, request: Request, schema: SchemaRef) -> Self {
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(schema),
+            Partitioning::UnknownPartitioning(plan.targets.len()),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        );
+        ScanExec { table, engine, plan, quals: Arc::new(quals), request, properties: Arc::new(properties) }
+    }
+}
+
+impl fmt::Debug for ScanExec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_as(DisplayFormatType::Default, f)
+    }
+}
+
+impl DisplayAs for ScanExec {
+    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AwsScanExec: table={}, targets={}", self.table.name, self.plan.targets.len())?;
+        for (column, values) in &self.quals.0 {
+            write!(f, ", {column} IN ({})", values.join(", "))?;
+        }
+        if let Some(limit) = self.request.limit {
+            write!(f, ", limit={limit}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ExecutionPlan for ScanExec {
+    fn name(&self) -> &str {
+        "AwsScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(self: Arc<Self>, _children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let schema: SchemaRef = self.properties.eq_properties.schema().clone();
+        let (account, region) = self.plan.targets[partition].clone();
+        let hydrates = self.table.hydrates_for(&self.request.projection);
+        let scan = TargetScan {
+            table: self.table.clone(),
+            engine: self.engine.clone(),
+            key: cache::Key {
+                table: self.table.name,
+                account,
+                region,
+                row_regions: self.plan.row_regions.as_deref().cloned(),
+                quals: (*self.quals).clone(),
+                hydrates,
+            },
+            row_regions: self.plan.row_regions.clone(),
+            request: self.request.clone(),
+        };
+        // Nothing runs until the stream is first polled; dropping it abandons the calls.
+        let batches = stream::once(scan.stream()).flatten();
+        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
+    }
+}
+
+/// One table in one target.
+struct TargetScan {
+    table: Table,
+    engine: Arc<Engine>,
+    key: cache::Key,
+    row_regions: Option<Arc<Vec<String>>>,
+    request: Request,
+}
+
+/// A scan in flight: the events still to come and what is kept for the cache.
+struct InFlight {
+    events: Events,
+    scan: TargetScan,
+    /// None once the scan is not cacheable (a LIMIT, or too many rows).
+    kept: Option<Vec<RecordBatch>>,
+    /// Where the requested columns are in the fetched batches.
+    columns: Vec<usize>,
+    /// The failed hydrate calls reported so far, one per call and error code.
+    hydrate_failures: Vec<Failure>,
+    _permits: Vec<OwnedSemaphorePermit>,
+    _flight: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl InFlight {
+    fn failure(&self, hydrate: Option<usize>, error: FetchError) -> Failure {
+        let key = &self.scan.key;
+        Failure {
+            account_id: key.account.clone(),
+            region: key.region.clone(),
+            table: key.table.to_string(),
+            hydrate,
+            error,
+        }
+    }
+
+    /// Reports a failed hydrate call, unless the same call already failed the same way.
+    fn hydrate_failed(&mut self, hydrate: usize, error: FetchError) {
+        let seen = |f: &Failure| f.hydrate == Some(hydrate) && f.error.code == error.code;
+        if self.hydrate_failures.iter().any(seen) {
+            return;
+        }
+        let api = self.scan.table.hydrates.get(hydrate).map_or("hydrate", |h| h.api);
+        let failure = self.failure(Some(hydrate), error.context(api));
+        self.scan.engine.record_failure(failure.clone());
+        self.hydrate_failures.push(failure);
+    }
+
+    /// The next batch of the requested columns; None when the scan is over.
+    async fn next(&mut self) -> Option<Result<RecordBatch>> {
+        loop {
+            match self.events.next().await {
+                Some(Ok(ScanEvent::HydrateFailed { hydrate, error })) => self.hydrate_failed(hydrate, error),
+                Some(Ok(ScanEvent::Batch(batch))) => {
+                    self.scan.engine.progress.rows.fetch_add(batch.num_rows(), Ordering::Relaxed);
+                    if let Some(kept) = &mut self.kept {
+                        kept.push(batch.clone());
+                        if kept.iter().map(RecordBatch::num_rows).sum::<usize>() > cache::MAX_ROWS {
+                            self.kept = None;
+                        }
+                    }
+                    return Some(batch.project(&self.columns).map_err(Into::into));
+                }
+                Some(Err(error)) => {
+                    self.scan.engine.progress.targets_done.fetch_add(1, Ordering::Relaxed);
+                    self.scan.engine.record_failure(self.failure(None, error));
+                    self.kept = None;
+                    return None;
+                }
+                None => {
+                    self.scan.engine.progress.targets_done.fetch_add(1, Ordering::Relaxed);
+                    if let (Some(cache), Some(kept)) = (&self.scan.engine.cache, self.kept.take()) {
+                        cache.put(self.scan.key.clone(), kept, std::mem::take(&mut self.hydrate_failures));
+                    }
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+impl TargetScan {
+    /// The scan's batches: from the cache, or from AWS as pages arrive.
+    async fn stream(mut self) -> BoxStream<'static, Result<RecordBatch>> {
+        let engine = self.engine.clone();
+        let cache = engine.cache.as_ref().filter(|_| self.request.limit.is_none());
+        // A cached scan makes the calls every query of the run needs and keeps every column
+        // they fill; this query takes its own columns.
+        let (flight, fetched) = match cache {
+            Some(cache) => {
+                self.key.hydrates = engine.shared_hydrates(self.table.name, &self.key.hydrates);
+                (Some(cache.flight(&self.key).await), self.table.columns_filled_by(&self.key.hydrates))
+            }
+            None => (None, self.request.projection.clone()),
+        };
+        let columns: Vec<usize> =
+            self.request.projection.iter().filter_map(|c| fetched.iter().position(|f| f == c)).collect();
+        if let Some(cache::Scan { batches, failures }) = cache.and_then(|c| c.get(&self.key)) {
+            for failure in failures.iter() {
+                engine.record_failure(failure.clone());
+            }
+            engine.progress.targets_done.fetch_add(1, Ordering::Relaxed);
+            let rows = batches.iter().map(RecordBatch::num_rows).sum();
+            engine.progress.rows.fetch_add(rows, Ordering::Relaxed);
+            let projected: Vec<_> = batches.iter().map(|b| b.project(&columns).map_err(Into::into)).collect();
+            return stream::iter(projected).boxed();
+        }
+        self.request.projection = fetched;
+        let permits = engine.permits(&self.key.account, &self.key.region, self.table.service).await;
+        let events = match engine.estate.target(&self.key.account, &self.key.region, self.row_regions.clone()).await {
+            Ok(target) => {
+                let scan = ScanContext {
+                    target: Arc::new(target),
+                    quals: Arc::new(self.key.quals.clone()),
+                    limit: self.request.limit,
+                };
+                self.table.fetch(scan, self.request.clone())
+            }
+            Err(error) => stream::iter([Err(error)]).boxed(),
+        };
+        let kept = cache.is_some().then(Vec::new);
+        let state = InFlight {
+            events,
+            scan: self,
+            kept,
+            columns,
+            hydrate_failures: Vec::new(),
+            _permits: permits,
+            _flight: flight,
+        };
+        stream::unfold(state, |mut state| async move { state.next().await.map(|batch| (batch, state)) }).boxed()
+    }
+}

@@ -1,0 +1,161 @@
+//! The DataFusion session cove queries run in: opened over the estate, and running SQL
+//! text through it.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use datafusion::error::{DataFusionError, Result};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::{DFParser, Statement};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use futures::StreamExt;
+
+use aws_config::SdkConfig;
+
+use super::Engine;
+use super::cache::Cache;
+use super::errors_table::{self, ErrorsTable};
+use super::estate::{Estate, load_base_config};
+use super::failures::Failure;
+use super::guard::{CallCounts, Guard};
+use super::scan::AwsTable;
+use crate::output::{Destination, json_values};
+use crate::settings::Settings;
+
+/// Resolves the estate the settings describe, from the standard credential chain, and
+/// opens a session over it.
+pub async fn open(settings: &Settings) -> Result<(Arc<Engine>, SessionContext), String> {
+    open_with(load_base_config(settings).await, settings).await
+}
+
+/// Like [`open`], from a given SDK configuration.
+pub async fn open_with(base: SdkConfig, settings: &Settings) -> Result<(Arc<Engine>, SessionContext), String> {
+    let tables = cove_tables::catalog();
+    let guard = Guard::new(cove_tables::operations(&tables));
+    let estate = Estate::discover(base, settings, &guard).await?;
+    let cache = settings.cache_ttl.map(Cache::new);
+    let engine = Arc::new(Engine::new(estate, guard, tables, settings.concurrency, cache));
+    let ctx = context(&engine).map_err(|e| describe(&e))?;
+    Ok((engine, ctx))
+}
+
+fn context(engine: &Arc<Engine>) -> Result<SessionContext> {
+    // The postgres dialect makes `tags ->> 'Name' = 'web'` and the JSON `?` operator parse
+    // as Steampipe users write them.
+    let config = SessionConfig::new()
+        .with_information_schema(true)
+        .set_str("datafusion.sql_parser.dialect", "postgres")
+        .set_str("datafusion.execution.time_zone", "UTC");
+    let mut ctx = SessionContext::new_with_config(config);
+    datafusion_functions_json::register_all(&mut ctx)?;
+    for table in &engine.tables {
+        ctx.register_table(table.name, Arc::new(AwsTable::new(table.clone(), engine.clone())))?;
+    }
+    ctx.register_table(errors_table::NAME, Arc::new(ErrorsTable::new(engine.clone())))?;
+    Ok(ctx)
+}
+
+/// What one statement cost.
+pub struct Summary {
+    pub rows: usize,
+    pub targets: usize,
+    pub pruned: usize,
+    pub failures: Vec<Failure>,
+    pub calls: CallCounts,
+    pub cache_hits: u64,
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    pub fn describe(&self) -> String {
+        let hits = match self.cache_hits {
+            0 => String::new(),
+            n => format!(", {n} scan{} from cache", if n == 1 { "" } else { "s" }),
+        };
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        format!(
+            "{} row{} in {:.2} s, {} target{} scanned ({} pruned), {}{hits}",
+            self.rows,
+            plural(self.rows),
+            self.elapsed.as_secs_f64(),
+            self.targets,
+            plural(self.targets),
+            self.pruned,
+            self.calls
+        )
+    }
+}
+
+/// Parses `sql` into statements without running them. They are planned as parsed: their
+/// text form does not always parse back (a COPY's quoted path loses its quotes).
+pub fn statements(sql: &str) -> Result<Vec<Statement>, String> {
+    let parsed = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).map_err(|e| describe(&e))?;
+    Ok(parsed.into_iter().collect())
+}
+
+/// Runs one statement, streaming its answer into `destination` as it arrives.
+pub async fn execute(
+    ctx: &SessionContext,
+    engine: &Engine,
+    statement: &Statement,
+    destination: &Destination,
+) -> Result<Summary, String> {
+    let started = Instant::now();
+    let before = engine.guard.counts();
+    let hits_before = engine.cache.as_ref().map_or(0, |c| c.hits());
+    engine.begin_query();
+    let plan = ctx.state().statement_to_plan(statement.clone()).await.map_err(|e| describe(&e))?;
+    let frame = ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))?;
+    let mut stream = frame.execute_stream().await.map_err(|e| describe(&e))?;
+    let schema = json_values::schema(&stream.schema());
+    let mut sink = destination.sink(schema.clone())?;
+    let mut rows = 0;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(|e| describe(&e))?;
+        let batch = json_values::batch(batch, &schema).map_err(|e| format!("cannot write the output: {e}"))?;
+        rows += batch.num_rows();
+        sink.write(&batch).map_err(|e| format!("cannot write the output: {e}"))?;
+    }
+    sink.finish().map_err(|e| format!("cannot write the output: {e}"))?;
+    Ok(Summary {
+        rows,
+        targets: engine.progress.targets.load(Ordering::Relaxed),
+        pruned: engine.progress.pruned.load(Ordering::Relaxed),
+        failures: engine.finish_query(),
+        calls: engine.guard.counts().since(&before),
+        cache_hits: engine.cache.as_ref().map_or(0, |c| c.hits()) - hits_before,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// A DataFusion error as one line a user can act on.
+pub fn describe(error: &DataFusionError) -> String {
+    let message = error.to_string().replace("table 'datafusion.public.", "table '");
+    let message = message.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    let message = match message.split_once(" Valid fields are") {
+        Some((head, _)) => format!("{head} (see `cove inspect TABLE` for the columns)"),
+        None => message,
+    };
+    if message.contains("not found") && message.contains("table '") {
+        format!("{message} (see `cove tables`)")
+    } else {
+        message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn errors_are_one_short_line() {
+        let ctx = SessionContext::new();
+        ctx.sql("CREATE TABLE t (a INT)").await.unwrap();
+        let err = ctx.sql("SELECT b FROM t").await.unwrap_err();
+        let message = describe(&err);
+        assert_eq!(message, "Schema error: No field named b. (see `cove inspect TABLE` for the columns)");
+        let err = ctx.sql("SELECT * FROM nope").await.unwrap_err();
+        assert_eq!(describe(&err), "Error during planning: table 'nope' not found (see `cove tables`)");
+    }
+}

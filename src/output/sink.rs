@@ -1,0 +1,250 @@
+//! Writing an answer batch by batch: an aligned table for people; CSV, JSON, NDJSON,
+//! lines and Parquet for programs.
+
+use std::io::{IsTerminal, Write};
+
+use comfy_table::{ContentArrangement, Table};
+use cove_tables::JSON_METADATA_KEY;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::error::ArrowError;
+use datafusion::arrow::json::writer::{JsonArray, WriterBuilder as JsonWriterBuilder};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::parquet::arrow::ArrowWriter;
+use serde_json::{Map, Value};
+
+use super::format::Format;
+
+/// How a table is laid out: in a terminal, to its width with long cells cut short;
+/// anywhere else, every cell in full.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Layout {
+    pub width: Option<u16>,
+}
+
+impl Layout {
+    /// The layout for stdout: its width when it is a terminal.
+    pub fn stdout() -> Layout {
+        if !std::io::stdout().is_terminal() {
+            return Layout { width: None };
+        }
+        Layout { width: terminal_size::terminal_size().map(|(terminal_size::Width(w), _)| w) }
+    }
+}
+
+/// Longest cell shown in a terminal before it is cut with an ellipsis.
+const MAX_CELL_CHARS: usize = 60;
+
+/// Receives an answer batch by batch.
+pub trait Sink: Send {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError>;
+    fn finish(self: Box<Self>) -> Result<(), ArrowError>;
+}
+
+pub fn sink(
+    format: Format,
+    schema: SchemaRef,
+    out: Box<dyn Write + Send>,
+    layout: Layout,
+) -> Result<Box<dyn Sink>, ArrowError> {
+    Ok(match format {
+        Format::Table => Box::new(TableSink { schema, batches: Vec::new(), out, layout }),
+        Format::Csv => {
+            let mut writer = datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            // The empty batch writes the header, so an empty answer still has one.
+            writer.write(&RecordBatch::new_empty(schema))?;
+            Box::new(CsvSink(writer))
+        }
+        Format::Json => Box::new(JsonSink::new(schema, out, true)),
+        Format::Ndjson => Box::new(JsonSink::new(schema, out, false)),
+        Format::Line => Box::new(LineSink { out, rows: 0 }),
+        Format::Parquet => Box::new(ParquetSink(ArrowWriter::try_new(out, schema, None)?)),
+        Format::Junit | Format::Html => {
+            return Err(ArrowError::InvalidArgumentError(format!("{format} is for check reports, not query answers")));
+        }
+    })
+}
+
+struct TableSink {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    out: Box<dyn Write + Send>,
+    layout: Layout,
+}
+
+impl Sink for TableSink {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
+        self.batches.push(batch.clone());
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<(), ArrowError> {
+        let mut table = Table::new();
+        // The look of arrow's and datafusion-cli's tables.
+        table.load_preset("||--+-++|    ++++++");
+        table.set_header(self.schema.fields().iter().map(|f| f.name().as_str()));
+        if let Some(width) = self.layout.width {
+            table.set_width(width).set_content_arrangement(ContentArrangement::Dynamic);
+        }
+        let mut rows = 0;
+        for batch in &self.batches {
+            let cells = formatters(batch)?;
+            for row in 0..batch.num_rows() {
+                let line = cells.iter().map(|c| c.value(row).to_string());
+                let line: Vec<String> = match self.layout.width {
+                    Some(_) => line.map(|cell| shorten(&cell)).collect(),
+                    None => line.collect(),
+                };
+                table.add_row(line);
+                rows += 1;
+            }
+        }
+        writeln!(self.out, "{table}")?;
+        writeln!(self.out, "({rows} row{})", if rows == 1 { "" } else { "s" })?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+fn shorten(cell: &str) -> String {
+    let cell = cell.replace(['\n', '\r'], " ");
+    match cell.char_indices().nth(MAX_CELL_CHARS) {
+        Some((end, _)) => format!("{}…", &cell[..end]),
+        None => cell,
+    }
+}
+
+fn formatters(batch: &RecordBatch) -> Result<Vec<ArrayFormatter<'_>>, ArrowError> {
+    let options = FormatOptions::default().with_null("NULL");
+    batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options)).collect()
+}
+
+struct CsvSink(datafusion::arrow::csv::Writer<Box<dyn Write + Send>>);
+
+impl Sink for CsvSink {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
+        self.0.write(batch)
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), ArrowError> {
+        self.0.into_inner().flush()?;
+        Ok(())
+    }
+}
+
+/// JSON as one array or one object per line. Columns holding JSON documents are emitted
+/// as nested JSON; timestamps as ISO-8601 strings; NULL as null.
+struct JsonSink {
+    json_columns: Vec<String>,
+    out: Box<dyn Write + Send>,
+    array: bool,
+    rows: usize,
+}
+
+impl JsonSink {
+    fn new(schema: SchemaRef, out: Box<dyn Write + Send>, array: bool) -> Self {
+        let json_columns = schema
+            .fields()
+            .iter()
+            .filter(|f| f.metadata().get(JSON_METADATA_KEY).is_some())
+            .map(|f| f.name().clone())
+            .collect();
+        JsonSink { json_columns, out, array, rows: 0 }
+    }
+}
+
+impl Sink for JsonSink {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
+        let mut buffer = Vec::new();
+        let mut writer = JsonWriterBuilder::new().with_explicit_nulls(true).build::<_, JsonArray>(&mut buffer);
+        writer.write(batch)?;
+        writer.finish()?;
+        let rows: Vec<Map<String, Value>> = if buffer.is_empty() {
+            Vec::new()
+        } else {
+            serde_json::from_slice(&buffer).map_err(|e| ArrowError::JsonError(e.to_string()))?
+        };
+        for mut row in rows {
+            for column in &self.json_columns {
+                if let Some(Value::String(text)) = row.get(column)
+                    && let Ok(parsed) = serde_json::from_str::<Value>(text)
+                {
+                    row.insert(column.clone(), parsed);
+                }
+            }
+            let separator = match (self.array, self.rows) {
+                (true, 0) => "[\n",
+                (true, _) => ",\n",
+                (false, _) => "",
+            };
+            self.out.write_all(separator.as_bytes())?;
+            serde_json::to_writer(&mut self.out, &row).map_err(|e| ArrowError::JsonError(e.to_string()))?;
+            if !self.array {
+                self.out.write_all(b"\n")?;
+            }
+            self.rows += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<(), ArrowError> {
+        if self.array {
+            self.out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+struct LineSink {
+    out: Box<dyn Write + Send>,
+    rows: usize,
+}
+
+impl Sink for LineSink {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
+        let schema = batch.schema();
+        let width = schema.fields().iter().map(|f| f.name().chars().count()).max().unwrap_or(0);
+        let cells = formatters(batch)?;
+        for row in 0..batch.num_rows() {
+            self.rows += 1;
+            writeln!(self.out, "-[ RECORD {} ]-", self.rows)?;
+            for (field, cell) in schema.fields().iter().zip(&cells) {
+                writeln!(self.out, "{:width$} | {}", field.name(), cell.value(row))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<(), ArrowError> {
+        writeln!(self.out, "({} row{})", self.rows, if self.rows == 1 { "" } else { "s" })?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+struct ParquetSink(ArrowWriter<Box<dyn Write + Send>>);
+
+impl Sink for ParquetSink {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
+        self.0.write(batch).map_err(|e| ArrowError::ExternalError(Box::new(e)))
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), ArrowError> {
+        self.0.close().map(drop).map_err(|e| ArrowError::ExternalError(Box::new(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_cells_are_cut_with_an_ellipsis() {
+        let long = "é".repeat(100);
+        let short = shorten(&long);
+        assert_eq!(short.chars().count(), MAX_CELL_CHARS + 1);
+        assert!(short.ends_with('…'));
+        assert_eq!(shorten("a\nb"), "a b");
+    }
+}

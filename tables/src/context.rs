@@ -1,0 +1,69 @@
+//! What a table's list and hydrate functions are given: the target they run in, the
+//! key-column filters pushed down to them, and how many rows are enough.
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+
+/// One (account, region) a table is scanned in, with credentials already in `config`.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub account_id: String,
+    /// The region API calls go to. For global tables, the account's home region.
+    pub region: String,
+    pub partition: String,
+    pub config: SdkConfig,
+    /// Attached to every client: enforces read-only and counts calls.
+    pub interceptor: SharedInterceptor,
+    /// For tables whose rows carry their own region: the regions in scope (None: all).
+    pub row_regions: Option<Arc<Vec<String>>>,
+}
+
+/// `column IN (values)` filters the engine pushed down to the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Quals(pub Vec<(String, Vec<String>)>);
+
+impl Quals {
+    pub fn get(&self, column: &str) -> Option<&[String]> {
+        self.0.iter().find(|(c, _)| c == column).map(|(_, v)| v.as_slice())
+    }
+
+    /// Whether some column must equal one of no values: no row can match.
+    pub fn unsatisfiable(&self) -> bool {
+        self.0.iter().any(|(_, values)| values.is_empty())
+    }
+}
+
+/// One table's scan in one target, as its list and hydrate functions see it.
+#[derive(Debug, Clone)]
+pub struct ScanContext {
+    pub target: Arc<Target>,
+    pub quals: Arc<Quals>,
+    /// Enough rows; a hint for the API page size.
+    pub limit: Option<usize>,
+}
+
+impl ScanContext {
+    pub fn qual(&self, column: &str) -> Option<&[String]> {
+        self.quals.get(column)
+    }
+
+    /// The page size to ask for: the limit if one was pushed down, within the API's bounds.
+    pub fn page_size(&self, min: usize, max: usize) -> i32 {
+        let size = self.limit.unwrap_or(max).clamp(min, max);
+        i32::try_from(size).unwrap_or(i32::MAX)
+    }
+}
+
+/// Builds an SDK client for the scan's target, with cove's interceptor attached:
+/// `client!(aws_sdk_ec2, scan)`.
+macro_rules! client {
+    ($sdk:ident, $scan:expr) => {{
+        let target = &$scan.target;
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from(&target.config).interceptor(target.interceptor.clone()).build(),
+        )
+    }};
+}
+pub(crate) use client;

@@ -1,0 +1,150 @@
+//! The builder a table file declares its table with: columns and their getters, key
+//! columns, hydrate calls, and how rows find their region.
+
+use std::sync::Arc;
+
+use arrow::datatypes::Schema;
+use futures::future::BoxFuture;
+
+use crate::cell::Cell;
+use crate::context::{ScanContext, Target};
+use crate::error::FetchError;
+use crate::pages::Pages;
+use crate::schema::{COMMON_COLUMNS, ColumnInfo, HydrateInfo, KeyColumn, Kind, Scope};
+use crate::table::Table;
+
+type Getter<T> = Box<dyn for<'a> Fn(&'a T, &'a Target) -> Cell<'a> + Send + Sync>;
+pub(crate) type ListFn<T> = fn(ScanContext) -> Pages<T>;
+pub(crate) type HydrateFn<T> = fn(ScanContext, T) -> BoxFuture<'static, Result<T, FetchError>>;
+
+pub(crate) struct Column<T> {
+    pub(crate) info: ColumnInfo,
+    pub(crate) get: Getter<T>,
+}
+
+pub(crate) struct Hydrate<T> {
+    pub(crate) info: HydrateInfo,
+    pub(crate) run: HydrateFn<T>,
+}
+
+/// The typed, declarative definition of one table over the item type `T` its API lists.
+pub struct Def<T> {
+    pub(crate) name: &'static str,
+    description: &'static str,
+    service: &'static str,
+    pub(crate) scope: Scope,
+    list_api: &'static str,
+    pub(crate) list: ListFn<T>,
+    pub(crate) columns: Vec<Column<T>>,
+    key_columns: Vec<KeyColumn>,
+    pub(crate) hydrates: Vec<Hydrate<T>>,
+    example: &'static str,
+    pub(crate) row_region: Option<fn(&T) -> Option<&str>>,
+}
+
+impl<T: Clone + Send + Sync + 'static> Def<T> {
+    /// `list_api` names the call(s) the list makes, e.g. `ec2:DescribeInstances`.
+    pub fn new(
+        name: &'static str,
+        description: &'static str,
+        scope: Scope,
+        list_api: &'static str,
+        list: ListFn<T>,
+    ) -> Self {
+        let service = list_api.split(':').next().unwrap_or(list_api);
+        Def {
+            name,
+            description,
+            service,
+            scope,
+            list_api,
+            list,
+            columns: Vec::new(),
+            key_columns: Vec::new(),
+            hydrates: Vec::new(),
+            example: "",
+            row_region: None,
+        }
+    }
+
+    pub fn column<F>(mut self, name: &'static str, kind: Kind, description: &'static str, get: F) -> Self
+    where
+        F: for<'a> Fn(&'a T, &'a Target) -> Cell<'a> + Send + Sync + 'static,
+    {
+        let info = ColumnInfo { name, kind, description };
+        self.columns.push(Column { info, get: Box::new(get) });
+        self
+    }
+
+    pub fn key(mut self, column: &'static str, exact: bool, api: &'static str) -> Self {
+        self.key_columns.push(KeyColumn { column, exact, api });
+        self
+    }
+
+    /// Several key columns answered the same way, as (column, API parameter) pairs.
+    pub fn keys(self, exact: bool, keys: &[(&'static str, &'static str)]) -> Self {
+        keys.iter().fold(self, |def, (column, api)| def.key(column, exact, api))
+    }
+
+    /// A per-row call that fills `columns`; it runs only when one of them is needed.
+    pub fn hydrate(mut self, api: &'static str, columns: &[&'static str], run: HydrateFn<T>) -> Self {
+        let info = HydrateInfo { api, columns: columns.to_vec() };
+        self.hydrates.push(Hydrate { info, run });
+        self
+    }
+
+    /// For `Scope::GlobalWithRegionColumn`: where a row lives.
+    pub fn row_region(mut self, region: fn(&T) -> Option<&str>) -> Self {
+        self.row_region = Some(region);
+        self
+    }
+
+    pub fn example(mut self, sql: &'static str) -> Self {
+        self.example = sql;
+        self
+    }
+
+    pub fn build(self) -> Table {
+        let mut columns: Vec<ColumnInfo> = self.columns.iter().map(|c| c.info.clone()).collect();
+        columns.extend(COMMON_COLUMNS.iter().cloned());
+        let schema = Arc::new(Schema::new(columns.iter().map(ColumnInfo::field).collect::<Vec<_>>()));
+        Table {
+            name: self.name,
+            description: self.description,
+            service: self.service,
+            scope: self.scope,
+            list_api: self.list_api,
+            example: self.example,
+            columns,
+            key_columns: self.key_columns.clone(),
+            hydrates: self.hydrates.iter().map(|h| h.info.clone()).collect(),
+            schema,
+            fetcher: Arc::new(self),
+        }
+    }
+}
+
+impl<T> Def<T> {
+    pub(crate) fn column_info(&self, index: usize) -> &ColumnInfo {
+        match self.columns.get(index) {
+            Some(c) => &c.info,
+            None => &COMMON_COLUMNS[index - self.columns.len()],
+        }
+    }
+
+    /// The cell of the column at `index` (own or common) for one row.
+    pub(crate) fn cell<'a>(&self, index: usize, row: &'a T, target: &'a Target) -> Cell<'a> {
+        if let Some(column) = self.columns.get(index) {
+            return (column.get)(row, target);
+        }
+        match COMMON_COLUMNS[index - self.columns.len()].name {
+            "partition" => target.partition.as_str().into(),
+            "account_id" => target.account_id.as_str().into(),
+            _ => match (self.scope, self.row_region) {
+                (Scope::Global, _) => "global".into(),
+                (Scope::GlobalWithRegionColumn, Some(region_of)) => region_of(row).into(),
+                _ => target.region.as_str().into(),
+            },
+        }
+    }
+}

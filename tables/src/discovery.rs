@@ -1,0 +1,157 @@
+//! What the engine asks before any table is scanned: who the caller is, which accounts
+//! of its organization and which regions are in reach, and credentials in another
+//! account. The organization and region tables' own list functions answer.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_organizations::types::{AccountState, AccountStatus};
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+use futures::TryStreamExt;
+
+use crate::context::{Quals, ScanContext, Target};
+use crate::error::FetchError;
+use crate::services::{ec2, organizations};
+
+/// The read operations discovery makes, as `service:Operation`.
+pub const OPERATIONS: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "sts:AssumeRole",
+    "organizations:ListAccounts",
+    "organizations:DescribeOrganization",
+    "ec2:DescribeRegions",
+];
+
+/// The credentials and interceptor discovery calls AWS with.
+#[derive(Clone)]
+pub struct Caller {
+    pub config: SdkConfig,
+    pub interceptor: SharedInterceptor,
+}
+
+/// Who the caller's credentials belong to.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub account_id: String,
+    pub partition: String,
+    pub arn: String,
+}
+
+/// An account of the organization.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub id: String,
+    pub name: Option<String>,
+    /// ACTIVE: not suspended, closed or on its way to either.
+    pub active: bool,
+}
+
+impl Caller {
+    fn sts(&self) -> aws_sdk_sts::Client {
+        let config = aws_sdk_sts::config::Builder::from(&self.config).interceptor(self.interceptor.clone()).build();
+        aws_sdk_sts::Client::from_conf(config)
+    }
+
+    /// A scan context in the caller's own account and home region, for the tables'
+    /// list functions discovery reuses.
+    fn scan(&self, identity: &Identity) -> ScanContext {
+        let target = Target {
+            account_id: identity.account_id.clone(),
+            region: self.config.region().map(|r| r.to_string()).unwrap_or_default(),
+            partition: identity.partition.clone(),
+            config: self.config.clone(),
+            interceptor: self.interceptor.clone(),
+            row_regions: None,
+        };
+        ScanContext { target: Arc::new(target), quals: Arc::new(Quals::default()), limit: None }
+    }
+
+    /// sts:GetCallerIdentity.
+    pub async fn identity(&self) -> Result<Identity, FetchError> {
+        let out = self.sts().get_caller_identity().send().await?;
+        let arn = out.arn().unwrap_or_default().to_string();
+        Ok(Identity {
+            account_id: out.account().unwrap_or_default().to_string(),
+            partition: arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string(),
+            arn,
+        })
+    }
+
+    /// Every account of the caller's organization, sorted by id. Fails, saying why, when
+    /// the caller's account belongs to no organization or may not list its accounts.
+    pub async fn organization_accounts(&self, identity: &Identity) -> Result<Vec<Member>, FetchError> {
+        let pages = organizations::list_accounts(&self.scan(identity));
+        let accounts: Vec<_> = pages.try_concat().await.map_err(|error| match error.code.as_str() {
+            organizations::NOT_IN_USE => {
+                let message = format!("account {} belongs to no organization", identity.account_id);
+                FetchError { message, ..error }
+            }
+            organizations::ACCESS_DENIED => {
+                let message = format!(
+                    "{} may not list the organization's accounts: use the management account or a delegated administrator",
+                    identity.arn
+                );
+                FetchError { message, ..error }
+            }
+            _ => error,
+        })?;
+        let mut members: Vec<Member> = accounts
+            .into_iter()
+            .filter_map(|account| {
+                let active = match account.state() {
+                    Some(state) => *state == AccountState::Active,
+                    #[allow(deprecated)]
+                    None => account.status() == Some(&AccountStatus::Active),
+                };
+                Some(Member { id: account.id?, name: account.name, active })
+            })
+            .collect();
+        members.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(members)
+    }
+
+    /// The regions enabled for the caller's account, sorted.
+    pub async fn enabled_regions(&self, identity: &Identity) -> Result<Vec<String>, FetchError> {
+        let regions = ec2::list_regions(self.scan(identity)).try_concat().await?;
+        let mut enabled: Vec<String> = regions
+            .into_iter()
+            .filter(|r| matches!(r.opt_in_status(), None | Some("opt-in-not-required" | "opted-in")))
+            .filter_map(|r| r.region_name)
+            .collect();
+        enabled.sort();
+        Ok(enabled)
+    }
+
+    /// Credentials in `account` through sts:AssumeRole into `role_name`, as a config for
+    /// that account, and when they expire.
+    pub async fn assume_role(
+        &self,
+        identity: &Identity,
+        account: &str,
+        role_name: &str,
+        external_id: Option<&str>,
+    ) -> Result<(SdkConfig, SystemTime), FetchError> {
+        let role_arn = format!("arn:{}:iam::{account}:role/{role_name}", identity.partition);
+        let request = self.sts().assume_role().role_arn(&role_arn).role_session_name("cove");
+        let out = request
+            .set_external_id(external_id.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| FetchError::from(e).context(format!("sts:AssumeRole {role_arn}")))?;
+        let c = out.credentials.ok_or_else(|| FetchError::internal("AssumeRole returned no credentials"))?;
+        let expires =
+            SystemTime::try_from(*c.expiration()).unwrap_or_else(|_| SystemTime::now() + Duration::from_secs(900));
+        let credentials = Credentials::new(
+            c.access_key_id,
+            c.secret_access_key,
+            Some(c.session_token),
+            Some(expires),
+            "cove-assume-role",
+        );
+        let provider = SharedCredentialsProvider::new(credentials);
+        Ok((self.config.to_builder().credentials_provider(provider).build(), expires))
+    }
+}

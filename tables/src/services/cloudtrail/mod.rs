@@ -1,0 +1,5 @@
+//! CloudTrail trails.
+
+tables! {
+    aws_cloudtrail_trail,
+}

@@ -1,0 +1,5 @@
+//! AWS Config recorders.
+
+tables! {
+    aws_config_configuration_recorder,
+}

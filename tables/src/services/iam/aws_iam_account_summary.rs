@@ -1,0 +1,74 @@
+use std::collections::HashMap;
+
+use aws_sdk_iam::types::SummaryKeyType;
+use crate::cell::Cell;
+use crate::context::{ScanContext, client};
+use crate::def::Def;
+use crate::pages::{Pages, single_page};
+use crate::schema::{Kind, Scope};
+use crate::table::Table;
+
+
+type Summary = HashMap<SummaryKeyType, i32>;
+
+/// (column, SummaryMap key, description) for the counts and quotas.
+const COUNTS: &[(&str, &str, &str)] = &[
+    ("account_access_keys_present", "AccountAccessKeysPresent", "How many access keys the root user has."),
+    (
+        "account_signing_certificates_present",
+        "AccountSigningCertificatesPresent",
+        "The root user's signing certificates.",
+    ),
+    ("global_endpoint_token_version", "GlobalEndpointTokenVersion", "The STS global endpoint token version."),
+    ("users", "Users", "How many users the account has."),
+    ("groups", "Groups", "How many groups."),
+    ("roles", "Roles", "How many roles."),
+    ("policies", "Policies", "How many customer managed policies."),
+    ("policy_versions_in_use", "PolicyVersionsInUse", "How many policy versions are attached."),
+    ("instance_profiles", "InstanceProfiles", "How many instance profiles."),
+    ("mfa_devices", "MFADevices", "How many MFA devices."),
+    ("mfa_devices_in_use", "MFADevicesInUse", "How many MFA devices are assigned."),
+    ("providers", "Providers", "How many identity providers."),
+    ("server_certificates", "ServerCertificates", "How many server certificates."),
+    ("users_quota", "UsersQuota", "The most users allowed."),
+    ("groups_quota", "GroupsQuota", "The most groups allowed."),
+    ("roles_quota", "RolesQuota", "The most roles allowed."),
+    ("policies_quota", "PoliciesQuota", "The most customer managed policies allowed."),
+    ("access_keys_per_user_quota", "AccessKeysPerUserQuota", "The most access keys per user."),
+    ("groups_per_user_quota", "GroupsPerUserQuota", "The most groups per user."),
+    ("attached_policies_per_user_quota", "AttachedPoliciesPerUserQuota", "The most policies per user."),
+    ("attached_policies_per_group_quota", "AttachedPoliciesPerGroupQuota", "The most policies per group."),
+    ("attached_policies_per_role_quota", "AttachedPoliciesPerRoleQuota", "The most policies per role."),
+    ("policy_size_quota", "PolicySizeQuota", "The largest managed policy, in characters."),
+    ("versions_per_policy_quota", "VersionsPerPolicyQuota", "The most versions per policy."),
+];
+
+pub fn table() -> Table {
+    let def = Def::new(
+        "aws_iam_account_summary",
+        "IAM usage and quotas of the account, and whether its root user has MFA, a password or keys.",
+        Scope::Global,
+        "iam:GetAccountSummary",
+        list,
+    )
+    .example("SELECT account_id, account_mfa_enabled, account_access_keys_present FROM aws_iam_account_summary")
+    .column("account_mfa_enabled", Kind::Bool, "Whether the root user has MFA.", |s, _| flag(s, "AccountMFAEnabled"))
+    .column("account_password_present", Kind::Bool, "Whether the root user has a password.", |s, _| {
+        flag(s, "AccountPasswordPresent")
+    });
+    COUNTS
+        .iter()
+        .fold(def, |def, &(column, key, description)| {
+            def.column(column, Kind::Int, description, move |s, _| s.get(&SummaryKeyType::from(key)).copied().into())
+        })
+        .build()
+}
+
+fn flag<'a>(summary: &Summary, key: &str) -> Cell<'a> {
+    summary.get(&SummaryKeyType::from(key)).map(|v| *v > 0).into()
+}
+
+fn list(scan: ScanContext) -> Pages<Summary> {
+    let iam = client!(aws_sdk_iam, scan);
+    single_page(async move { Ok(iam.get_account_summary().send().await?.summary_map.into_iter().collect()) })
+}

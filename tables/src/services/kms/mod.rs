@@ -1,0 +1,5 @@
+//! KMS keys.
+
+tables! {
+    aws_kms_key,
+}

@@ -1,0 +1,5 @@
+//! Lambda functions.
+
+tables! {
+    aws_lambda_function,
+}

@@ -1,0 +1,5 @@
+//! Redshift clusters.
+
+tables! {
+    aws_redshift_cluster,
+}

@@ -1,0 +1,283 @@
+use std::future::Future;
+
+use aws_sdk_s3::operation::get_bucket_versioning::GetBucketVersioningOutput;
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, BucketVersioningStatus, MfaDeleteStatus, PublicAccessBlockConfiguration, Tag,
+};
+use aws_smithy_types::DateTime;
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+
+use crate::json::{s, tag_list, tag_map};
+use crate::policy;
+use crate::context::ScanContext;
+use crate::def::Def;
+use crate::error::{FetchError, absent};
+use crate::pages::{Pages, paginate};
+use crate::schema::{Kind::*, Scope};
+use crate::table::Table;
+
+#[derive(Clone)]
+pub struct Bucket {
+    name: String,
+    creation_date: Option<DateTime>,
+    region: Option<String>,
+    policy: Option<String>,
+    policy_is_public: Option<bool>,
+    acl: Option<Value>,
+    versioning: Option<GetBucketVersioningOutput>,
+    encryption: Option<Value>,
+    public_access_block: Option<PublicAccessBlockConfiguration>,
+    logging: Option<Value>,
+    tags: Option<Vec<Tag>>,
+}
+
+/// Bucket location lookups in flight per account.
+const LOCATION_CONCURRENCY: usize = 8;
+
+pub fn table() -> Table {
+    Def::new(
+        "aws_s3_bucket",
+        "S3 buckets, listed once per account; each row carries the bucket's own region.",
+        Scope::GlobalWithRegionColumn,
+        "s3:ListBuckets, s3:GetBucketLocation (when the listing omits the region)",
+        list,
+    )
+    .key("name", true, "ListBuckets Prefix, then only that bucket's location is looked up")
+    .row_region(|b| b.region.as_deref())
+    .hydrate("s3:GetBucketPolicy", &["policy", "policy_std"], get_policy)
+    .hydrate("s3:GetBucketPolicyStatus", &["bucket_policy_is_public"], get_policy_status)
+    .hydrate("s3:GetBucketAcl", &["acl"], get_acl)
+    .hydrate("s3:GetBucketVersioning", &["versioning_enabled", "versioning_mfa_delete"], get_versioning)
+    .hydrate("s3:GetBucketEncryption", &["server_side_encryption_configuration"], get_encryption)
+    .hydrate("s3:GetPublicAccessBlock", &PUBLIC_ACCESS_BLOCK_COLUMNS, get_public_access_block)
+    .hydrate("s3:GetBucketLogging", &["logging"], get_logging)
+    .hydrate("s3:GetBucketTagging", &["tags", "tags_src"], get_tagging)
+    .example(
+        "SELECT account_id, region, name FROM aws_s3_bucket\n\
+         WHERE NOT coalesce(block_public_acls AND ignore_public_acls AND block_public_policy AND restrict_public_buckets, false)",
+    )
+    .column("name", Text, "The name of the bucket.", |b, _| b.name.as_str().into())
+    .column("arn", Text, "The ARN of the bucket.", |b, t| format!("arn:{}:s3:::{}", t.partition, b.name).into())
+    .column("creation_date", Timestamp, "When the bucket was created.", |b, _| b.creation_date.as_ref().into())
+    .column("policy", Json, "The bucket policy; null when it has none.", |b, _| b.policy.as_deref().map(policy::document).into())
+    .column("policy_std", Json, "The bucket policy in canonical form.", |b, _| {
+        b.policy.as_deref().map(|p| policy::canonical(&policy::document(p))).into()
+    })
+    .column("bucket_policy_is_public", Bool, "S3's verdict on whether the policy makes the bucket public; null without a policy.", |b, _| {
+        b.policy_is_public.into()
+    })
+    .column("acl", Json, "The access control list: {Owner, Grants: [{Grantee: {Type, ID, URI}, Permission}]}.", |b, _| {
+        b.acl.clone().into()
+    })
+    .column("versioning_enabled", Bool, "Whether versioning is Enabled (not Suspended or never set).", |b, _| {
+        b.versioning.as_ref().map(|v| v.status() == Some(&BucketVersioningStatus::Enabled)).into()
+    })
+    .column("versioning_mfa_delete", Bool, "Whether deleting versions requires MFA.", |b, _| {
+        b.versioning.as_ref().map(|v| v.mfa_delete() == Some(&MfaDeleteStatus::Enabled)).into()
+    })
+    .column(
+        "server_side_encryption_configuration",
+        Json,
+        "Default encryption: {Rules: [{ApplyServerSideEncryptionByDefault: {SSEAlgorithm, KMSMasterKeyID}, BucketKeyEnabled}]}; null when off.",
+        |b, _| b.encryption.clone().into(),
+    )
+    .column("block_public_acls", Bool, "Bucket public access block: reject public ACLs. Null without a configuration.", |b, _| {
+        b.public_access_block.as_ref().and_then(PublicAccessBlockConfiguration::block_public_acls).into()
+    })
+    .column("ignore_public_acls", Bool, "Bucket public access block: ignore public ACLs.", |b, _| {
+        b.public_access_block.as_ref().and_then(PublicAccessBlockConfiguration::ignore_public_acls).into()
+    })
+    .column("block_public_policy", Bool, "Bucket public access block: reject public policies.", |b, _| {
+        b.public_access_block.as_ref().and_then(PublicAccessBlockConfiguration::block_public_policy).into()
+    })
+    .column("restrict_public_buckets", Bool, "Bucket public access block: restrict access under public policies.", |b, _| {
+        b.public_access_block.as_ref().and_then(PublicAccessBlockConfiguration::restrict_public_buckets).into()
+    })
+    .column("logging", Json, "Server access logging: {TargetBucket, TargetPrefix}; null when off.", |b, _| b.logging.clone().into())
+    .column("tags", Json, "The tags, as an object of key -> value.", |b, _| {
+        b.tags.as_ref().map(|t| tag_map(t, |t| (t.key(), Some(t.value())))).into()
+    })
+    .column("tags_src", Json, "The tags as AWS returns them: [{Key, Value}].", |b, _| {
+        b.tags.as_ref().map(|t| tag_list(t, |t| (t.key(), Some(t.value())))).into()
+    })
+    .column("title", Text, "The bucket name.", |b, _| b.name.as_str().into())
+    .build()
+}
+
+/// The S3 client for `region`. Against a custom endpoint (an emulator), buckets are
+/// addressed by path, since `bucket.localhost` style hosts do not resolve.
+pub(crate) fn s3_client(scan: &ScanContext, region: &str) -> aws_sdk_s3::Client {
+    let target = &scan.target;
+    let config = aws_sdk_s3::config::Builder::from(&target.config)
+        .region(aws_sdk_s3::config::Region::new(region.to_string()))
+        .force_path_style(target.config.endpoint_url().is_some())
+        .interceptor(target.interceptor.clone())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// ListBuckets is global; it is answered from the partition's first region.
+fn home_region(partition: &str) -> &'static str {
+    match partition {
+        "aws-cn" => "cn-north-1",
+        "aws-us-gov" => "us-gov-west-1",
+        _ => "us-east-1",
+    }
+}
+
+fn list(scan: ScanContext) -> Pages<Bucket> {
+    let s3 = s3_client(&scan, home_region(&scan.target.partition));
+    let wanted: Option<Vec<String>> = scan.qual("name").map(<[String]>::to_vec);
+    // One name: ask only for buckets with that prefix, so no other bucket is looked up.
+    let prefix = match wanted.as_deref() {
+        Some([name]) => Some(name.clone()),
+        _ => None,
+    };
+    let page_size = scan.page_size(1, 10_000);
+    paginate(move |token| {
+        let request = s3.list_buckets().set_prefix(prefix.clone()).max_buckets(page_size).set_continuation_token(token);
+        let (s3, wanted) = (s3.clone(), wanted.clone());
+        async move {
+            let out = request.send().await?;
+            let next = out.continuation_token().map(str::to_string);
+            let buckets = out
+                .buckets
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|b| wanted.as_ref().is_none_or(|w| b.name().is_some_and(|n| w.iter().any(|x| x == n))));
+            let located = stream::iter(buckets)
+                .map(|b| locate(s3.clone(), b))
+                .buffered(LOCATION_CONCURRENCY)
+                .try_collect()
+                .await?;
+            Ok((located, next))
+        }
+    })
+}
+
+async fn locate(s3: aws_sdk_s3::Client, bucket: aws_sdk_s3::types::Bucket) -> Result<Bucket, FetchError> {
+    let name = bucket.name.unwrap_or_default();
+    let region = match bucket.bucket_region {
+        Some(region) => region,
+        None => {
+            let out = s3.get_bucket_location().bucket(&name).send().await?;
+            match out.location_constraint() {
+                None => "us-east-1".to_string(),
+                Some(BucketLocationConstraint::Eu) => "eu-west-1".to_string(),
+                Some(c) if c.as_str().is_empty() => "us-east-1".to_string(),
+                Some(c) => c.as_str().to_string(),
+            }
+        }
+    };
+    Ok(Bucket {
+        name,
+        creation_date: bucket.creation_date,
+        region: Some(region),
+        policy: None,
+        policy_is_public: None,
+        acl: None,
+        versioning: None,
+        encryption: None,
+        public_access_block: None,
+        logging: None,
+        tags: None,
+    })
+}
+
+const PUBLIC_ACCESS_BLOCK_COLUMNS: [&str; 4] =
+    ["block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"];
+
+/// Runs one hydrate call against the bucket's own region.
+fn with_client<F, Fut>(scan: ScanContext, bucket: Bucket, run: F) -> BoxFuture<'static, Result<Bucket, FetchError>>
+where
+    F: FnOnce(aws_sdk_s3::Client, Bucket) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Bucket, FetchError>> + Send + 'static,
+{
+    let region = bucket.region.clone().unwrap_or_else(|| home_region(&scan.target.partition).to_string());
+    run(s3_client(&scan, &region), bucket).boxed()
+}
+
+fn get_policy(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let out = absent(s3.get_bucket_policy().bucket(&b.name).send().await, &["NoSuchBucketPolicy"])?;
+        b.policy = out.and_then(|o| o.policy);
+        Ok(b)
+    })
+}
+
+fn get_policy_status(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let out = absent(s3.get_bucket_policy_status().bucket(&b.name).send().await, &["NoSuchBucketPolicy"])?;
+        b.policy_is_public = out.and_then(|o| o.policy_status).and_then(|s| s.is_public);
+        Ok(b)
+    })
+}
+
+fn get_acl(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let out = s3.get_bucket_acl().bucket(&b.name).send().await?;
+        let grants = out.grants().iter().map(|g| {
+            let grantee = g.grantee().map(|e| {
+                json!({"Type": e.r#type().as_str(), "ID": e.id(), "URI": e.uri(), "DisplayName": e.display_name(), "EmailAddress": e.email_address()})
+            });
+            json!({"Grantee": grantee, "Permission": s(g.permission())})
+        });
+        let owner = out.owner().map(|o| json!({"ID": o.id(), "DisplayName": o.display_name()}));
+        b.acl = Some(json!({"Owner": owner, "Grants": Value::from_iter(grants)}));
+        Ok(b)
+    })
+}
+
+fn get_versioning(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        b.versioning = Some(s3.get_bucket_versioning().bucket(&b.name).send().await?);
+        Ok(b)
+    })
+}
+
+fn get_encryption(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let result = s3.get_bucket_encryption().bucket(&b.name).send().await;
+        let out = absent(result, &["ServerSideEncryptionConfigurationNotFoundError"])?;
+        b.encryption = out.and_then(|o| o.server_side_encryption_configuration).map(|c| {
+            let rules = c.rules().iter().map(|r| {
+                let default = r.apply_server_side_encryption_by_default().map(
+                    |d| json!({"SSEAlgorithm": d.sse_algorithm().as_str(), "KMSMasterKeyID": d.kms_master_key_id()}),
+                );
+                json!({"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": r.bucket_key_enabled()})
+            });
+            json!({"Rules": Value::from_iter(rules)})
+        });
+        Ok(b)
+    })
+}
+
+fn get_public_access_block(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let result = s3.get_public_access_block().bucket(&b.name).send().await;
+        let out = absent(result, &["NoSuchPublicAccessBlockConfiguration"])?;
+        b.public_access_block = out.and_then(|o| o.public_access_block_configuration);
+        Ok(b)
+    })
+}
+
+fn get_logging(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let out = s3.get_bucket_logging().bucket(&b.name).send().await?;
+        b.logging = out
+            .logging_enabled()
+            .map(|l| json!({"TargetBucket": l.target_bucket(), "TargetPrefix": l.target_prefix()}));
+        Ok(b)
+    })
+}
+
+fn get_tagging(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let out = absent(s3.get_bucket_tagging().bucket(&b.name).send().await, &["NoSuchTagSet"])?;
+        b.tags = out.map(|o| o.tag_set);
+        Ok(b)
+    })
+}

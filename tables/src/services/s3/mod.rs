@@ -1,0 +1,5 @@
+//! S3 buckets, with their per-bucket settings.
+
+tables! {
+    aws_s3_bucket,
+}
