@@ -1,5 +1,6 @@
 //! The `cove` command line: arguments parsed, the command dispatched.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -62,18 +63,49 @@ fn main() -> ExitCode {
         // metadata service, whatever the SDK's chains would otherwise try.
         unsafe { std::env::set_var("AWS_EC2_METADATA_DISABLED", "true") };
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Planning recurses over the expression tree: a generated WHERE with thousands of ORs
+    // needs more stack than a thread's default, on whichever thread plans it.
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(STACK_SIZE).build();
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
             return ExitCode::from(FAILURE);
         }
     };
-    match runtime.block_on(dispatch(args)) {
-        Ok(code) => code,
-        Err(message) => {
+    let main = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(move || {
+        let outcome = runtime.block_on(run(args));
+        // A blocking task still writing (an abandoned COPY) must not hold the exit up.
+        runtime.shutdown_background();
+        outcome
+    });
+    match main.map(|thread| thread.join()) {
+        Ok(Ok(Ok(code))) => code,
+        Ok(Ok(Err(message))) => {
             eprintln!("error: {message}");
             ExitCode::from(FAILURE)
+        }
+        Ok(Err(_)) => ExitCode::from(FAILURE),
+        Err(e) => {
+            eprintln!("error: cannot start the main thread: {e}");
+            ExitCode::from(FAILURE)
+        }
+    }
+}
+
+/// Stack of the threads that plan and run queries.
+const STACK_SIZE: usize = 256 << 20;
+
+/// The command, until it ends or a signal ends it. The interactive shell takes Ctrl-C
+/// itself (it cancels the running query), once it has started.
+async fn run(args: Args) -> Result<ExitCode, String> {
+    let interactive = args.command.is_none() && std::io::stdin().is_terminal();
+    let mut signals = cli::Signals::listen(!interactive);
+    tokio::select! {
+        outcome = dispatch(args) => outcome,
+        code = signals.received() => {
+            eprintln!("{}", if code == cli::INTERRUPTED { "^C cancelled" } else { "cancelled by a signal" });
+            Ok(ExitCode::from(code))
         }
     }
 }

@@ -9,7 +9,10 @@ use serde::Deserialize;
 
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
 pub const DEFAULT_CONCURRENCY: usize = 64;
+/// More targets in flight than any account's API rates could use.
+pub const MAX_CONCURRENCY: usize = 10_000;
 pub const DEFAULT_CACHE_TTL_SECONDS: u64 = 300;
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Targeting flags, shared by every subcommand.
 #[derive(Debug, Clone, Default, Args)]
@@ -63,6 +66,7 @@ struct ConfigFile {
     concurrency: Option<usize>,
     strict: Option<bool>,
     cache_ttl_seconds: Option<u64>,
+    call_timeout_seconds: Option<u64>,
     /// Values for the `{{name}}` variables of controls.
     vars: Option<BTreeMap<String, String>>,
 }
@@ -96,6 +100,8 @@ pub struct Settings {
     pub strict: bool,
     /// How long scan results are reused; None: not at all.
     pub cache_ttl: Option<Duration>,
+    /// The longest one API call may take, its retries included.
+    pub call_timeout: Duration,
     /// Control variables from the config file.
     pub vars: BTreeMap<String, String>,
 }
@@ -120,8 +126,8 @@ impl Settings {
             Some(list) => Regions::List(region_names(list)?),
         };
         let concurrency = args.concurrency.or(file.concurrency).unwrap_or(DEFAULT_CONCURRENCY);
-        if concurrency == 0 {
-            return Err("--concurrency must be at least 1".into());
+        if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
+            return Err(format!("--concurrency {concurrency} is out of range: give 1 to {MAX_CONCURRENCY}"));
         }
         Ok(Settings {
             profile: args.profile.clone().or(file.profile),
@@ -137,6 +143,11 @@ impl Settings {
             cache_ttl: match (args.no_cache, file.cache_ttl_seconds.unwrap_or(DEFAULT_CACHE_TTL_SECONDS)) {
                 (true, _) | (_, 0) => None,
                 (false, seconds) => Some(Duration::from_secs(seconds)),
+            },
+            call_timeout: match file.call_timeout_seconds {
+                Some(0) => return Err("call_timeout_seconds must be at least 1".into()),
+                Some(seconds) => Duration::from_secs(seconds),
+                None => DEFAULT_CALL_TIMEOUT,
             },
             vars: file.vars.unwrap_or_default(),
         })

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::{ALARM, FAILURE, INTERRUPTED};
+use super::{ALARM, FAILURE};
 use crate::check::runner::{Status, run_controls};
 use crate::check::{self, Request, report};
 use crate::engine::session;
@@ -35,13 +35,7 @@ pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, S
     // Every control of the run shares each scan: the cache lives as long as the run.
     settings.cache_ttl = Some(Duration::from_secs(u64::MAX / 4));
     let (engine, ctx) = session::open(&settings).await?;
-    let outcomes = tokio::select! {
-        outcomes = run_controls(&ctx, &engine, controls, &vars) => outcomes?,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("^C check cancelled");
-            return Ok(ExitCode::from(INTERRUPTED));
-        }
-    };
+    let outcomes = run_controls(&ctx, &engine, controls, &vars).await?;
     destination.publish(&report::render(format, &outcomes)?)?;
     if request.out.is_some() || format != output::Format::Table {
         eprintln!("{}", report::totals(&outcomes));

@@ -37,6 +37,7 @@ pub async fn demo() -> Result<(), String> {
         strict: false,
         // The cache lets the closing check run share its scans across controls.
         cache_ttl: Some(Duration::from_secs(3600)),
+        call_timeout: crate::settings::DEFAULT_CALL_TIMEOUT,
         vars: Default::default(),
     };
     let (engine, ctx) = session::open_with(base, &settings).await?;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{FAILURE, INTERRUPTED};
+use super::FAILURE;
 use crate::engine::failures::summarize;
 use crate::engine::session;
 use crate::output::{Destination, Format, Layout, QUERY_FORMATS};
@@ -60,23 +60,15 @@ pub async fn query(targets: &TargetArgs, args: QueryArgs) -> Result<ExitCode, St
     let (engine, ctx) = session::open(&settings).await?;
     let mut code = ExitCode::SUCCESS;
     for statement in &statements {
-        let summary = tokio::select! {
-            summary = session::execute(&ctx, &engine, statement, &destination) => summary?,
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("^C query cancelled");
-                return Ok(ExitCode::from(INTERRUPTED));
-            }
-        };
+        let summary = session::execute(&ctx, &engine, statement, &destination).await?;
         for line in summarize(&summary.failures) {
             eprintln!("warning: {line}");
         }
         if args.stats {
             eprintln!("{}", summary.describe());
         }
-        if !summary.failures.is_empty() && (settings.strict || summary.rows == 0) {
-            let n = summary.failures.len();
-            let why = if settings.strict { " (--strict)" } else { " and no rows came back" };
-            eprintln!("error: {n} target scan{} failed{why}", if n == 1 { "" } else { "s" });
+        if let Some(why) = summary.failed(settings.strict) {
+            eprintln!("error: {why}");
             code = ExitCode::from(FAILURE);
         }
     }

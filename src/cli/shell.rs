@@ -15,7 +15,7 @@ use rustyline::{Config, Editor};
 
 use super::command::MetaCommand;
 use super::completion::ShellHelper;
-use super::{FAILURE, reference};
+use super::{FAILURE, INTERRUPTED, reference};
 use crate::engine::Engine;
 use crate::engine::failures::summarize;
 use crate::engine::session;
@@ -40,7 +40,14 @@ pub struct Shell {
 /// `cove` with no command: interactive on a terminal, else the statements piped on stdin.
 pub async fn start(targets: &TargetArgs) -> Result<ExitCode, String> {
     let settings = Settings::resolve(targets)?;
-    let (engine, ctx) = session::open(&settings).await?;
+    // Ctrl-C is the shell's own once it runs (it cancels a query); while it starts, it ends it.
+    let (engine, ctx) = tokio::select! {
+        opened = session::open(&settings) => opened?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("^C cancelled");
+            return Ok(ExitCode::from(INTERRUPTED));
+        }
+    };
     let shell = Shell::new(engine, ctx, settings.strict);
     if std::io::stdin().is_terminal() {
         shell.interactive().await?;
@@ -158,7 +165,8 @@ impl Shell {
             if self.timing {
                 eprintln!("{}", summary.describe());
             }
-            if self.strict && !summary.failures.is_empty() {
+            if let Some(why) = summary.failed(self.strict) {
+                eprintln!("error: {why}");
                 self.errors += 1;
             }
         }

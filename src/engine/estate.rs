@@ -48,17 +48,23 @@ pub struct Estate {
     access: HashMap<String, Mutex<Option<Access>>>,
 }
 
+/// A connection must open within this long.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// One attempt of a call may take this long, at most the call's own timeout.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The SDK configuration from the standard chain (environment, profile, SSO, ...),
-/// with cove's retry and timeout policy.
+/// with cove's retry and timeout policy: a call, retries included, ends within
+/// `settings.call_timeout`, and its timeout error says so.
 pub async fn load_base_config(settings: &Settings) -> SdkConfig {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(settings.call_timeout))
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT.min(settings.call_timeout))
+        .operation_timeout(settings.call_timeout)
+        .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::standard().with_max_attempts(4))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(30))
-                .build(),
-        );
+        .timeout_config(timeouts);
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile);
     }

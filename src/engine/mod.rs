@@ -3,6 +3,7 @@
 //! call guard, the concurrency limits, the cache, and the failures of the running query.
 
 pub mod cache;
+mod copy;
 pub mod errors_table;
 pub mod estate;
 pub mod failures;
@@ -11,7 +12,7 @@ pub mod pushdown;
 pub mod scan;
 pub mod session;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -61,6 +62,8 @@ pub struct Engine {
     failures: Mutex<Vec<Failure>>,
     /// The failures of the last finished query, for `cove_errors` and `.errors`.
     last_failures: Mutex<Vec<Failure>>,
+    /// The targets each table of the running query was planned to scan.
+    planned: Mutex<HashMap<&'static str, BTreeSet<(String, String)>>>,
     /// For a check run: per table, every hydrate call some control needs, so that one
     /// scan per target serves all of them.
     shared_hydrates: Mutex<HashMap<&'static str, Vec<usize>>>,
@@ -88,6 +91,7 @@ impl Engine {
             service_limits: Mutex::new(HashMap::new()),
             failures: Mutex::new(Vec::new()),
             last_failures: Mutex::new(Vec::new()),
+            planned: Mutex::new(HashMap::new()),
             shared_hydrates: Mutex::new(HashMap::new()),
         }
     }
@@ -171,9 +175,35 @@ impl Engine {
         self.failures.lock().push(failure);
     }
 
+    /// Notes that the running query scans `table` in `targets`.
+    pub fn note_planned(&self, table: &'static str, targets: &[(String, String)]) {
+        self.planned.lock().entry(table).or_default().extend(targets.iter().cloned());
+    }
+
+    /// The tables of the running query whose list failed in every target planned: whatever
+    /// the query computes over them (a count of nothing is still a row) is no answer.
+    pub fn tables_failed_everywhere(&self, failures: &[Failure]) -> Vec<&'static str> {
+        let planned = self.planned.lock();
+        let mut tables: Vec<&'static str> = planned
+            .iter()
+            .filter(|(table, targets)| {
+                let failed = |(account, region): &(String, String)| {
+                    failures.iter().any(|f| {
+                        f.hydrate.is_none() && f.table == **table && &f.account_id == account && &f.region == region
+                    })
+                };
+                !targets.is_empty() && targets.iter().all(failed)
+            })
+            .map(|(table, _)| *table)
+            .collect();
+        tables.sort_unstable();
+        tables
+    }
+
     /// Starts a query: failures left by an abandoned one are dropped, progress restarts.
     pub fn begin_query(&self) {
         self.failures.lock().clear();
+        self.planned.lock().clear();
         self.progress.reset();
     }
 

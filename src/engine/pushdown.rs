@@ -11,9 +11,30 @@ use datafusion::scalar::ScalarValue;
 pub const TARGET_COLUMNS: [&str; 2] = ["account_id", "region"];
 
 /// `column IN values` with literal values, if `expr` says exactly that. `=`, `IN`, OR
-/// chains of `=` on one column (the optimizer's rewrite of short IN lists), and bare
-/// boolean columns qualify.
+/// chains of `=` on one column (the optimizer's rewrite of short IN lists, or a generated
+/// WHERE of thousands), and bare boolean columns qualify. OR chains are walked with a
+/// stack of their own, not recursion, however long they are.
 fn column_values(expr: &Expr) -> Option<(&str, Vec<String>)> {
+    let mut column: Option<&str> = None;
+    let mut values = Vec::new();
+    let mut disjuncts = vec![expr];
+    while let Some(disjunct) = disjuncts.pop() {
+        if let Expr::BinaryExpr(BinaryExpr { left, op: Operator::Or, right }) = disjunct {
+            disjuncts.extend([right.as_ref(), left.as_ref()]);
+            continue;
+        }
+        let (name, more) = disjunct_values(disjunct)?;
+        if column.is_some_and(|c| c != name) {
+            return None;
+        }
+        column = Some(name);
+        values.extend(more);
+    }
+    Some((column?, values))
+}
+
+/// `column IN values` for one expression that is not an OR.
+fn disjunct_values(expr: &Expr) -> Option<(&str, Vec<String>)> {
     match expr {
         // A bare boolean column, as `WHERE is_default` (and `is_default = true` after the
         // optimizer) reaches the table.
@@ -28,14 +49,6 @@ fn column_values(expr: &Expr) -> Option<(&str, Vec<String>)> {
             }
             _ => None,
         },
-        Expr::BinaryExpr(BinaryExpr { left, op: Operator::Or, right }) => {
-            let (column, mut values) = column_values(left)?;
-            let (other, more) = column_values(right)?;
-            (column == other).then(|| {
-                values.extend(more);
-                (column, values)
-            })
-        }
         Expr::InList(list) if !list.negated => {
             let Expr::Column(c) = list.expr.as_ref() else {
                 return None;
@@ -127,6 +140,18 @@ mod tests {
         let vpc = cove_tables::catalog().into_iter().find(|t| t.name == "aws_vpc").unwrap();
         assert_eq!(pushed(&vpc, &[!col("is_default")]).keys.get("is_default"), Some(&["false".to_string()][..]));
         assert_eq!(pushed(&vpc, &[col("is_default")]).keys.get("is_default"), Some(&["true".to_string()][..]));
+    }
+
+    #[test]
+    fn long_or_chains_are_walked_without_recursion() {
+        let table = ec2();
+        let chain = (1..200_000)
+            .fold(col("instance_id").eq(lit("i-0")), |chain, i| chain.or(col("instance_id").eq(lit(format!("i-{i}")))));
+        assert_eq!(support(&table, &chain), TableProviderFilterPushDown::Exact);
+        let p = pushed(&table, std::slice::from_ref(&chain));
+        assert_eq!(p.keys.get("instance_id").map(<[String]>::len), Some(200_000));
+        // Dropping the expression recurses too: leave that to the process's exit.
+        std::mem::forget(chain);
     }
 
     #[test]

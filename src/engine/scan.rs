@@ -76,6 +76,7 @@ impl TableProvider for AwsTable {
         let progress = &self.engine.progress;
         progress.targets.fetch_add(plan.targets.len(), Ordering::Relaxed);
         progress.pruned.fetch_add(plan.pruned, Ordering::Relaxed);
+        self.engine.note_planned(self.table.name, &plan.targets);
         if plan.targets.is_empty() || pushed.keys.unsatisfiable() {
             return Ok(Arc::new(EmptyExec::new(schema)));
         }

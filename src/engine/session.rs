@@ -15,6 +15,7 @@ use aws_config::SdkConfig;
 
 use super::Engine;
 use super::cache::Cache;
+use super::copy;
 use super::errors_table::{self, ErrorsTable};
 use super::estate::{Estate, load_base_config};
 use super::failures::Failure;
@@ -62,12 +63,30 @@ pub struct Summary {
     pub targets: usize,
     pub pruned: usize,
     pub failures: Vec<Failure>,
+    /// Tables whose every target failed: the statement has no answer.
+    pub failed_tables: Vec<&'static str>,
     pub calls: CallCounts,
     pub cache_hits: u64,
     pub elapsed: Duration,
 }
 
 impl Summary {
+    /// Why the statement failed though it ran: every target of a table failed, or (with
+    /// `strict`) any did, or targets failed and nothing came back.
+    pub fn failed(&self, strict: bool) -> Option<String> {
+        let n = self.failures.len();
+        let scans = format!("{n} target scan{}", if n == 1 { "" } else { "s" });
+        if !self.failed_tables.is_empty() {
+            Some(format!("every target of {} failed", self.failed_tables.join(", ")))
+        } else if n > 0 && strict {
+            Some(format!("{scans} failed (--strict)"))
+        } else if n > 0 && self.rows == 0 {
+            Some(format!("{scans} failed and no rows came back"))
+        } else {
+            None
+        }
+    }
+
     pub fn describe(&self) -> String {
         let hits = match self.cache_hits {
             0 => String::new(),
@@ -105,6 +124,8 @@ pub async fn execute(
     let before = engine.guard.counts();
     let hits_before = engine.cache.as_ref().map_or(0, |c| c.hits());
     engine.begin_query();
+    let copy = copy::redirect(statement)?;
+    let statement = copy.as_ref().map_or(statement, |c| &c.statement);
     let plan = ctx.state().statement_to_plan(statement.clone()).await.map_err(|e| describe(&e))?;
     let frame = ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))?;
     let mut stream = frame.execute_stream().await.map_err(|e| describe(&e))?;
@@ -118,11 +139,18 @@ pub async fn execute(
         sink.write(&batch).map_err(|e| format!("cannot write the output: {e}"))?;
     }
     sink.finish().map_err(|e| format!("cannot write the output: {e}"))?;
+    let failures = engine.finish_query();
+    let failed_tables = engine.tables_failed_everywhere(&failures);
+    // A COPY over a table no target answered for leaves the file the user had.
+    if let Some(copy) = copy.filter(|_| failed_tables.is_empty()) {
+        copy.file.commit()?;
+    }
     Ok(Summary {
         rows,
         targets: engine.progress.targets.load(Ordering::Relaxed),
         pruned: engine.progress.pruned.load(Ordering::Relaxed),
-        failures: engine.finish_query(),
+        failures,
+        failed_tables,
         calls: engine.guard.counts().since(&before),
         cache_hits: engine.cache.as_ref().map_or(0, |c| c.hits()) - hits_before,
         elapsed: started.elapsed(),

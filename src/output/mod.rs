@@ -6,6 +6,6 @@ mod format;
 pub mod json_values;
 mod sink;
 
-pub use file::{Destination, print};
+pub use file::{Destination, OutputFile, print};
 pub use format::{Format, QUERY_FORMATS, REPORT_FORMATS};
 pub use sink::Layout;

@@ -11,6 +11,7 @@ mod network_tables;
 mod pushdown;
 mod queries;
 mod read_only;
+mod robustness;
 mod security_tables;
 mod shell;
 mod structure;

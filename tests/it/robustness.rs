@@ -1,0 +1,219 @@
+//! No crash, no hang, no clobbered file: generated queries, bad limits, COPY, silent
+//! endpoints and signals. Every wait here has a guard that fails the test instead of
+//! hanging it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::{Faults, cove, cove_with_env, cove_with_input, faulty_endpoint};
+
+struct Ended {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn spawn(args: &[&str], env: &[(&str, &str)]) -> Child {
+    let (mut command, _) = crate::harness::command(args, env);
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.spawn().expect("run cove")
+}
+
+/// Waits for `child` at most `limit`; a process still running then is a hang.
+fn wait(mut child: Child, limit: Duration) -> Ended {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("cove still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    Ended {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn send(child: &Child, signal: &str) {
+    let status = std::process::Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status();
+    assert!(status.expect("kill").success());
+}
+
+/// A loopback endpoint that accepts connections and never answers.
+fn silent_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    endpoint
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cove-robust-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).expect("dir").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+fn one_line_error(stderr: &str, needle: &str) {
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("overflow"), "{stderr}");
+}
+
+#[test]
+fn generated_queries_with_thousands_of_terms_run() {
+    let sum = format!("SELECT {} AS n", vec!["1"; 1200].join(" + "));
+    let run = wait(spawn(&["query", "-o", "csv", &sum], &[]), Duration::from_secs(120));
+    assert_eq!((run.code, run.stdout.as_str()), (Some(0), "n\n1200\n"), "{}", run.stderr);
+
+    let ids: Vec<String> = (0..2000).map(|i| format!("instance_id = 'i-{i:017x}'")).collect();
+    let sql = format!("SELECT count(*) AS n FROM aws_ec2_instance WHERE {}", ids.join(" OR "));
+    let run = wait(spawn(&["--regions", "us-east-1", "query", "-o", "csv", &sql], &[]), Duration::from_secs(120));
+    assert_eq!((run.code, run.stdout.as_str()), (Some(0), "n\n0\n"), "{}", run.stderr);
+
+    let run = cove_with_input(&[], &format!("{sum};\n"));
+    assert_eq!(run.code, 0, "the shell too: {}", run.stderr);
+    assert!(run.stdout.contains("1200"), "{}", run.stdout);
+}
+
+#[test]
+fn concurrency_beyond_reason_is_refused() {
+    let run = cove(&["--concurrency", "18446744073709551615", "query", "SELECT 1"]);
+    assert_eq!(run.code, 2);
+    one_line_error(&run.stderr, "--concurrency 18446744073709551615 is out of range");
+    let dir = scratch("concurrency");
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "concurrency = 0\n").unwrap();
+    let run = cove(&["--config", config.to_str().unwrap(), "query", "SELECT 1"]);
+    assert_eq!(run.code, 2);
+    one_line_error(&run.stderr, "out of range");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn copy_says_why_it_cannot_write_and_never_spins() {
+    let run = wait(spawn(&["query", "COPY (SELECT 1 AS a) TO '/proc/x.csv'"], &[]), Duration::from_secs(60));
+    assert_eq!(run.code, Some(2));
+    one_line_error(&run.stderr, "cannot write /proc/x.csv: No such file or directory");
+
+    let dir = scratch("copy-missing");
+    let target = dir.join("missing").join("x.csv");
+    let run = cove(&["query", &format!("COPY (SELECT 1 AS a) TO '{}'", target.display())]);
+    assert_eq!(run.code, 2);
+    one_line_error(&run.stderr, "No such file or directory");
+    assert!(!dir.join("missing").exists(), "COPY made no directory");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn copy_replaces_the_file_only_with_a_complete_answer() {
+    let dir = scratch("copy");
+    let target = dir.join("ids.csv");
+    std::fs::write(&target, "prev\n").unwrap();
+    let copy = format!(
+        "COPY (SELECT instance_id FROM aws_ec2_instance WHERE region = 'eu-west-1' ORDER BY 1) TO '{}'",
+        target.display()
+    );
+    let failing = faulty_endpoint(Faults { failing_region: Some("eu-west-1".into()), ..Faults::default() });
+    let regions = ["--org", "--regions", "us-east-1,eu-west-1"];
+    let run = cove_with_env(&[&regions[..], &["query", &copy]].concat(), &[("AWS_ENDPOINT_URL", &failing)]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("every target of aws_ec2_instance failed"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "prev\n");
+
+    let run = cove(&[&regions[..], &["query", &copy]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(std::fs::read_to_string(&target).unwrap().starts_with("instance_id\ni-"));
+    assert_eq!(entries(&dir), ["ids.csv"], "no temporary file left");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_aggregate_over_nothing_but_failures_is_no_answer() {
+    let dir = scratch("all-failed");
+    let out = dir.join("inv.csv");
+    std::fs::write(&out, "prev\n").unwrap();
+    // Calls signed for eu-west-1 fail, as in a region the account has not enabled.
+    let failing = faulty_endpoint(Faults { failing_region: Some("eu-west-1".into()), ..Faults::default() });
+    let args = [
+        "--regions",
+        "us-east-1,eu-west-1",
+        "query",
+        "--out",
+        out.to_str().unwrap(),
+        "SELECT count(*) AS n FROM aws_ec2_instance WHERE region = 'eu-west-1'",
+    ];
+    let run = cove_with_env(&args, &[("AWS_ENDPOINT_URL", &failing)]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("error: every target of aws_ec2_instance failed"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "prev\n", "the last good file stays");
+    assert_eq!(entries(&dir), ["inv.csv"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_silent_endpoint_fails_within_the_call_timeout() {
+    let dir = scratch("silent");
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "call_timeout_seconds = 2\n").unwrap();
+    let endpoint = silent_endpoint();
+    let args = ["--config", config.to_str().unwrap(), "query", "SELECT 1"];
+    let run = wait(spawn(&args, &[("AWS_ENDPOINT_URL", &endpoint)]), Duration::from_secs(60));
+    assert_eq!(run.code, Some(2));
+    one_line_error(&run.stderr, "occurred after 2s");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn ctrl_c_during_start_up_ends_the_process_and_leaves_nothing() {
+    let dir = scratch("sigint");
+    let out = dir.join("out.csv");
+    let endpoint = silent_endpoint();
+    let args = ["query", "--out", out.to_str().unwrap(), "SELECT 1 AS a"];
+    let child = spawn(&args, &[("AWS_ENDPOINT_URL", &endpoint)]);
+    std::thread::sleep(Duration::from_millis(1500));
+    send(&child, "INT");
+    let run = wait(child, Duration::from_secs(5));
+    assert_eq!(run.code, Some(130), "{}", run.stderr);
+    assert!(run.stderr.contains("cancelled"), "{}", run.stderr);
+    assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn sigterm_and_sighup_during_an_export_leave_the_previous_file() {
+    let endpoint = faulty_endpoint(Faults { delay: Duration::from_millis(300), ..Faults::default() });
+    for (signal, code) in [("TERM", 143), ("HUP", 129)] {
+        let dir = scratch(&format!("signal-{signal}"));
+        let out = dir.join("out.csv");
+        std::fs::write(&out, "prev\n").unwrap();
+        let args = ["--org", "--regions", "us-east-1,eu-west-1", "query", "--out", out.to_str().unwrap()];
+        let sql = "SELECT u.name, i.instance_id FROM aws_iam_user u JOIN aws_ec2_instance i USING (account_id)";
+        let child = spawn(&[&args[..], &[sql]].concat(), &[("AWS_ENDPOINT_URL", &endpoint)]);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while entries(&dir).len() < 2 {
+            assert!(Instant::now() < deadline, "no temporary file appeared");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        send(&child, signal);
+        let run = wait(child, Duration::from_secs(5));
+        assert_eq!(run.code, Some(code), "SIG{signal}: {}", run.stderr);
+        assert_eq!(entries(&dir), ["out.csv"], "SIG{signal} left a temporary file");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "prev\n");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
