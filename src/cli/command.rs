@@ -8,6 +8,7 @@ pub enum MetaCommand {
     Inspect(String),
     Output(Format),
     Timing(bool),
+    MaxRows(usize),
     Targets,
     Errors,
     CacheClear,
@@ -49,6 +50,15 @@ const COMMANDS: &[Spec] = &[
         parse: |arg| match arg {
             Some("on") => Some(Ok(MetaCommand::Timing(true))),
             Some("off") => Some(Ok(MetaCommand::Timing(false))),
+            _ => None,
+        },
+    },
+    Spec {
+        name: ".maxrows",
+        arguments: "N",
+        help: "rows a table shows (the rest are counted)",
+        parse: |arg| match arg.map(str::parse::<usize>) {
+            Some(Ok(n)) if n > 0 => Some(Ok(MetaCommand::MaxRows(n))),
             _ => None,
         },
     },
@@ -134,6 +144,7 @@ mod tests {
             (".inspect aws_vpc", ".inspect"),
             (".output csv", ".output"),
             (".timing on", ".timing"),
+            (".maxrows 50", ".maxrows"),
             (".targets", ".targets"),
             (".errors", ".errors"),
             (".cache clear", ".cache"),

@@ -8,7 +8,7 @@ use clap::Args;
 use super::FAILURE;
 use crate::engine::failures::summarize;
 use crate::engine::session;
-use crate::output::{Destination, Format, Layout, QUERY_FORMATS};
+use crate::output::{DEFAULT_MAX_ROWS, Destination, Format, Layout, QUERY_FORMATS};
 use crate::settings::{Settings, TargetArgs};
 
 #[derive(Debug, Clone, Args)]
@@ -24,6 +24,9 @@ pub struct QueryArgs {
     /// Write the answer to this file, atomically (.csv, .json, .ndjson, .parquet)
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Rows a table shows; the rest are counted, not held (other formats write every row)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ROWS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    maxrows: usize,
     /// After each statement, print rows, wall time, targets scanned and pruned, API calls
     /// by operation, retries, throttles and cache hits on stderr
     #[arg(long)]
@@ -47,7 +50,10 @@ pub async fn query(targets: &TargetArgs, args: QueryArgs) -> Result<ExitCode, St
     }
     let destination = match &args.out {
         Some(path) => Destination::file(path, args.output, QUERY_FORMATS)?,
-        None => Destination::stdout(args.output.unwrap_or(Format::Table), Layout::stdout())?,
+        None => {
+            let layout = Layout { max_rows: args.maxrows, ..Layout::stdout() };
+            Destination::stdout(args.output.unwrap_or(Format::Table), layout)?
+        }
     };
     if args.out.is_some() && statements.len() > 1 {
         return Err("--out takes one statement".into());
@@ -58,6 +64,9 @@ pub async fn query(targets: &TargetArgs, args: QueryArgs) -> Result<ExitCode, St
         settings.cache_ttl = None;
     }
     let (engine, ctx) = session::open(&settings).await?;
+    if args.stats {
+        eprintln!("{}", engine.estate.describe_identity());
+    }
     let mut code = ExitCode::SUCCESS;
     for statement in &statements {
         let summary = session::execute(&ctx, &engine, statement, &destination).await?;

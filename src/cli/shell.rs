@@ -19,7 +19,7 @@ use super::{FAILURE, INTERRUPTED, reference};
 use crate::engine::Engine;
 use crate::engine::failures::summarize;
 use crate::engine::session;
-use crate::output::{Destination, Format, Layout};
+use crate::output::{DEFAULT_MAX_ROWS, Destination, Format, Layout};
 use crate::settings::{Settings, TargetArgs};
 
 enum Flow {
@@ -32,6 +32,8 @@ pub struct Shell {
     ctx: SessionContext,
     format: Format,
     timing: bool,
+    /// Rows a table shows.
+    max_rows: usize,
     strict: bool,
     /// Statements or meta commands that failed, for the exit code of a script.
     errors: usize,
@@ -59,7 +61,7 @@ pub async fn start(targets: &TargetArgs) -> Result<ExitCode, String> {
 
 impl Shell {
     fn new(engine: Arc<Engine>, ctx: SessionContext, strict: bool) -> Shell {
-        Shell { engine, ctx, format: Format::Table, timing: false, strict, errors: 0 }
+        Shell { engine, ctx, format: Format::Table, timing: false, max_rows: DEFAULT_MAX_ROWS, strict, errors: 0 }
     }
 
     /// Reads statements from the terminal until `.quit` or Ctrl-D.
@@ -141,7 +143,7 @@ impl Shell {
     }
 
     async fn sql(&mut self, input: &str) -> Result<(), String> {
-        let layout = Layout::stdout();
+        let layout = Layout { max_rows: self.max_rows, ..Layout::stdout() };
         for statement in session::statements(input)? {
             let destination = Destination::stdout(self.format, layout)?;
             let progress = std::io::stderr().is_terminal().then(|| tokio::spawn(show_progress(self.engine.clone())));
@@ -195,6 +197,10 @@ impl Shell {
                 self.format = format;
                 String::new()
             }
+            MetaCommand::MaxRows(n) => {
+                self.max_rows = n;
+                String::new()
+            }
             MetaCommand::Timing(on) => {
                 self.timing = on;
                 String::new()
@@ -215,7 +221,8 @@ impl Shell {
 
     fn targets(&self) -> String {
         let estate = &self.engine.estate;
-        let mut text = format!("accounts ({}): {}\n", estate.sources.0, estate.accounts.len());
+        let mut text = format!("{}\n", estate.describe_identity());
+        text.push_str(&format!("accounts ({}): {}\n", estate.sources.0, estate.accounts.len()));
         for account in &estate.accounts {
             let via = if account.id == estate.identity.account_id { "caller's credentials" } else { "AssumeRole" };
             text.push_str(&format!("  {}  {:20}  {via}\n", account.id, account.name.as_deref().unwrap_or("")));

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -43,6 +44,8 @@ pub struct Estate {
     pub all_regions: bool,
     /// Where the accounts and regions came from, for the user.
     pub sources: (String, String),
+    /// Where the caller's credentials came from, for the user.
+    pub credentials_source: String,
     role_name: String,
     external_id: Option<String>,
     access: HashMap<String, Mutex<Option<Access>>>,
@@ -66,7 +69,10 @@ pub async fn load_base_config(settings: &Settings) -> SdkConfig {
         .retry_config(RetryConfig::standard().with_max_attempts(4))
         .timeout_config(timeouts);
     if let Some(profile) = &settings.profile {
-        loader = loader.profile_name(profile);
+        // An explicit profile wins over credentials in the environment, as in the AWS CLI:
+        // the standard chain would look at AWS_ACCESS_KEY_ID first.
+        let credentials = ProfileFileCredentialsProvider::builder().profile_name(profile).build();
+        loader = loader.profile_name(profile).credentials_provider(credentials);
     }
     if let Regions::List(regions) = &settings.regions {
         loader = loader.region(Region::new(regions[0].clone()));
@@ -75,6 +81,11 @@ pub async fn load_base_config(settings: &Settings) -> SdkConfig {
 }
 
 impl Estate {
+    /// Who the queries run as, for `.targets` and `--stats`.
+    pub fn describe_identity(&self) -> String {
+        format!("identity: {} (credentials from {})", self.identity.arn, self.credentials_source)
+    }
+
     /// Identifies the caller and resolves the accounts and regions in scope.
     pub async fn discover(base: SdkConfig, settings: &Settings, guard: &Guard) -> Result<Estate, String> {
         let Some(home_region) = base.region().map(|r| r.to_string()) else {
@@ -122,6 +133,10 @@ impl Estate {
             regions,
             all_regions: settings.regions == Regions::All,
             sources: (account_source, region_source),
+            credentials_source: match &settings.profile {
+                Some(profile) => format!("profile {profile}"),
+                None => "the standard credential chain".to_string(),
+            },
             role_name: settings.role_name.clone(),
             external_id: settings.external_id.clone(),
             access,

@@ -17,18 +17,31 @@ use super::format::Format;
 
 /// How a table is laid out: in a terminal, to its width with long cells cut short;
 /// anywhere else, every cell in full.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Layout {
     pub width: Option<u16>,
+    /// Rows a table holds and shows; the rest are counted (a table is laid out whole, so
+    /// it holds what it shows).
+    pub max_rows: usize,
+}
+
+/// Rows a table shows unless told otherwise.
+pub const DEFAULT_MAX_ROWS: usize = 1000;
+
+impl Default for Layout {
+    fn default() -> Layout {
+        Layout { width: None, max_rows: DEFAULT_MAX_ROWS }
+    }
 }
 
 impl Layout {
     /// The layout for stdout: its width when it is a terminal.
     pub fn stdout() -> Layout {
         if !std::io::stdout().is_terminal() {
-            return Layout { width: None };
+            return Layout::default();
         }
-        Layout { width: terminal_size::terminal_size().map(|(terminal_size::Width(w), _)| w) }
+        let width = terminal_size::terminal_size().map(|(terminal_size::Width(w), _)| w);
+        Layout { width, ..Layout::default() }
     }
 }
 
@@ -48,7 +61,7 @@ pub fn sink(
     layout: Layout,
 ) -> Result<Box<dyn Sink>, ArrowError> {
     Ok(match format {
-        Format::Table => Box::new(TableSink { schema, batches: Vec::new(), out, layout }),
+        Format::Table => Box::new(TableSink { schema, batches: Vec::new(), kept: 0, rows: 0, out, layout }),
         Format::Csv => {
             let mut writer = datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(out);
             // The empty batch writes the header, so an empty answer still has one.
@@ -67,14 +80,22 @@ pub fn sink(
 
 struct TableSink {
     schema: SchemaRef,
+    /// The rows to show, at most `layout.max_rows`.
     batches: Vec<RecordBatch>,
+    kept: usize,
+    rows: usize,
     out: Box<dyn Write + Send>,
     layout: Layout,
 }
 
 impl Sink for TableSink {
     fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
-        self.batches.push(batch.clone());
+        let keep = batch.num_rows().min(self.layout.max_rows - self.kept);
+        if keep > 0 {
+            self.batches.push(batch.slice(0, keep));
+            self.kept += keep;
+        }
+        self.rows += batch.num_rows();
         Ok(())
     }
 
@@ -86,32 +107,47 @@ impl Sink for TableSink {
         if let Some(width) = self.layout.width {
             table.set_width(width).set_content_arrangement(ContentArrangement::Dynamic);
         }
-        let mut rows = 0;
         for batch in &self.batches {
             let cells = formatters(batch)?;
             for row in 0..batch.num_rows() {
-                let line = cells.iter().map(|c| c.value(row).to_string());
+                let line = cells.iter().map(|c| printable(&c.value(row).to_string()));
                 let line: Vec<String> = match self.layout.width {
                     Some(_) => line.map(|cell| shorten(&cell)).collect(),
                     None => line.collect(),
                 };
                 table.add_row(line);
-                rows += 1;
             }
         }
         writeln!(self.out, "{table}")?;
-        writeln!(self.out, "({rows} row{})", if rows == 1 { "" } else { "s" })?;
+        let rows = self.rows;
+        let plural = if rows == 1 { "" } else { "s" };
+        match rows - self.kept {
+            0 => writeln!(self.out, "({rows} row{plural})")?,
+            _ => writeln!(
+                self.out,
+                "({rows} row{plural}, the first {} shown; raise --maxrows (.maxrows in the shell) or use csv)",
+                self.kept
+            )?,
+        }
         self.out.flush()?;
         Ok(())
     }
 }
 
 fn shorten(cell: &str) -> String {
-    let cell = cell.replace(['\n', '\r'], " ");
     match cell.char_indices().nth(MAX_CELL_CHARS) {
         Some((end, _)) => format!("{}…", &cell[..end]),
-        None => cell,
+        None => cell.to_string(),
     }
+}
+
+/// A cell as a terminal may show it: control characters (escape sequences a tag value or
+/// a description could carry, newlines) written as escapes, never sent raw.
+fn printable(cell: &str) -> String {
+    if !cell.chars().any(char::is_control) {
+        return cell.to_string();
+    }
+    cell.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 fn formatters(batch: &RecordBatch) -> Result<Vec<ArrayFormatter<'_>>, ArrowError> {
@@ -210,7 +246,7 @@ impl Sink for LineSink {
             self.rows += 1;
             writeln!(self.out, "-[ RECORD {} ]-", self.rows)?;
             for (field, cell) in schema.fields().iter().zip(&cells) {
-                writeln!(self.out, "{:width$} | {}", field.name(), cell.value(row))?;
+                writeln!(self.out, "{:width$} | {}", field.name(), printable(&cell.value(row).to_string()))?;
             }
         }
         Ok(())
@@ -245,6 +281,7 @@ mod tests {
         let short = shorten(&long);
         assert_eq!(short.chars().count(), MAX_CELL_CHARS + 1);
         assert!(short.ends_with('…'));
-        assert_eq!(shorten("a\nb"), "a b");
+        assert_eq!(printable("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+        assert_eq!(printable("plain é"), "plain é");
     }
 }

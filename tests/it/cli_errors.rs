@@ -109,30 +109,11 @@ fn a_denied_account_is_reported_and_the_others_still_answer() {
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
 
-/// Credentials of a member account, which belongs to no organization of its own in moto.
-async fn member_credentials(member: &str) -> [(&'static str, String); 3] {
-    let org = crate::harness::org();
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&org.moto.endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
-    let role = format!("arn:aws:iam::{member}:role/OrganizationAccountAccessRole");
-    let out = aws_sdk_sts::Client::new(&config).assume_role().role_arn(role).role_session_name("t").send().await;
-    let credentials = out.expect("AssumeRole into a member").credentials.expect("credentials");
-    [
-        ("AWS_ACCESS_KEY_ID", credentials.access_key_id),
-        ("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key),
-        ("AWS_SESSION_TOKEN", credentials.session_token),
-    ]
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn org_scans_name_why_there_are_no_accounts() {
     let org = crate::harness::org();
     let member = org.id("prod");
-    let credentials = member_credentials(&member).await;
+    let credentials = crate::harness::member_credentials(&member).await;
     let env: Vec<(&str, &str)> = credentials.iter().map(|(k, v)| (*k, v.as_str())).collect();
     // moto lists no accounts for an account outside any organization, where AWS answers
     // AWSOrganizationsNotInUseException (below).

@@ -338,3 +338,22 @@ fn error_response(service: &str, status: &str, code: &str, message: &str) -> Vec
     };
     format!("HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
 }
+
+/// Credentials of a member account, which belongs to no organization of its own in moto.
+pub async fn member_credentials(member: &str) -> [(&'static str, String); 3] {
+    let org = org();
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&org.moto.endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let role = format!("arn:aws:iam::{member}:role/OrganizationAccountAccessRole");
+    let out = aws_sdk_sts::Client::new(&config).assume_role().role_arn(role).role_session_name("t").send().await;
+    let credentials = out.expect("AssumeRole into a member").credentials.expect("credentials");
+    [
+        ("AWS_ACCESS_KEY_ID", credentials.access_key_id),
+        ("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key),
+        ("AWS_SESSION_TOKEN", credentials.session_token),
+    ]
+}

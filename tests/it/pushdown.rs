@@ -138,7 +138,8 @@ fn stats_count_targets_scanned_and_pruned() {
     let sql = format!("SELECT count(*) FROM aws_ec2_instance WHERE account_id = '{prod}' AND region = 'eu-west-1'");
     let run = cove(&["--org", "--regions", "us-east-1,eu-west-1", "query", "--stats", "-o", "csv", &sql]);
     run.assert_ok();
-    let stats = run.stderr.trim();
+    let (identity, stats) = run.stderr.trim().split_once('\n').expect("identity and stats lines");
+    assert!(identity.starts_with("identity: arn:aws:"), "{identity}");
     assert!(stats.starts_with("1 row in "), "{stats}");
     assert!(
         stats.contains("1 target scanned (7 pruned), 2 API calls (ec2:DescribeInstances x1, sts:AssumeRole x1)"),

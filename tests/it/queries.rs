@@ -192,3 +192,27 @@ fn statements_of_one_query_share_scans() {
     assert_eq!(run.csv_rows().len(), 12 + 1, "both answers (the second with its header)");
     assert_eq!(run.calls("ListUsers").len(), 4, "the second statement is answered from the cache");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_explicit_profile_wins_over_environment_keys() {
+    let org = org();
+    let member = org.id("staging");
+    let [(_, key), (_, secret), (_, token)] = crate::harness::member_credentials(&member).await;
+    let dir = std::env::temp_dir().join(format!("cove-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let credentials = dir.join("credentials");
+    let profile =
+        format!("[member]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\naws_session_token = {token}\n");
+    std::fs::write(&credentials, profile).unwrap();
+    // The environment holds the management account's keys; the profile names a member's.
+    let env = [("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap())];
+    let run = crate::harness::cove_with_env(
+        &["--profile", "member", "query", "--stats", "-o", "csv", "SELECT account_id FROM aws_account"],
+        &env,
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.csv_rows(), [vec![member.clone()]]);
+    assert!(run.stderr.contains(&format!("identity: arn:aws:sts::{member}:")), "{}", run.stderr);
+    assert!(run.stderr.contains("(credentials from profile member)"), "{}", run.stderr);
+}

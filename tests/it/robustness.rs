@@ -217,3 +217,32 @@ fn sigterm_and_sighup_during_an_export_leave_the_previous_file() {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
+
+#[test]
+fn a_table_shows_a_bounded_number_of_rows_and_counts_the_rest() {
+    let sql = "SELECT value FROM generate_series(1, 200000)";
+    let run = cove(&["query", sql]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.lines().count() < 1010, "{} lines", run.stdout.lines().count());
+    assert!(
+        run.stdout
+            .ends_with("(200000 rows, the first 1000 shown; raise --maxrows (.maxrows in the shell) or use csv)\n")
+    );
+    let run = cove(&["query", "--maxrows", "5", sql]);
+    assert!(run.stdout.contains("(200000 rows, the first 5 shown;"), "{}", run.stdout);
+    let run = cove(&["query", "-o", "csv", sql]);
+    assert_eq!(run.stdout.lines().count(), 200_001, "file formats write every row");
+    let run = cove_with_input(&[], ".maxrows 2\nSELECT value FROM generate_series(1, 10);\n");
+    assert!(run.stdout.contains("(10 rows, the first 2 shown;"), "{}", run.stdout);
+}
+
+#[test]
+fn control_characters_in_data_reach_the_terminal_escaped() {
+    let sql = "SELECT chr(27) || '[2J' || 'gone' AS description, 'a' || chr(10) || 'b' AS tag";
+    for format in ["table", "line"] {
+        let run = cove(&["query", "-o", format, sql]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(!run.stdout.contains('\u{1b}'), "{format}: a raw escape reached the output");
+        assert!(run.stdout.contains("\\u{1b}[2Jgone") && run.stdout.contains("a\\nb"), "{}", run.stdout);
+    }
+}
