@@ -70,22 +70,22 @@ impl std::fmt::Display for CallCounts {
     }
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Guard {
     counts: Arc<Mutex<CallCounts>>,
-    /// Reads outside the Describe*/List*/Get* families that the catalog declares it
-    /// makes (GenerateCredentialReport, AssumeRole).
-    also_allowed: Arc<BTreeSet<&'static str>>,
+    /// The operations the catalog's tables and discovery declare: nothing else is sent.
+    /// Not a name pattern: `GetSessionToken` or `GetSecretValue` read like reads.
+    allowed: Arc<BTreeSet<&'static str>>,
 }
 
 impl Guard {
-    /// A guard allowing the Describe*/List*/Get* families and `declared` operations.
+    /// A guard allowing exactly the `declared` operations (`DescribeInstances`).
     pub fn new(declared: BTreeSet<&'static str>) -> Guard {
-        Guard { counts: Arc::default(), also_allowed: Arc::new(declared) }
+        Guard { counts: Arc::default(), allowed: Arc::new(declared) }
     }
 
-    pub fn is_read_only(&self, operation: &str) -> bool {
-        ["Describe", "List", "Get"].iter().any(|p| operation.starts_with(p)) || self.also_allowed.contains(operation)
+    pub fn allows(&self, operation: &str) -> bool {
+        self.allowed.contains(operation)
     }
 
     pub fn interceptor(&self) -> SharedInterceptor {
@@ -115,8 +115,8 @@ impl Intercept for Guard {
         };
         let operation = metadata.name();
         let key = format!("{}:{operation}", metadata.service().to_lowercase());
-        if !self.is_read_only(operation) {
-            return Err(format!("refused {key}: cove only makes read-only calls").into());
+        if !self.allows(operation) {
+            return Err(format!("refused {key}: cove only makes the read calls its catalog declares").into());
         }
         *self.counts.lock().calls.entry(key).or_default() += 1;
         Ok(())
@@ -159,14 +159,14 @@ mod tests {
     #[test]
     fn only_reads_are_allowed() {
         let guard = Guard::new(cove_tables::operations(&cove_tables::catalog()));
-        let is_read_only = |op: &str| guard.is_read_only(op);
         for op in ["DescribeInstances", "ListBuckets", "GetBucketPolicy", "AssumeRole", "GenerateCredentialReport"] {
-            assert!(is_read_only(op), "{op}");
+            assert!(guard.allows(op), "{op}");
         }
-        for op in
-            ["RunInstances", "DeleteBucket", "PutBucketPolicy", "CreateUser", "TerminateInstances", "StopInstances"]
-        {
-            assert!(!is_read_only(op), "{op}");
+        let writes = ["RunInstances", "DeleteBucket", "PutBucketPolicy", "CreateUser", "TerminateInstances"];
+        let reads_that_mint_or_reveal = ["GetSessionToken", "GetSecretValue", "GetParameter", "GetClusterCredentials"];
+        let undeclared_reads = ["DescribeDBClusters", "ListQueues"];
+        for op in writes.iter().chain(&reads_that_mint_or_reveal).chain(&undeclared_reads) {
+            assert!(!guard.allows(op), "{op}");
         }
     }
 }

@@ -41,3 +41,46 @@ pub fn operations(tables: &[Table]) -> BTreeSet<&'static str> {
     let declared = tables.iter().flat_map(Table::operations).chain(discovery::OPERATIONS.iter().copied());
     declared.filter_map(|call| call.split_once(':').map(|(_, operation)| operation)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads by name that mint credentials or reveal secrets: no table may declare one,
+    /// because what a table declares is what the engine's guard lets through.
+    const NEVER: &[&str] = &[
+        "GetSessionToken",
+        "GetFederationToken",
+        "GetClusterCredentials",
+        "GetClusterCredentialsWithIAM",
+        "GetAuthorizationToken",
+        "GetId",
+        "GetCredentialsForIdentity",
+        "GetOpenIdToken",
+        "GetRoleCredentials",
+        "GetSecretValue",
+        "BatchGetSecretValue",
+        "GetParameter",
+        "GetParameters",
+        "GetParametersByPath",
+        "GetPasswordData",
+        "GetSigninToken",
+        "Decrypt",
+        "GenerateDataKey",
+    ];
+
+    #[test]
+    fn tables_declare_only_reads_that_neither_mint_nor_reveal() {
+        let tables = catalog();
+        for table in &tables {
+            for call in table.operations() {
+                let (service, operation) = call.split_once(':').unwrap_or_else(|| panic!("{}: {call}", table.name));
+                assert!(!service.is_empty() && operation.starts_with(char::is_uppercase), "{}: {call}", table.name);
+                assert!(!NEVER.contains(&operation), "{} declares {call}", table.name);
+            }
+        }
+        let declared = operations(&tables);
+        assert!(declared.contains("GenerateCredentialReport") && declared.contains("AssumeRole"));
+        assert!(NEVER.iter().all(|op| !declared.contains(op)));
+    }
+}

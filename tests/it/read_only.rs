@@ -16,13 +16,17 @@ async fn a_mutating_call_is_refused_before_it_is_sent() {
         .app_name(aws_config::AppName::new("covetestreadonly").unwrap())
         .load()
         .await;
-    let guard = Guard::default();
+    let guard = Guard::new(cove_tables::operations(&cove_tables::catalog()));
     let ec2 = aws_sdk_ec2::Client::from_conf(
         aws_sdk_ec2::config::Builder::from(&config).interceptor(guard.interceptor()).build(),
     );
     let err = ec2.terminate_instances().instance_ids("i-0123456789abcdef0").send().await.unwrap_err();
     let message = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
     assert!(message.contains("refused ec2:TerminateInstances"), "{message}");
+    // A read the catalog does not declare is refused too, whatever its name.
+    let err = ec2.get_password_data().instance_id("i-0123456789abcdef0").send().await.unwrap_err();
+    let message = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+    assert!(message.contains("refused ec2:GetPasswordData"), "{message}");
     ec2.describe_regions().send().await.expect("reads still work");
     assert_eq!(guard.counts().total(), 1);
     let received: Vec<String> = recorded("covetestreadonly").into_iter().map(|r| r.operation).collect();

@@ -23,7 +23,7 @@ pub fn table() -> Table {
         "aws_organizations_account",
         "The accounts of the organization, listed by its management account; member accounts that may not list them add no rows.",
         Scope::Global,
-        "organizations:ListAccounts",
+        "organizations:ListAccounts, organizations:DescribeOrganization (from a member account)",
         list,
     )
     .hydrate("organizations:ListTagsForResource", &["tags", "tags_src"], list_tags)
