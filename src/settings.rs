@@ -109,14 +109,18 @@ pub struct Settings {
 impl Settings {
     pub fn resolve(args: &TargetArgs) -> Result<Settings, String> {
         let file = load_config(args.config.as_deref())?;
+        let listed = |list: &[String], given: &str| match account_ids(list)? {
+            ids if ids.is_empty() => Err(format!("{given} names no account")),
+            ids => Ok(Accounts::List(ids)),
+        };
         let accounts = if args.org {
             Accounts::Organization
         } else if let Some(list) = &args.accounts {
-            Accounts::List(account_ids(list)?)
+            listed(list, "--accounts")?
         } else if file.org == Some(true) {
             Accounts::Organization
         } else if let Some(list) = &file.accounts {
-            Accounts::List(account_ids(list)?)
+            listed(list, "the config file's accounts")?
         } else {
             Accounts::Caller
         };

@@ -137,6 +137,12 @@ impl Control {
         Ok(Control { id, title, severity, remediation, tags, vars, sql, source: source.to_string(), query_line })
     }
 
+    /// Whether the control has a variable `name`: a default, or a `{{name}}` in its query.
+    pub fn uses(&self, name: &str) -> bool {
+        let placeholders = self.sql.split("{{").skip(1).filter_map(|rest| rest.split_once("}}"));
+        self.vars.contains_key(name) || placeholders.map(|(inside, _)| inside.trim()).any(|var| var == name)
+    }
+
     /// The query with its variables replaced by SQL string literals: the user's values
     /// where given, else the control's defaults.
     pub fn render(&self, values: &BTreeMap<String, String>) -> Result<String, String> {
@@ -159,9 +165,20 @@ impl Control {
     }
 }
 
-/// The controls named by `sources`: built-in pack names, `.sql` files, or folders of them.
-/// None: every built-in pack.
-pub fn load(sources: &[String]) -> Result<Vec<Control>, String> {
+/// Controls, and what the user should know about where they came from.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub controls: Vec<Control>,
+    pub notes: Vec<String>,
+}
+
+/// The largest control file read: a control is a page of SQL, not a stream.
+const MAX_CONTROL_BYTES: u64 = 1 << 20;
+
+/// The controls named by `sources`: built-in pack names (`aws`, or `builtin:aws` where a
+/// local file or folder has the same name), `.sql` files, or folders of them. None:
+/// every built-in pack.
+pub fn load(sources: &[String]) -> Result<Loaded, String> {
     let builtin = |pack: Option<&str>| -> Result<Vec<Control>, String> {
         BUILTIN
             .iter()
@@ -169,12 +186,24 @@ pub fn load(sources: &[String]) -> Result<Vec<Control>, String> {
             .map(|(pack, file, text)| Control::parse(&format!("{pack}/{file}"), text))
             .collect()
     };
-    let mut controls = Vec::new();
+    let is_pack = |name: &str| BUILTIN.iter().any(|(pack, _, _)| *pack == name);
+    let mut loaded = Loaded::default();
+    let controls = &mut loaded.controls;
     if sources.is_empty() {
-        controls = builtin(None)?;
+        *controls = builtin(None)?;
     }
     for source in sources {
+        if let Some(pack) = source.strip_prefix("builtin:").filter(|pack| is_pack(pack)) {
+            controls.extend(builtin(Some(pack))?);
+            continue;
+        }
         let path = Path::new(source);
+        if path.exists() && is_pack(source) {
+            loaded.notes.push(format!(
+                "{source} is the local {} here, not the built-in pack (name that one builtin:{source})",
+                if path.is_dir() { "folder" } else { "file" }
+            ));
+        }
         if path.is_dir() {
             let mut files: Vec<_> = std::fs::read_dir(path)
                 .map_err(|e| format!("cannot read {source}: {e}"))?
@@ -189,9 +218,9 @@ pub fn load(sources: &[String]) -> Result<Vec<Control>, String> {
             for file in files {
                 controls.push(read(&file)?);
             }
-        } else if path.is_file() {
+        } else if path.exists() {
             controls.push(read(path)?);
-        } else if BUILTIN.iter().any(|(pack, _, _)| pack == source) {
+        } else if is_pack(source) {
             controls.extend(builtin(Some(source))?);
         } else {
             let packs: std::collections::BTreeSet<_> = BUILTIN.iter().map(|(p, _, _)| *p).collect();
@@ -200,16 +229,29 @@ pub fn load(sources: &[String]) -> Result<Vec<Control>, String> {
         }
     }
     let mut seen = BTreeMap::new();
-    for control in &controls {
+    for control in &loaded.controls {
         if let Some(first) = seen.insert(control.id.as_str(), control.source.as_str()) {
             return Err(format!("{}: the id {} is also used by {first}", control.source, control.id));
         }
     }
-    Ok(controls)
+    Ok(loaded)
 }
 
+/// A control file: a regular file (a link is followed to one) of bounded size, never a
+/// device or a pipe that could be read forever.
 fn read(path: &Path) -> Result<Control, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let cannot = |why: String| format!("cannot read {}: {why}", path.display());
+    let meta = std::fs::metadata(path).map_err(|e| cannot(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(cannot("not a regular file".into()));
+    }
+    let mut text = String::new();
+    let file = std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?;
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_CONTROL_BYTES + 1), &mut text)
+        .map_err(|e| cannot(e.to_string()))?;
+    if text.len() as u64 > MAX_CONTROL_BYTES {
+        return Err(cannot(format!("larger than {} KiB", MAX_CONTROL_BYTES >> 10)));
+    }
     Control::parse(&path.display().to_string(), &text)
 }
 
@@ -248,7 +290,7 @@ mod tests {
 
     #[test]
     fn the_builtin_pack_parses() {
-        let controls = load(&[]).unwrap();
+        let controls = load(&[]).unwrap().controls;
         assert!(controls.len() >= 30, "{}", controls.len());
     }
 }

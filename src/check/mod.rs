@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
-use control::{Control, SeverityFilter};
+use control::{Control, Loaded, SeverityFilter};
 
 use crate::output::{Format, REPORT_FORMATS};
 
@@ -49,9 +49,10 @@ impl Request {
     }
 }
 
-/// The controls the request selects, validated: files parse, ids exist.
-pub fn select(request: &Request) -> Result<Vec<Control>, String> {
-    let controls = control::load(&request.sources)?;
+/// The controls the request selects, validated: files parse, ids exist; and notes on
+/// where they came from.
+pub fn select(request: &Request) -> Result<Loaded, String> {
+    let Loaded { controls, notes } = control::load(&request.sources)?;
     if let Some(unknown) = request.control_ids.iter().find(|id| !controls.iter().any(|c| &c.id == *id)) {
         return Err(format!("no control has the id {unknown} (see cove check --list)"));
     }
@@ -63,16 +64,26 @@ pub fn select(request: &Request) -> Result<Vec<Control>, String> {
     if selected.is_empty() {
         return Err("no control matches the filters".into());
     }
-    Ok(selected)
+    Ok(Loaded { controls: selected, notes })
 }
 
-/// `--var name=value` flags over the config file's `[vars]`.
-pub fn vars(flags: &[String], config: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, String> {
+/// `--var name=value` flags over the config file's `[vars]`, and a warning for each flag
+/// no control of `controls` uses (a misspelt name would otherwise change nothing, silently).
+pub fn vars(
+    flags: &[String],
+    config: &BTreeMap<String, String>,
+    controls: &[Control],
+) -> Result<(BTreeMap<String, String>, Vec<String>), String> {
     let mut vars = config.clone();
+    let mut warnings = Vec::new();
     for flag in flags {
         let (name, value) =
             flag.split_once('=').ok_or_else(|| format!("--var {flag}: give a variable as name=value"))?;
-        vars.insert(name.trim().to_string(), value.to_string());
+        let name = name.trim();
+        if !controls.iter().any(|c| c.uses(name)) {
+            warnings.push(format!("--var {name}: no selected control uses it"));
+        }
+        vars.insert(name.to_string(), value.to_string());
     }
-    Ok(vars)
+    Ok((vars, warnings))
 }

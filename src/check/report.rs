@@ -323,7 +323,10 @@ FROM aws_ec2_instance
   `reason`, `account_id` and `region`. A file whose header or columns are wrong stops the
   run with a message naming the file and line.
 - `{{name}}` is replaced by a SQL string literal: the value of `--var name=...`, else the
-  `[vars]` table of the config file, else the `-- var:` default.
+  `[vars]` table of the config file, else the `-- var:` default. A `--var` no selected
+  control uses is warned about.
 - Run them with `cove check path/to/file.sql` or `cove check path/to/folder`; mix them
-  with the built-in pack by naming it too: `cove check aws my-controls/`.
+  with the built-in pack by naming it too: `cove check aws my-controls/`. A local file or
+  folder named like a built-in pack wins, with a note; `builtin:aws` names the pack.
+  Control files are read only as regular files of at most 1 MiB.
 "#;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{ALARM, FAILURE};
+use crate::check::control::Loaded;
 use crate::check::runner::{Status, run_controls};
 use crate::check::{self, Request, report};
 use crate::engine::session;
@@ -14,7 +15,10 @@ use crate::settings::{Settings, TargetArgs};
 /// Exit 0 when nothing alarms, 1 when something does, 2 when a control could not be
 /// evaluated.
 pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, String> {
-    let controls = check::select(&request)?;
+    let Loaded { controls, notes } = check::select(&request)?;
+    for note in notes {
+        eprintln!("note: {note}");
+    }
     if request.list {
         let text = if request.markdown {
             report::markdown(&controls)
@@ -25,7 +29,10 @@ pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, S
         return Ok(ExitCode::SUCCESS);
     }
     let mut settings = Settings::resolve(targets)?;
-    let vars = check::vars(&request.vars, &settings.vars)?;
+    let (vars, warnings) = check::vars(&request.vars, &settings.vars, &controls)?;
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
     let format = request.format();
     // Opened before the first AWS call, so an unwritable path costs nothing.
     let destination = match &request.out {

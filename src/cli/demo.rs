@@ -97,7 +97,7 @@ pub async fn demo() -> Result<(), String> {
     }
     println!("\n== Compliance: the built-in controls of severity critical (cove check --severity critical)\n");
     let request = check::Request { severity: Some("critical".parse()?), ..check::Request::default() };
-    let controls = check::select(&request)?;
+    let controls = check::select(&request)?.controls;
     let calls_before = engine.guard.counts();
     let outcomes = run_controls(&ctx, &engine, controls, &Default::default()).await?;
     print!("{}", report::render(Format::Table, &outcomes)?);

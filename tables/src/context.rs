@@ -35,6 +35,9 @@ impl Quals {
     }
 }
 
+/// Most values of a key column looked up one call each; above it, a table lists.
+pub const MAX_LOOKUPS: usize = 20;
+
 /// One table's scan in one target, as its list and hydrate functions see it.
 #[derive(Debug, Clone)]
 pub struct ScanContext {
@@ -47,6 +50,12 @@ pub struct ScanContext {
 impl ScanContext {
     pub fn qual(&self, column: &str) -> Option<&[String]> {
         self.quals.get(column)
+    }
+
+    /// The values of a key column to look up one call each, when there are few enough
+    /// that those calls beat listing everything and filtering ([`MAX_LOOKUPS`]).
+    pub fn lookups(&self, column: &str) -> Option<&[String]> {
+        self.qual(column).filter(|values| values.len() <= MAX_LOOKUPS)
     }
 
     /// The page size to ask for: the limit if one was pushed down, within the API's bounds.

@@ -111,6 +111,22 @@ fn a_bucket_name_looks_up_only_that_bucket() {
 }
 
 #[test]
+fn many_user_names_are_one_list_not_a_get_user_each() {
+    let org = org();
+    let mut names: Vec<String> = (0..30).map(|i| format!("'nobody{i}'")).collect();
+    names.push("'erin'".into());
+    let run = org_query(&format!("SELECT account_id, name FROM aws_iam_user WHERE name IN ({})", names.join(", ")));
+    assert_eq!(run.csv_rows(), vec![vec![org.id("prod"), "erin".to_string()]]);
+    assert_eq!((run.calls("GetUser").len(), run.calls("ListUsers").len()), (0, 4), "{:?}", run.counts());
+    let keys =
+        org_query(&format!("SELECT user_name FROM aws_iam_access_key WHERE user_name IN ({})", names.join(", ")));
+    assert!(keys.csv_rows().iter().all(|r| r[0] == "erin"), "{:?}", keys.csv_rows());
+    let asked: Vec<&str> = keys.calls("ListAccessKeys").iter().map(|r| r.body.as_str()).collect();
+    assert_eq!(asked.len(), 1, "only the one user that exists is asked: {asked:?}");
+    assert!(asked[0].contains("UserName=erin"), "{asked:?}");
+}
+
+#[test]
 fn a_user_name_is_a_get_user_not_a_list() {
     let org = org();
     let run = org_query("SELECT account_id, name FROM aws_iam_user WHERE name = 'erin'");

@@ -246,3 +246,51 @@ fn control_characters_in_data_reach_the_terminal_escaped() {
         assert!(run.stdout.contains("\\u{1b}[2Jgone") && run.stdout.contains("a\\nb"), "{}", run.stdout);
     }
 }
+
+#[test]
+fn smaller_usage_mistakes_are_named() {
+    let run = cove(&["--accounts", "", "query", "SELECT 1"]);
+    assert_eq!(run.code, 2);
+    one_line_error(&run.stderr, "--accounts names no account");
+
+    let run = cove(&["check", "--control", "ec2_ami_public", "--var", "nope=1"]);
+    assert!(run.stderr.contains("warning: --var nope: no selected control uses it"), "{}", run.stderr);
+    let run = cove(&["check", "--control", "iam_access_key_rotated", "--var", "max_key_age_days=90"]);
+    assert!(!run.stderr.contains("warning"), "a used variable: {}", run.stderr);
+}
+
+#[test]
+fn a_local_folder_named_like_a_pack_is_used_and_said_so() {
+    let dir = scratch("pack-name");
+    std::fs::create_dir_all(dir.join("aws")).unwrap();
+    let control = "-- id: local_one\n-- title: Local\n-- severity: low\nSELECT 'r' AS resource, 'ok' AS status, \
+                   '' AS reason, '' AS account_id, '' AS region\n";
+    std::fs::write(dir.join("aws").join("local.sql"), control).unwrap();
+    let list = |source: &str| {
+        let (mut command, _) = crate::harness::command(&["check", source, "--list"], &[]);
+        let out = command.current_dir(&dir).output().expect("run cove");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (stdout, stderr) = list("aws");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with("local_one"), "{stdout}");
+    assert!(stderr.contains("note: aws is the local folder here, not the built-in pack (name that one builtin:aws)"));
+    let (stdout, _) = list("builtin:aws");
+    assert!(stdout.lines().count() > 30 && !stdout.contains("local_one"), "{stdout}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn control_folders_are_read_as_regular_files_of_bounded_size() {
+    let dir = scratch("endless-control");
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.sql")).unwrap();
+    let run = wait(spawn(&["check", dir.to_str().unwrap(), "--list"], &[]), Duration::from_secs(30));
+    assert_eq!(run.code, Some(2));
+    one_line_error(&run.stderr, "zero.sql: not a regular file");
+    std::fs::remove_file(dir.join("zero.sql")).unwrap();
+    std::fs::write(dir.join("huge.sql"), "-- ".repeat(1 << 19)).unwrap();
+    let run = wait(spawn(&["check", dir.to_str().unwrap(), "--list"], &[]), Duration::from_secs(30));
+    one_line_error(&run.stderr, "huge.sql: larger than 1024 KiB");
+    assert!(run.stdout.is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}

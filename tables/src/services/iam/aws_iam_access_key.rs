@@ -58,13 +58,15 @@ pub fn table() -> Table {
 
 fn list(scan: ScanContext) -> Pages<AccessKey> {
     let iam = client!(aws_sdk_iam, scan);
+    let few = scan.lookups("user_name").map(<[String]>::to_vec);
     let wanted = scan.qual("user_name").map(<[String]>::to_vec);
     single_page(async move {
-        let users = match wanted {
+        let users = match few {
             Some(users) => users,
             None => {
                 let users = iam.list_users().into_paginator().items().send().try_collect().await?;
-                users.into_iter().map(|u| u.user_name).collect()
+                let names = users.into_iter().map(|u| u.user_name);
+                names.filter(|name| wanted.as_ref().is_none_or(|w| w.contains(name))).collect()
             }
         };
         let keys: Vec<Vec<AccessKeyMetadata>> = stream::iter(users)

@@ -126,7 +126,7 @@ fn wrap(user: User) -> IamUser {
 
 fn list(scan: ScanContext) -> Pages<IamUser> {
     let iam = client!(aws_sdk_iam, scan);
-    if let Some(names) = scan.qual("name") {
+    if let Some(names) = scan.lookups("name") {
         let names = names.to_vec();
         return stream::once(async move {
             stream::iter(names)

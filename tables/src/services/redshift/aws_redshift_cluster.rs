@@ -67,7 +67,7 @@ pub fn table() -> Table {
 
 fn list(scan: ScanContext) -> Pages<Cluster> {
     let redshift = client!(aws_sdk_redshift, scan);
-    if let Some(names) = scan.qual("cluster_identifier") {
+    if let Some(names) = scan.lookups("cluster_identifier") {
         let names = names.to_vec();
         return crate::pages::single_page(async move {
             let mut clusters = Vec::new();
