@@ -94,7 +94,7 @@ fn main() -> ExitCode {
 }
 
 /// Stack of the threads that plan and run queries.
-const STACK_SIZE: usize = 256 << 20;
+const STACK_SIZE: usize = 64 << 20;
 
 /// The command, until it ends or a signal ends it. The interactive shell takes Ctrl-C
 /// itself (it cancels the running query), once it has started.

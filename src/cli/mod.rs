@@ -11,12 +11,31 @@ pub mod shell;
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
+use crate::engine::failures::summarize;
+use crate::engine::session::Summary;
+
 /// Exit code for usage errors, fatal errors, and (with --strict) failed targets.
 pub const FAILURE: u8 = 2;
 /// Exit code of a check run that found something to fix.
 pub const ALARM: u8 = 1;
 /// Exit code after Ctrl-C, as shells report SIGINT.
 pub const INTERRUPTED: u8 = 130;
+
+/// Tells the user on stderr how a statement went: its failed targets, its cost (with
+/// `stats`), and why it failed, if it did; true when it did.
+pub fn report(summary: &Summary, stats: bool, strict: bool) -> bool {
+    for line in summarize(&summary.failures) {
+        eprintln!("warning: {line}");
+    }
+    if stats {
+        eprintln!("{}", summary.describe());
+    }
+    let failed = summary.failed(strict);
+    if let Some(why) = &failed {
+        eprintln!("error: {why}");
+    }
+    failed.is_some()
+}
 
 /// The signals that end a command: Ctrl-C (unless the command handles it), SIGTERM and
 /// SIGHUP. Listening starts when this is made, so a signal that arrives before the

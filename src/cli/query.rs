@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::FAILURE;
-use crate::engine::failures::summarize;
+use super::{FAILURE, report};
 use crate::engine::session;
 use crate::output::{DEFAULT_MAX_ROWS, Destination, Format, Layout, QUERY_FORMATS};
 use crate::settings::{Settings, TargetArgs};
@@ -70,14 +69,7 @@ pub async fn query(targets: &TargetArgs, args: QueryArgs) -> Result<ExitCode, St
     let mut code = ExitCode::SUCCESS;
     for statement in &statements {
         let summary = session::execute(&ctx, &engine, statement, &destination).await?;
-        for line in summarize(&summary.failures) {
-            eprintln!("warning: {line}");
-        }
-        if args.stats {
-            eprintln!("{}", summary.describe());
-        }
-        if let Some(why) = summary.failed(settings.strict) {
-            eprintln!("error: {why}");
+        if report(&summary, args.stats, settings.strict) {
             code = ExitCode::from(FAILURE);
         }
     }

@@ -15,7 +15,7 @@ use rustyline::{Config, Editor};
 
 use super::command::MetaCommand;
 use super::completion::ShellHelper;
-use super::{FAILURE, INTERRUPTED, reference};
+use super::{FAILURE, INTERRUPTED, reference, report};
 use crate::engine::Engine;
 use crate::engine::failures::summarize;
 use crate::engine::session;
@@ -160,15 +160,7 @@ impl Shell {
                 eprintln!("^C query cancelled");
                 return Ok(());
             };
-            let summary = outcome?;
-            for line in summarize(&summary.failures) {
-                eprintln!("warning: {line}");
-            }
-            if self.timing {
-                eprintln!("{}", summary.describe());
-            }
-            if let Some(why) = summary.failed(self.strict) {
-                eprintln!("error: {why}");
+            if report(&outcome?, self.timing, self.strict) {
                 self.errors += 1;
             }
         }

@@ -110,7 +110,60 @@ impl Summary {
 /// text form does not always parse back (a COPY's quoted path loses its quotes).
 pub fn statements(sql: &str) -> Result<Vec<Statement>, String> {
     let parsed = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).map_err(|e| describe(&e))?;
-    Ok(parsed.into_iter().collect())
+    let statements: Vec<Statement> = parsed.into_iter().collect();
+    for statement in &statements {
+        let depth = expression_depth(statement);
+        if depth > MAX_EXPRESSION_DEPTH {
+            return Err(format!(
+                "an expression nested {depth} levels deep is more than cove plans ({MAX_EXPRESSION_DEPTH}): \
+                 use IN (...) for long lists of values"
+            ));
+        }
+    }
+    Ok(statements)
+}
+
+/// The deepest expression planning is sure to handle within the planning threads' stack
+/// (a chain of ORs or +s is as deep as it is long).
+const MAX_EXPRESSION_DEPTH: usize = 5_000;
+
+/// How deeply the expressions of a statement nest.
+fn expression_depth(statement: &Statement) -> usize {
+    use datafusion::sql::sqlparser::ast::{Expr, Visit, Visitor};
+
+    #[derive(Default)]
+    struct Depth {
+        now: usize,
+        max: usize,
+    }
+    impl Visitor for Depth {
+        type Break = ();
+        fn pre_visit_expr(&mut self, _: &Expr) -> std::ops::ControlFlow<()> {
+            self.now += 1;
+            self.max = self.max.max(self.now);
+            // Deep enough to refuse: no need to walk (and recurse) further.
+            if self.now > MAX_EXPRESSION_DEPTH {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        }
+        fn post_visit_expr(&mut self, _: &Expr) -> std::ops::ControlFlow<()> {
+            self.now -= 1;
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut depth = Depth::default();
+    let _ = match statement {
+        Statement::Statement(statement) => statement.visit(&mut depth),
+        Statement::CopyTo(copy) => match &copy.source {
+            datafusion::sql::parser::CopyToSource::Query(query) => query.visit(&mut depth),
+            datafusion::sql::parser::CopyToSource::Relation(_) => std::ops::ControlFlow::Continue(()),
+        },
+        Statement::Explain(explain) => return expression_depth(&explain.statement),
+        _ => std::ops::ControlFlow::Continue(()),
+    };
+    depth.max
 }
 
 /// Runs one statement, streaming its answer into `destination` as it arrives.

@@ -88,6 +88,15 @@ fn generated_queries_with_thousands_of_terms_run() {
     let run = cove_with_input(&[], &format!("{sum};\n"));
     assert_eq!(run.code, 0, "the shell too: {}", run.stderr);
     assert!(run.stdout.contains("1200"), "{}", run.stdout);
+
+    // Past what the planner's stack is sure to hold: one line, before any call.
+    let dir = scratch("deeper");
+    let deeper = dir.join("deeper.sql");
+    std::fs::write(&deeper, format!("SELECT {} AS n", vec!["1"; 50_000].join(" + "))).unwrap();
+    let run = wait(spawn(&["query", "-f", deeper.to_str().unwrap()], &[]), Duration::from_secs(60));
+    assert_eq!(run.code, Some(2));
+    one_line_error(&run.stderr, "is more than cove plans (5000): use IN (...)");
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
