@@ -67,6 +67,8 @@ struct ConfigFile {
     strict: Option<bool>,
     cache_ttl_seconds: Option<u64>,
     call_timeout_seconds: Option<u64>,
+    /// Suppression files for `cove check`.
+    suppressions: Option<Vec<PathBuf>>,
     /// Values for the `{{name}}` variables of controls.
     vars: Option<BTreeMap<String, String>>,
 }
@@ -104,6 +106,8 @@ pub struct Settings {
     pub call_timeout: Duration,
     /// Control variables from the config file.
     pub vars: BTreeMap<String, String>,
+    /// Suppression files from the config file.
+    pub suppressions: Vec<PathBuf>,
 }
 
 impl Settings {
@@ -154,6 +158,7 @@ impl Settings {
                 None => DEFAULT_CALL_TIMEOUT,
             },
             vars: file.vars.unwrap_or_default(),
+            suppressions: file.suppressions.unwrap_or_default(),
         })
     }
 }

@@ -1,9 +1,11 @@
 //! `cove check`: saved compliance queries (controls) run across the estate, reported for
 //! people and CI systems.
 
+pub mod baseline;
 pub mod control;
 pub mod report;
 pub mod runner;
+pub mod suppress;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -33,12 +35,30 @@ pub struct Request {
     /// Write the report to this file, atomically
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Mute the alarms matched by this file's rules (repeatable; see docs/compliance.md)
+    #[arg(long = "suppress", value_name = "FILE")]
+    pub suppressions: Vec<PathBuf>,
+    /// Compare with an earlier JSON report: alarms are new or unchanged, the report's
+    /// alarms that are gone are resolved
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Which alarms make the run exit 1: any, or only those new against --baseline
+    #[arg(long, value_enum, default_value = "any", requires = "baseline")]
+    pub fail_on: FailOn,
     /// List the selected controls instead of running them
     #[arg(long)]
     pub list: bool,
     /// With --list: the reference as Markdown (docs/controls.md)
     #[arg(long, requires = "list")]
     pub markdown: bool,
+}
+
+/// Which alarms fail a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    #[default]
+    Any,
+    New,
 }
 
 impl Request {

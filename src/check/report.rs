@@ -4,17 +4,19 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use super::baseline::changes;
 use super::control::Control;
-use super::runner::{Outcome, Status};
+use super::runner::{Change, Finding, Outcome, Status};
 use crate::output::Format;
 
-pub fn render(format: Format, outcomes: &[Outcome]) -> Result<String, String> {
+/// The report of a run; `compared`: its alarms were compared with a baseline.
+pub fn render(format: Format, outcomes: &[Outcome], compared: bool) -> Result<String, String> {
     Ok(match format {
-        Format::Table => table(outcomes),
+        Format::Table => table(outcomes, compared),
         Format::Csv => csv(outcomes)?,
-        Format::Json => serde_json::to_string_pretty(&document(outcomes)).map_err(|e| e.to_string())? + "\n",
+        Format::Json => serde_json::to_string_pretty(&document(outcomes, compared)).map_err(|e| e.to_string())? + "\n",
         Format::Junit => junit(outcomes),
-        Format::Html => html(outcomes),
+        Format::Html => html(outcomes, compared),
         Format::Ndjson | Format::Line | Format::Parquet => {
             return Err(format!("a check report is not written as {format}"));
         }
@@ -28,6 +30,24 @@ pub fn totals(outcomes: &[Outcome]) -> String {
     format!("{} control{}: {}", outcomes.len(), if outcomes.len() == 1 { "" } else { "s" }, parts.join(", "))
 }
 
+/// `new 2, unchanged 5, resolved 1`: alarms against the baseline.
+pub fn baseline_totals(outcomes: &[Outcome]) -> String {
+    let (new, unchanged, resolved) = changes(outcomes);
+    format!("against the baseline: new {new}, unchanged {unchanged}, resolved {resolved}")
+}
+
+/// What a finding adds to its reason: whether it is new, why it is muted.
+fn annotation(finding: &Finding) -> String {
+    let mut notes = Vec::new();
+    if finding.change == Some(Change::New) {
+        notes.push("new".to_string());
+    }
+    if let Some(muted) = &finding.muted {
+        notes.push(format!("muted until {}: {}", muted.expires, muted.reason));
+    }
+    notes.iter().map(|n| format!(" [{n}]")).collect()
+}
+
 fn counts(outcome: &Outcome) -> String {
     Status::ALL
         .iter()
@@ -37,40 +57,72 @@ fn counts(outcome: &Outcome) -> String {
 }
 
 /// Grouped by control; the findings that need attention are listed, the rest counted.
-fn table(outcomes: &[Outcome]) -> String {
+fn table(outcomes: &[Outcome], compared: bool) -> String {
     let mut out = String::new();
+    let line = |out: &mut String, label: &str, f: &Finding| {
+        let place = [f.account_id.as_str(), f.region.as_str()].join(" ");
+        let _ = writeln!(out, "  {label:<8}  {}  {}{}  ({})", f.resource, f.reason, annotation(f), place.trim());
+    };
     for outcome in outcomes {
         let c = &outcome.control;
         let _ = writeln!(out, "{} [{}] {}", c.id, c.severity.to_string().to_uppercase(), c.title);
-        for f in outcome.findings.iter().filter(|f| matches!(f.status, Status::Alarm | Status::Error)) {
-            let place = [f.account_id.as_str(), f.region.as_str()].join(" ");
-            let _ = writeln!(
-                out,
-                "  {:<5}  {}  {}  ({})",
-                f.status.name().to_uppercase(),
-                f.resource,
-                f.reason,
-                place.trim()
-            );
+        let attention = |f: &&Finding| matches!(f.status, Status::Alarm | Status::Muted | Status::Error);
+        for f in outcome.findings.iter().filter(attention) {
+            line(&mut out, &f.status.name().to_uppercase(), f);
+        }
+        for f in &outcome.resolved {
+            line(&mut out, "RESOLVED", f);
         }
         let summary = counts(outcome);
         let _ = writeln!(out, "  {}\n", if summary.is_empty() { "no resources".to_string() } else { summary });
     }
     let _ = writeln!(out, "{}", totals(outcomes));
+    if compared {
+        let _ = writeln!(out, "{}", baseline_totals(outcomes));
+    }
     out
 }
 
 fn csv(outcomes: &[Outcome]) -> Result<String, String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let header = ["control_id", "title", "severity", "status", "resource", "reason", "account_id", "region"];
+    let header = [
+        "control_id",
+        "title",
+        "severity",
+        "status",
+        "resource",
+        "reason",
+        "account_id",
+        "region",
+        "change",
+        "muted_reason",
+        "muted_until",
+    ];
     writer.write_record(header).map_err(|e| e.to_string())?;
     for outcome in outcomes {
         let c = &outcome.control;
         for f in &outcome.findings {
             let severity = c.severity.to_string();
             let status = f.status.name();
-            let record: [&str; 8] =
-                [&c.id, &c.title, &severity, status, &f.resource, &f.reason, &f.account_id, &f.region];
+            let change = match f.change {
+                Some(Change::New) => "new",
+                Some(Change::Unchanged) => "unchanged",
+                None => "",
+            };
+            let (muted_reason, muted_until) = f.muted.as_ref().map_or(("", ""), |m| (&m.reason, &m.expires));
+            let record: [&str; 11] = [
+                &c.id,
+                &c.title,
+                &severity,
+                status,
+                &f.resource,
+                &f.reason,
+                &f.account_id,
+                &f.region,
+                change,
+                muted_reason,
+                muted_until,
+            ];
             writer.write_record(record).map_err(|e| e.to_string())?;
         }
     }
@@ -88,11 +140,15 @@ fn metadata(c: &Control) -> Value {
     })
 }
 
-fn document(outcomes: &[Outcome]) -> Value {
-    let summary: serde_json::Map<String, Value> = Status::ALL
+fn document(outcomes: &[Outcome], compared: bool) -> Value {
+    let mut summary: serde_json::Map<String, Value> = Status::ALL
         .iter()
         .map(|&s| (s.to_string(), json!(outcomes.iter().map(|o| o.count(s)).sum::<usize>())))
         .collect();
+    if compared {
+        let (new, unchanged, resolved) = changes(outcomes);
+        summary.insert("baseline".into(), json!({"new": new, "unchanged": unchanged, "resolved": resolved}));
+    }
     let controls: Vec<Value> = outcomes
         .iter()
         .map(|o| {
@@ -101,6 +157,9 @@ fn document(outcomes: &[Outcome]) -> Value {
                 Status::ALL.iter().map(|&s| (s.to_string(), json!(o.count(s)))).collect();
             control["counts"] = Value::Object(counts);
             control["results"] = json!(o.findings);
+            if compared {
+                control["resolved"] = json!(o.resolved);
+            }
             control
         })
         .collect();
@@ -122,7 +181,7 @@ fn junit(outcomes: &[Outcome]) -> String {
         "<testsuites name=\"cove check\" tests=\"{tests}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
         sum(Status::Alarm),
         sum(Status::Error),
-        sum(Status::Skip)
+        sum(Status::Skip) + sum(Status::Muted)
     );
     for o in outcomes {
         let c = &o.control;
@@ -133,7 +192,7 @@ fn junit(outcomes: &[Outcome]) -> String {
             o.findings.len(),
             o.count(Status::Alarm),
             o.count(Status::Error),
-            o.count(Status::Skip)
+            o.count(Status::Skip) + o.count(Status::Muted)
         );
         let _ = writeln!(
             out,
@@ -155,6 +214,10 @@ fn junit(outcomes: &[Outcome]) -> String {
                 Status::Skip => {
                     let _ = writeln!(out, "><skipped message=\"{}\"/></testcase>", xml(&f.reason));
                 }
+                Status::Muted => {
+                    let note = format!("muted: {}{}", f.reason, annotation(f));
+                    let _ = writeln!(out, "><skipped message=\"{}\"/></testcase>", xml(&note));
+                }
                 Status::Ok | Status::Info => {
                     let _ = writeln!(out, "><system-out>{}: {}</system-out></testcase>", f.status, xml(&f.reason));
                 }
@@ -168,9 +231,12 @@ fn junit(outcomes: &[Outcome]) -> String {
 
 /// One self-contained page: a summary, then a section per control, with a text filter and
 /// status toggles that work without any network access.
-fn html(outcomes: &[Outcome]) -> String {
+fn html(outcomes: &[Outcome], compared: bool) -> String {
     let mut out = String::from(HTML_HEAD);
     let _ = writeln!(out, "<h1>cove check</h1>\n<p class=\"totals\">{}</p>", xml(&totals(outcomes)));
+    if compared {
+        let _ = writeln!(out, "<p class=\"totals\">{}</p>", xml(&baseline_totals(outcomes)));
+    }
     out.push_str(
         "<p class=\"filters\"><input id=\"filter\" placeholder=\"filter resources, reasons, accounts\" size=\"50\">",
     );
@@ -221,7 +287,7 @@ fn html(outcomes: &[Outcome]) -> String {
                 out,
                 "<tr class=\"finding {s}\" data-status=\"{s}\"><td class=\"{s}\">{s}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 xml(&f.resource),
-                xml(&f.reason),
+                xml(&format!("{}{}", f.reason, annotation(f))),
                 xml(&f.account_id),
                 xml(&f.region),
                 s = f.status.name()

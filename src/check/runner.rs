@@ -23,33 +23,54 @@ use crate::output::json_values;
 /// the DataFusion work, not AWS calls (the engine limits those).
 const CONCURRENT_CONTROLS: usize = 8;
 
-/// What a control says of one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// What a control says of one resource; `muted` is an alarm a suppression matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
     Alarm,
+    Muted,
     Skip,
     Info,
     Error,
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Status::Ok, Status::Alarm, Status::Skip, Status::Info, Status::Error];
+    pub const ALL: [Status; 6] = [Status::Ok, Status::Alarm, Status::Muted, Status::Skip, Status::Info, Status::Error];
+    /// What a control's query may return; muting is the suppressions' to decide.
+    const RETURNED: [Status; 5] = [Status::Ok, Status::Alarm, Status::Skip, Status::Info, Status::Error];
 
     pub fn name(self) -> &'static str {
         match self {
             Status::Ok => "ok",
             Status::Alarm => "alarm",
+            Status::Muted => "muted",
             Status::Skip => "skip",
             Status::Info => "info",
             Status::Error => "error",
         }
     }
 
-    fn named(name: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.name() == name)
+    fn returned(name: &str) -> Option<Status> {
+        Status::RETURNED.into_iter().find(|s| s.name() == name)
     }
+}
+
+/// Why an alarm is muted: the suppression that matched it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Muted {
+    pub reason: String,
+    pub expires: String,
+    /// Which rule: `file rule N`.
+    pub rule: String,
+}
+
+/// An alarm against a baseline run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    New,
+    Unchanged,
 }
 
 impl std::fmt::Display for Status {
@@ -65,11 +86,27 @@ pub struct Finding {
     pub reason: String,
     pub account_id: String,
     pub region: String,
+    /// The resource's tags, when the control returns a `tags` column (suppressions match them).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub muted: Option<Muted>,
+    /// Set on alarms (and muted alarms) when the run is compared with a baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+impl Finding {
+    fn new(resource: String, status: Status, reason: String, account_id: String, region: String) -> Finding {
+        Finding { resource, status, reason, account_id, region, tags: BTreeMap::new(), muted: None, change: None }
+    }
 }
 
 pub struct Outcome {
     pub control: Control,
     pub findings: Vec<Finding>,
+    /// The baseline's alarms of this control that no longer alarm.
+    pub resolved: Vec<Finding>,
 }
 
 impl Outcome {
@@ -183,27 +220,21 @@ pub async fn run_controls(
                     .any(|(table, hydrates)| *table == f.table && f.hydrate.is_none_or(|h| hydrates.contains(&h)))
             };
             for failure in failures.iter().filter(made) {
-                findings.push(Finding {
-                    resource: format!("{}/{}/{}", failure.account_id, failure.region, failure.table),
-                    status: Status::Error,
-                    reason: format!("{} could not be read: {}", failure.table, failure.error),
-                    account_id: failure.account_id.clone(),
-                    region: failure.region.clone(),
-                });
+                findings.push(Finding::new(
+                    format!("{}/{}/{}", failure.account_id, failure.region, failure.table),
+                    Status::Error,
+                    format!("{} could not be read: {}", failure.table, failure.error),
+                    failure.account_id.clone(),
+                    failure.region.clone(),
+                ));
             }
-            Outcome { control: planned.control, findings }
+            Outcome { control: planned.control, findings, resolved: Vec::new() }
         })
         .collect())
 }
 
 fn error_row(control: &Control, message: String) -> Finding {
-    Finding {
-        resource: control.id.clone(),
-        status: Status::Error,
-        reason: message,
-        account_id: String::new(),
-        region: String::new(),
-    }
+    Finding::new(control.id.clone(), Status::Error, message, String::new(), String::new())
 }
 
 async fn execute(ctx: &SessionContext, plan: LogicalPlan) -> Result<Vec<Finding>, String> {
@@ -229,22 +260,36 @@ fn rows(batch: &RecordBatch) -> Result<Vec<Finding>, String> {
     };
     let [resource, status, reason, account_id, region] = REQUIRED_COLUMNS.map(column);
     let (resource, status, reason, account_id, region) = (resource?, status?, reason?, account_id?, region?);
+    // Optional: a JSON object of the resource's tags.
+    let tags = batch.column_by_name("tags").map(|_| column("tags")).transpose()?;
     Ok((0..batch.num_rows())
         .map(|i| {
-            let named = Status::named(&status[i]);
-            Finding {
-                resource: resource[i].clone(),
-                status: named.unwrap_or(Status::Error),
-                reason: match named {
-                    Some(_) => reason[i].clone(),
-                    None => {
-                        let names: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
-                        format!("the control returned status '{}', not one of {}", status[i], names.join(", "))
-                    }
-                },
-                account_id: account_id[i].clone(),
-                region: region[i].clone(),
+            let returned = Status::returned(&status[i]);
+            let reason = match returned {
+                Some(_) => reason[i].clone(),
+                None => {
+                    let names: Vec<&str> = Status::RETURNED.iter().map(|s| s.name()).collect();
+                    format!("the control returned status '{}', not one of {}", status[i], names.join(", "))
+                }
+            };
+            let status = returned.unwrap_or(Status::Error);
+            let mut finding =
+                Finding::new(resource[i].clone(), status, reason, account_id[i].clone(), region[i].clone());
+            if let Some(tags) = &tags {
+                finding.tags = tag_map(&tags[i]);
             }
+            finding
         })
         .collect())
+}
+
+/// A `tags` cell (`{"Owner": "me"}`) as key -> text; anything else as no tags.
+fn tag_map(cell: &str) -> BTreeMap<String, String> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(cell) else { return BTreeMap::new() };
+    map.into_iter()
+        .map(|(key, value)| match value {
+            serde_json::Value::String(text) => (key, text),
+            other => (key, other.to_string()),
+        })
+        .collect()
 }

@@ -5,14 +5,18 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{ALARM, FAILURE};
+use crate::check::FailOn;
+use crate::check::baseline::Baseline;
 use crate::check::control::Loaded;
-use crate::check::runner::{Status, run_controls};
+use crate::check::runner::{Change, Finding, Status, run_controls};
+use crate::check::suppress::Suppressions;
 use crate::check::{self, Request, report};
 use crate::engine::session;
 use crate::output::{self, Destination, Layout, REPORT_FORMATS};
 use crate::settings::{Settings, TargetArgs};
 
-/// Exit 0 when nothing alarms, 1 when something does, 2 when a control could not be
+/// Exit 0 when nothing alarms (muted alarms do not count), 1 when something does (with
+/// `--fail-on new`, something new against the baseline), 2 when a control could not be
 /// evaluated.
 pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, String> {
     let Loaded { controls, notes } = check::select(&request)?;
@@ -33,6 +37,8 @@ pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, S
     for warning in warnings {
         eprintln!("warning: {warning}");
     }
+    let suppressions = Suppressions::load(&[&request.suppressions[..], &settings.suppressions[..]].concat())?;
+    let baseline = request.baseline.as_deref().map(Baseline::load).transpose()?;
     let format = request.format();
     // Opened before the first AWS call, so an unwritable path costs nothing.
     let destination = match &request.out {
@@ -42,13 +48,24 @@ pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, S
     // Every control of the run shares each scan: the cache lives as long as the run.
     settings.cache_ttl = Some(Duration::from_secs(u64::MAX / 4));
     let (engine, ctx) = session::open(&settings).await?;
-    let outcomes = run_controls(&ctx, &engine, controls, &vars).await?;
-    destination.publish(&report::render(format, &outcomes)?)?;
+    let mut outcomes = run_controls(&ctx, &engine, controls, &vars).await?;
+    for warning in suppressions.apply(&mut outcomes, chrono::Utc::now().date_naive()) {
+        eprintln!("warning: {warning}");
+    }
+    if let Some(baseline) = &baseline {
+        baseline.apply(&mut outcomes);
+    }
+    destination.publish(&report::render(format, &outcomes, baseline.is_some())?)?;
     if request.out.is_some() || format != output::Format::Table {
         eprintln!("{}", report::totals(&outcomes));
+        if baseline.is_some() {
+            eprintln!("{}", report::baseline_totals(&outcomes));
+        }
     }
     let any = |status: Status| outcomes.iter().any(|o| o.count(status) > 0);
-    Ok(if any(Status::Alarm) {
+    let failing =
+        |f: &Finding| f.status == Status::Alarm && (request.fail_on == FailOn::Any || f.change == Some(Change::New));
+    Ok(if outcomes.iter().flat_map(|o| &o.findings).any(failing) {
         ExitCode::from(ALARM)
     } else if any(Status::Error) {
         ExitCode::from(FAILURE)

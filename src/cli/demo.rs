@@ -39,6 +39,7 @@ pub async fn demo() -> Result<(), String> {
         cache_ttl: Some(Duration::from_secs(3600)),
         call_timeout: crate::settings::DEFAULT_CALL_TIMEOUT,
         vars: Default::default(),
+        suppressions: Vec::new(),
     };
     let (engine, ctx) = session::open_with(base, &settings).await?;
     let prod = engine
@@ -100,7 +101,7 @@ pub async fn demo() -> Result<(), String> {
     let controls = check::select(&request)?.controls;
     let calls_before = engine.guard.counts();
     let outcomes = run_controls(&ctx, &engine, controls, &Default::default()).await?;
-    print!("{}", report::render(Format::Table, &outcomes)?);
+    print!("{}", report::render(Format::Table, &outcomes, false)?);
     println!("{}", engine.guard.counts().since(&calls_before));
     println!("\nThe emulator is stopped now. Point cove at real AWS with `cove query --org \"SELECT ...\"`.");
     Ok(())

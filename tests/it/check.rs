@@ -273,7 +273,7 @@ fn variables_and_filters_select_and_shape_controls() {
 
     let clean = check(&["--control", "iam_root_no_access_keys"]);
     assert_eq!(clean.code, 0, "nothing alarms: {}", clean.stderr);
-    assert!(clean.stdout.contains("1 control: ok 4, alarm 0, skip 0, info 0, error 0"), "{}", clean.stdout);
+    assert!(clean.stdout.contains("1 control: ok 4, alarm 0, muted 0, skip 0, info 0, error 0"), "{}", clean.stdout);
 
     let unknown = check(&["--control", "no_such_control"]);
     assert_eq!(

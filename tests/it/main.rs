@@ -3,6 +3,7 @@
 
 mod check;
 mod cli_errors;
+mod compliance;
 mod docs;
 mod export;
 mod faults;

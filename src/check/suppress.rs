@@ -1,0 +1,273 @@
+//! Suppressions: rules that mute matching alarms, each with a reason and an expiry.
+//!
+//! A rule matches an alarm when every field it gives matches (a list matches any of its
+//! values); an alarm matched by any rule is muted. An expired rule stops applying and is
+//! warned about; a rule that matched nothing is listed, so allowlists do not rot unseen.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use glob::Pattern;
+use serde::Deserialize;
+
+use super::runner::{Muted, Outcome, Status};
+
+/// The file: `[[suppress]]` tables.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    suppress: Vec<RuleFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    /// Control id, or a glob of ids.
+    control: Option<String>,
+    accounts: Option<Vec<String>>,
+    regions: Option<Vec<String>>,
+    /// Resource, or a glob of resources.
+    resource: Option<String>,
+    /// Tags the finding's resource must carry (a control returning a `tags` column).
+    tags: Option<std::collections::BTreeMap<String, String>>,
+    reason: String,
+    /// YYYY-MM-DD: the last day the rule applies.
+    expires: String,
+}
+
+struct Rule {
+    /// Where it was declared, for messages: `file:rule N`.
+    name: String,
+    control: Option<Pattern>,
+    accounts: Option<Vec<String>>,
+    regions: Option<Vec<String>>,
+    resource: Option<Pattern>,
+    tags: Option<std::collections::BTreeMap<String, String>>,
+    reason: String,
+    expires: NaiveDate,
+}
+
+#[derive(Default)]
+pub struct Suppressions {
+    rules: Vec<Rule>,
+}
+
+impl Suppressions {
+    /// Reads suppression files; a malformed one is an error naming it.
+    pub fn load(paths: &[impl AsRef<Path>]) -> Result<Suppressions, String> {
+        let mut rules = Vec::new();
+        for path in paths {
+            let path = path.as_ref();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read suppressions {}: {e}", path.display()))?;
+            let file: File =
+                toml::from_str(&text).map_err(|e| format!("suppressions {}: {}", path.display(), e.message()))?;
+            for (index, rule) in file.suppress.into_iter().enumerate() {
+                rules.push(Rule::new(format!("{} rule {}", path.display(), index + 1), rule)?);
+            }
+        }
+        Ok(Suppressions { rules })
+    }
+
+    /// Mutes the alarms a rule in force on `today` matches; returns warnings for expired
+    /// rules and rules that matched nothing.
+    pub fn apply(&self, outcomes: &mut [Outcome], today: NaiveDate) -> Vec<String> {
+        let mut matched = vec![false; self.rules.len()];
+        for outcome in outcomes.iter_mut() {
+            let control = outcome.control.id.clone();
+            for finding in outcome.findings.iter_mut().filter(|f| f.status == Status::Alarm) {
+                let applies = |rule: &&Rule| rule.expires >= today && rule.matches(&control, finding);
+                // Every rule in force that matches is counted as used, not only the first.
+                let mut first = None;
+                for (index, rule) in self.rules.iter().enumerate().filter(|(_, r)| applies(r)) {
+                    matched[index] = true;
+                    first.get_or_insert(rule);
+                }
+                if let Some(rule) = first {
+                    finding.status = Status::Muted;
+                    finding.muted = Some(Muted {
+                        reason: rule.reason.clone(),
+                        expires: rule.expires.to_string(),
+                        rule: rule.name.clone(),
+                    });
+                }
+            }
+        }
+        let mut warnings = Vec::new();
+        for (rule, matched) in self.rules.iter().zip(matched) {
+            if rule.expires < today {
+                warnings
+                    .push(format!("{} expired on {} and no longer applies: {}", rule.name, rule.expires, rule.reason));
+            } else if !matched {
+                warnings.push(format!("{} matched no alarm: remove it if what it mutes is gone", rule.name));
+            }
+        }
+        warnings
+    }
+}
+
+impl Rule {
+    fn new(name: String, file: RuleFile) -> Result<Rule, String> {
+        let pattern = |glob: Option<String>, what: &str| -> Result<Option<Pattern>, String> {
+            glob.map(|g| Pattern::new(&g).map_err(|e| format!("{name}: the {what} pattern {g:?}: {e}"))).transpose()
+        };
+        if file.reason.trim().is_empty() {
+            return Err(format!("{name}: a suppression needs a reason"));
+        }
+        let expires = NaiveDate::parse_from_str(&file.expires, "%Y-%m-%d")
+            .map_err(|_| format!("{name}: expires {:?} is not a date (YYYY-MM-DD)", file.expires))?;
+        let rule = Rule {
+            control: pattern(file.control, "control")?,
+            resource: pattern(file.resource, "resource")?,
+            accounts: file.accounts,
+            regions: file.regions,
+            tags: file.tags,
+            reason: file.reason,
+            expires,
+            name,
+        };
+        if rule.control.is_none() && rule.resource.is_none() && rule.accounts.is_none() && rule.tags.is_none() {
+            return Err(format!("{}: a suppression names a control, resource, account or tags", rule.name));
+        }
+        Ok(rule)
+    }
+
+    fn matches(&self, control: &str, finding: &super::runner::Finding) -> bool {
+        let listed =
+            |list: &Option<Vec<String>>, value: &str| list.as_ref().is_none_or(|l| l.iter().any(|v| v == value));
+        self.control.as_ref().is_none_or(|p| p.matches(control))
+            && self.resource.as_ref().is_none_or(|p| p.matches(&finding.resource))
+            && listed(&self.accounts, &finding.account_id)
+            && listed(&self.regions, &finding.region)
+            && self.tags.as_ref().is_none_or(|wanted| {
+                wanted.iter().all(|(key, value)| finding.tags.get(key).is_some_and(|v| v == value))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::check::control::Control;
+    use crate::check::runner::Finding;
+
+    fn finding(resource: &str, account: &str, region: &str, tags: &[(&str, &str)]) -> Finding {
+        Finding {
+            resource: resource.into(),
+            status: Status::Alarm,
+            reason: "bad".into(),
+            account_id: account.into(),
+            region: region.into(),
+            tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+            muted: None,
+            change: None,
+        }
+    }
+
+    fn outcome(id: &str, findings: Vec<Finding>) -> Outcome {
+        let sql = format!("-- id: {id}\n-- title: T\n-- severity: low\nSELECT 1");
+        Outcome { control: Control::parse("t.sql", &sql).unwrap(), findings, resolved: Vec::new() }
+    }
+
+    fn rules(toml: &str) -> Result<Suppressions, String> {
+        let dir = std::env::temp_dir().join(format!("cove-suppress-{}-{}", std::process::id(), toml.len()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.toml");
+        std::fs::write(&path, toml).unwrap();
+        let loaded = Suppressions::load(&[&path]);
+        std::fs::remove_dir_all(dir).unwrap();
+        loaded
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn muted(outcomes: &[Outcome]) -> Vec<String> {
+        outcomes
+            .iter()
+            .flat_map(|o| &o.findings)
+            .filter(|f| f.status == Status::Muted)
+            .map(|f| f.resource.clone())
+            .collect()
+    }
+
+    #[test]
+    fn each_matcher_narrows_and_rules_are_ored() {
+        let s = rules(
+            r#"
+[[suppress]]
+control = "s3_*"
+resource = "arn:aws:s3:::logs-*"
+reason = "log buckets are public by design"
+expires = "2099-01-01"
+
+[[suppress]]
+accounts = ["222222222222"]
+regions = ["eu-west-1"]
+reason = "sandbox"
+expires = "2099-01-01"
+
+[[suppress]]
+tags = { Environment = "dev" }
+reason = "dev resources"
+expires = "2099-01-01"
+"#,
+        )
+        .unwrap();
+        let mut outcomes = vec![
+            outcome(
+                "s3_public",
+                vec![
+                    finding("arn:aws:s3:::logs-1", "111111111111", "us-east-1", &[]),
+                    finding("arn:aws:s3:::data", "111111111111", "us-east-1", &[]),
+                ],
+            ),
+            outcome(
+                "ec2_public",
+                vec![
+                    finding("arn:aws:s3:::logs-2", "111111111111", "us-east-1", &[]),
+                    finding("i-1", "222222222222", "eu-west-1", &[]),
+                    finding("i-2", "222222222222", "us-east-1", &[]),
+                    finding("i-3", "111111111111", "us-east-1", &[("Environment", "dev")]),
+                    finding("i-4", "111111111111", "us-east-1", &[("Environment", "prod")]),
+                ],
+            ),
+        ];
+        let warnings = s.apply(&mut outcomes, day("2026-11-25"));
+        assert_eq!(muted(&outcomes), ["arn:aws:s3:::logs-1", "i-1", "i-3"]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let muted_by = outcomes[1].findings[1].muted.as_ref().unwrap();
+        assert_eq!((muted_by.reason.as_str(), muted_by.expires.as_str()), ("sandbox", "2099-01-01"));
+    }
+
+    #[test]
+    fn expired_rules_warn_and_stop_applying_and_unused_rules_are_listed() {
+        let s = rules(
+            "[[suppress]]\ncontrol = \"a\"\nreason = \"r\"\nexpires = \"2026-11-24\"\n\n\
+             [[suppress]]\ncontrol = \"nothing_*\"\nreason = \"r\"\nexpires = \"2026-11-25\"\n",
+        )
+        .unwrap();
+        let mut outcomes = vec![outcome("a", vec![finding("x", "111111111111", "us-east-1", &[])])];
+        let warnings = s.apply(&mut outcomes, day("2026-11-25"));
+        assert!(muted(&outcomes).is_empty());
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].ends_with("rule 1 expired on 2026-11-24 and no longer applies: r"), "{warnings:?}");
+        assert!(warnings[1].ends_with("rule 2 matched no alarm: remove it if what it mutes is gone"), "{warnings:?}");
+    }
+
+    #[test]
+    fn malformed_rules_are_refused() {
+        let no_reason = rules("[[suppress]]\ncontrol = \"a\"\nreason = \" \"\nexpires = \"2027-01-01\"\n");
+        assert!(no_reason.err().unwrap().ends_with("rule 1: a suppression needs a reason"));
+        let no_date = rules("[[suppress]]\ncontrol = \"a\"\nreason = \"r\"\n");
+        assert!(no_date.err().unwrap().contains("missing field `expires`"));
+        let bad_date = rules("[[suppress]]\ncontrol = \"a\"\nreason = \"r\"\nexpires = \"soon\"\n");
+        assert!(bad_date.err().unwrap().contains("is not a date"));
+        let matches_all = rules("[[suppress]]\nregions = [\"us-east-1\"]\nreason = \"r\"\nexpires = \"2027-01-01\"\n");
+        assert!(matches_all.err().unwrap().contains("names a control, resource, account or tags"));
+    }
+}

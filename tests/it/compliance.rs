@@ -1,0 +1,124 @@
+//! Suppressions and baselines on the seeded org: muted alarms do not fail a run, expired
+//! and unused rules are said, and a run against an earlier report tells new from known.
+
+use serde_json::Value;
+
+use crate::harness::{Run, cove};
+
+const ORG: [&str; 3] = ["--org", "--regions", "us-east-1,eu-west-1"];
+
+fn check(args: &[&str]) -> Run {
+    cove(&[&ORG[..], &["check"], args].concat())
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cove-compliance-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn report(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr))
+}
+
+/// (status, resource, change) of one control's results.
+fn results(report: &Value, control: &str) -> Vec<(String, String, String)> {
+    let control = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == control).expect("control");
+    let mut rows: Vec<_> = control["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let text = |key: &str| r[key].as_str().unwrap_or_default().to_string();
+            (text("status"), text("resource"), text("change"))
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn suppressed_alarms_are_muted_with_their_reason_and_do_not_fail_the_run() {
+    let dir = scratch("suppress");
+    let rules = dir.join("suppress.toml");
+    std::fs::write(
+        &rules,
+        r#"
+[[suppress]]
+control = "ec2_ami_*"
+reason = "golden images are shared on purpose"
+expires = "2999-12-31"
+
+[[suppress]]
+control = "ec2_ami_public"
+reason = "an old exception"
+expires = "2001-01-01"
+
+[[suppress]]
+resource = "arn:aws:s3:::no-such-bucket-*"
+reason = "gone long ago"
+expires = "2999-12-31"
+"#,
+    )
+    .unwrap();
+    let plain = check(&["-o", "json", "--control", "ec2_ami_public"]);
+    assert_eq!(plain.code, 1, "the AMI alarms: {}", plain.stderr);
+    let alarms: Vec<_> = results(&report(&plain), "ec2_ami_public").into_iter().filter(|r| r.0 == "alarm").collect();
+    assert!(!alarms.is_empty());
+
+    let muted = check(&["-o", "json", "--control", "ec2_ami_public", "--suppress", rules.to_str().unwrap()]);
+    assert_eq!(muted.code, 0, "muted alarms do not fail the run: {}", muted.stderr);
+    let rows = results(&report(&muted), "ec2_ami_public");
+    assert!(rows.iter().all(|r| r.0 != "alarm"), "{rows:?}");
+    assert_eq!(rows.iter().filter(|r| r.0 == "muted").count(), alarms.len());
+    assert!(muted.stdout.contains("golden images are shared on purpose"), "the reason is reported");
+    assert!(muted.stderr.contains("rule 2 expired on 2001-01-01 and no longer applies"), "{}", muted.stderr);
+    assert!(muted.stderr.contains("rule 3 matched no alarm"), "{}", muted.stderr);
+    assert!(!muted.stderr.contains("rule 1 matched no alarm"), "{}", muted.stderr);
+
+    let table = check(&["--control", "ec2_ami_public", "--suppress", rules.to_str().unwrap()]);
+    assert!(table.stdout.contains("MUTED") && table.stdout.contains("[muted until 2999-12-31: golden images"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_baseline_tells_new_alarms_from_known_ones_and_lists_the_resolved() {
+    let dir = scratch("baseline");
+    let before = dir.join("before.json");
+    let control = ["--control", "iam_access_key_rotated"];
+    let quiet = check(&[&control[..], &["--out", before.to_str().unwrap()]].concat());
+    assert_eq!(quiet.code, 0, "no key is older than 90 days: {}", quiet.stderr);
+
+    // Every key alarms when none may be older than 0 days: all new against the quiet run.
+    let aged = [&control[..], &["--var", "max_key_age_days=0", "-o", "json"]].concat();
+    let run = check(&[&aged[..], &["--baseline", before.to_str().unwrap()]].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc = report(&run);
+    let rows = results(&doc, "iam_access_key_rotated");
+    assert_eq!(rows.len(), 6);
+    assert!(rows.iter().all(|r| r.0 == "alarm" && r.2 == "new"), "{rows:?}");
+    assert_eq!(doc["summary"]["baseline"], serde_json::json!({"new": 6, "unchanged": 0, "resolved": 0}));
+
+    // The same alarms against a report that had them: nothing new, and --fail-on new passes.
+    let after = dir.join("after.json");
+    std::fs::write(&after, &run.stdout).unwrap();
+    let again = [&aged[..], &["--baseline", after.to_str().unwrap()]].concat();
+    let run = check(&[&again[..], &["--fail-on", "new"]].concat());
+    assert_eq!(run.code, 0, "no new alarm: {}", run.stderr);
+    assert!(results(&report(&run), "iam_access_key_rotated").iter().all(|r| r.2 == "unchanged"));
+    assert_eq!(check(&again).code, 1, "--fail-on any still fails on known alarms");
+
+    // Back to the quiet run: the six are resolved.
+    let run = check(&[&control[..], &["--baseline", after.to_str().unwrap()]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.matches("RESOLVED").count(), 6, "{}", run.stdout);
+    assert!(run.stdout.contains("against the baseline: new 0, unchanged 0, resolved 6"), "{}", run.stdout);
+
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{}").unwrap();
+    let run = check(&[&control[..], &["--baseline", broken.to_str().unwrap()]].concat());
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not a JSON report of cove check"), "{}", run.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
