@@ -29,6 +29,12 @@ pub struct TargetArgs {
     /// Leave these accounts out (comma-separated ids)
     #[arg(long, global = true, value_delimiter = ',')]
     pub exclude_accounts: Option<Vec<String>>,
+    /// Scan the organization's accounts under these OUs, nested OUs included (comma-separated ids)
+    #[arg(long = "ou", global = true, value_delimiter = ',', value_name = "OU", conflicts_with = "accounts")]
+    pub ous: Option<Vec<String>>,
+    /// Leave out the accounts under these OUs, nested OUs included (comma-separated ids)
+    #[arg(long = "exclude-ou", global = true, value_delimiter = ',', value_name = "OU")]
+    pub exclude_ous: Option<Vec<String>>,
     /// Role assumed in every account other than the caller's
     #[arg(long, global = true)]
     pub role_name: Option<String>,
@@ -60,6 +66,8 @@ struct ConfigFile {
     org: Option<bool>,
     accounts: Option<Vec<String>>,
     exclude_accounts: Option<Vec<String>>,
+    ous: Option<Vec<String>>,
+    exclude_ous: Option<Vec<String>>,
     role_name: Option<String>,
     external_id: Option<String>,
     regions: Option<Vec<String>>,
@@ -95,6 +103,13 @@ pub struct Settings {
     pub profile: Option<String>,
     pub accounts: Accounts,
     pub exclude_accounts: Vec<String>,
+    /// With the organization's accounts: only those under these OUs (or roots).
+    pub ous: Vec<String>,
+    /// With the organization's accounts: none under these OUs.
+    pub exclude_ous: Vec<String>,
+    /// Whether to look up which OU each account sits in, though no OU selects accounts
+    /// (a check run reports it).
+    pub ou_paths: bool,
     pub role_name: String,
     pub external_id: Option<String>,
     pub regions: Regions,
@@ -117,7 +132,12 @@ impl Settings {
             ids if ids.is_empty() => Err(format!("{given} names no account")),
             ids => Ok(Accounts::List(ids)),
         };
-        let accounts = if args.org {
+        let ous = unit_ids(args.ous.as_ref().or(file.ous.as_ref()))?;
+        let exclude_ous = unit_ids(args.exclude_ous.as_ref().or(file.exclude_ous.as_ref()))?;
+        if args.accounts.is_some() && !exclude_ous.is_empty() {
+            return Err("--exclude-ou applies to the organization's accounts: use it with --org or --ou".into());
+        }
+        let accounts = if args.org || !ous.is_empty() || (args.accounts.is_none() && !exclude_ous.is_empty()) {
             Accounts::Organization
         } else if let Some(list) = &args.accounts {
             listed(list, "--accounts")?
@@ -143,6 +163,9 @@ impl Settings {
             exclude_accounts: account_ids(
                 args.exclude_accounts.as_ref().or(file.exclude_accounts.as_ref()).unwrap_or(&vec![]),
             )?,
+            ous,
+            exclude_ous,
+            ou_paths: false,
             role_name: args.role_name.clone().or(file.role_name).unwrap_or_else(|| DEFAULT_ROLE.into()),
             external_id: args.external_id.clone().or(file.external_id),
             regions,
@@ -205,6 +228,26 @@ fn account_ids(list: &[String]) -> Result<Vec<String>, String> {
             }
         })
         .collect()
+}
+
+/// Organizational unit (`ou-ab12-cd34ef56`) or root (`r-ab12`) ids.
+fn unit_ids(list: Option<&Vec<String>>) -> Result<Vec<String>, String> {
+    let ids = list.into_iter().flatten().map(|id| id.trim()).filter(|id| !id.is_empty());
+    ids.map(|id| {
+        let lowercase =
+            |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        let well_formed = match id.split('-').collect::<Vec<_>>()[..] {
+            ["ou", root, unit] => lowercase(root) && lowercase(unit),
+            ["r", root] => lowercase(root),
+            _ => false,
+        };
+        if well_formed {
+            Ok(id.to_string())
+        } else {
+            Err(format!("'{id}' is not an OU id (ou-ab12-cd34ef56) or root id (r-ab12)"))
+        }
+    })
+    .collect()
 }
 
 fn region_names(list: &[String]) -> Result<Vec<String>, String> {

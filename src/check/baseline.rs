@@ -84,6 +84,8 @@ impl Baseline {
                     status: f.status,
                     reason: f.reason.clone(),
                     account_id: f.account_id.clone(),
+                    account_name: None,
+                    ou_path: None,
                     region: f.region.clone(),
                     tags: BTreeMap::new(),
                     muted: None,

@@ -60,7 +60,8 @@ fn counts(outcome: &Outcome) -> String {
 fn table(outcomes: &[Outcome], compared: bool) -> String {
     let mut out = String::new();
     let line = |out: &mut String, label: &str, f: &Finding| {
-        let place = [f.account_id.as_str(), f.region.as_str()].join(" ");
+        let name = f.account_name.as_deref().unwrap_or_default();
+        let place = [name, f.account_id.as_str(), f.region.as_str()].join(" ");
         let _ = writeln!(out, "  {label:<8}  {}  {}{}  ({})", f.resource, f.reason, annotation(f), place.trim());
     };
     for outcome in outcomes {
@@ -97,6 +98,8 @@ fn csv(outcomes: &[Outcome]) -> Result<String, String> {
         "change",
         "muted_reason",
         "muted_until",
+        "account_name",
+        "ou_path",
     ];
     writer.write_record(header).map_err(|e| e.to_string())?;
     for outcome in outcomes {
@@ -110,7 +113,7 @@ fn csv(outcomes: &[Outcome]) -> Result<String, String> {
                 None => "",
             };
             let (muted_reason, muted_until) = f.muted.as_ref().map_or(("", ""), |m| (&m.reason, &m.expires));
-            let record: [&str; 11] = [
+            let record: [&str; 13] = [
                 &c.id,
                 &c.title,
                 &severity,
@@ -122,6 +125,8 @@ fn csv(outcomes: &[Outcome]) -> Result<String, String> {
                 change,
                 muted_reason,
                 muted_until,
+                f.account_name.as_deref().unwrap_or_default(),
+                f.ou_path.as_deref().unwrap_or_default(),
             ];
             writer.write_record(record).map_err(|e| e.to_string())?;
         }

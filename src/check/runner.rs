@@ -85,6 +85,11 @@ pub struct Finding {
     pub status: Status,
     pub reason: String,
     pub account_id: String,
+    /// The account's name and where it sits in the organization, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ou_path: Option<String>,
     pub region: String,
     /// The resource's tags, when the control returns a `tags` column (suppressions match them).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -98,7 +103,18 @@ pub struct Finding {
 
 impl Finding {
     fn new(resource: String, status: Status, reason: String, account_id: String, region: String) -> Finding {
-        Finding { resource, status, reason, account_id, region, tags: BTreeMap::new(), muted: None, change: None }
+        Finding {
+            resource,
+            status,
+            reason,
+            account_id,
+            account_name: None,
+            ou_path: None,
+            region,
+            tags: BTreeMap::new(),
+            muted: None,
+            change: None,
+        }
     }
 }
 
@@ -227,6 +243,12 @@ pub async fn run_controls(
                     failure.account_id.clone(),
                     failure.region.clone(),
                 ));
+            }
+            for finding in &mut findings {
+                if let Some(account) = engine.estate.accounts.iter().find(|a| a.id == finding.account_id) {
+                    finding.account_name = account.name.clone();
+                    finding.ou_path = account.ou_path.clone();
+                }
             }
             Outcome { control: planned.control, findings, resolved: Vec::new() }
         })

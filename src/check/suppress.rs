@@ -160,6 +160,8 @@ mod tests {
             status: Status::Alarm,
             reason: "bad".into(),
             account_id: account.into(),
+            account_name: None,
+            ou_path: None,
             region: region.into(),
             tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
             muted: None,

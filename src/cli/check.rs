@@ -13,7 +13,7 @@ use crate::check::suppress::Suppressions;
 use crate::check::{self, Request, report};
 use crate::engine::session;
 use crate::output::{self, Destination, Layout, REPORT_FORMATS};
-use crate::settings::{Settings, TargetArgs};
+use crate::settings::{Accounts, Settings, TargetArgs};
 
 /// Exit 0 when nothing alarms (muted alarms do not count), 1 when something does (with
 /// `--fail-on new`, something new against the baseline), 2 when a control could not be
@@ -45,9 +45,14 @@ pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, S
         Some(path) => Destination::file(path, Some(format), REPORT_FORMATS)?,
         None => Destination::stdout(format, Layout::default())?,
     };
+    // Results carry the OU each account sits in.
+    settings.ou_paths = settings.accounts == Accounts::Organization;
     // Every control of the run shares each scan: the cache lives as long as the run.
     settings.cache_ttl = Some(Duration::from_secs(u64::MAX / 4));
     let (engine, ctx) = session::open(&settings).await?;
+    for note in &engine.estate.notes {
+        eprintln!("note: {note}");
+    }
     let mut outcomes = run_controls(&ctx, &engine, controls, &vars).await?;
     for warning in suppressions.apply(&mut outcomes, chrono::Utc::now().date_naive()) {
         eprintln!("warning: {warning}");

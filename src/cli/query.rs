@@ -65,6 +65,9 @@ pub async fn query(targets: &TargetArgs, args: QueryArgs) -> Result<ExitCode, St
     let (engine, ctx) = session::open(&settings).await?;
     if args.stats {
         eprintln!("{}", engine.estate.describe_identity());
+        for note in &engine.estate.notes {
+            eprintln!("note: {note}");
+        }
     }
     let mut code = ExitCode::SUCCESS;
     for statement in &statements {

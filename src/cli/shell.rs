@@ -217,7 +217,14 @@ impl Shell {
         text.push_str(&format!("accounts ({}): {}\n", estate.sources.0, estate.accounts.len()));
         for account in &estate.accounts {
             let via = if account.id == estate.identity.account_id { "caller's credentials" } else { "AssumeRole" };
-            text.push_str(&format!("  {}  {:20}  {via}\n", account.id, account.name.as_deref().unwrap_or("")));
+            let name = account.name.as_deref().unwrap_or("");
+            let path = account.ou_path.as_deref().unwrap_or("");
+            let line = format!("  {}  {name:20}  {via}  {path}", account.id);
+            text.push_str(line.trim_end());
+            text.push('\n');
+        }
+        for note in &estate.notes {
+            text.push_str(&format!("  note: {note}\n"));
         }
         text.push_str(&format!("regions ({}): {}\n", estate.sources.1, estate.regions.join(", ")));
         text.push_str(&format!(

@@ -279,6 +279,21 @@ def lambda_trust():
 SEEDERS = {"dev": seed_dev, "staging": seed_staging, "prod": seed_prod}
 
 
+def organizational_units(org, ids):
+    """Root / Workloads / {Prod: prod, NonProd: dev and staging}; the management account stays
+    at the root. Returns the OU ids by name and each member's OU path."""
+    root = org.list_roots()["Roots"][0]["Id"]
+    ous = {}
+    for name, parent in [("Workloads", root), ("Prod", "Workloads"), ("NonProd", "Workloads")]:
+        parent_id = ous.get(parent, parent)
+        ous[name] = org.create_organizational_unit(ParentId=parent_id, Name=name)["OrganizationalUnit"]["Id"]
+    placement = {"prod": "Prod", "dev": "NonProd", "staging": "NonProd"}
+    for member, ou in placement.items():
+        org.move_account(AccountId=ids[member], SourceParentId=root, DestinationParentId=ous[ou])
+    paths = {member: f"Root/Workloads/{ou}" for member, ou in placement.items()}
+    return ous, paths
+
+
 def main():
     org = client(session(), "organizations")
     org.create_organization(FeatureSet="ALL")
@@ -286,10 +301,15 @@ def main():
     for name in MEMBERS:
         status = org.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]
         ids[name] = status["AccountId"]
+    ous, paths = organizational_units(org, ids)
+    # A closed account stays listed, SUSPENDED: scans skip it.
+    retired = org.create_account(Email="retired@example.com", AccountName="retired")["CreateAccountStatus"]["AccountId"]
+    org.close_account(AccountId=retired)
     with ThreadPoolExecutor(len(MEMBERS)) as pool:
-        members = list(pool.map(lambda n: seed_member(n, ids[n]), MEMBERS))
+        members = list(pool.map(lambda n: dict(seed_member(n, ids[n]), ou_path=paths[n]), MEMBERS))
     management = client(session(), "sts").get_caller_identity()["Account"]
-    print(json.dumps({"management": management, "regions": REGIONS, "members": members}))
+    print(json.dumps({"management": management, "regions": REGIONS, "members": members, "ous": ous,
+                      "suspended": retired}))
 
 
 main()

@@ -28,6 +28,8 @@ const FAILURE_MEMORY: Duration = Duration::from_secs(60);
 pub struct Account {
     pub id: String,
     pub name: Option<String>,
+    /// Where it sits in the organization (`Root/Workloads/Prod`), when looked up.
+    pub ou_path: Option<String>,
 }
 
 enum Access {
@@ -46,6 +48,8 @@ pub struct Estate {
     pub sources: (String, String),
     /// Where the caller's credentials came from, for the user.
     pub credentials_source: String,
+    /// What the user should know about the scope: accounts not scanned and why.
+    pub notes: Vec<String>,
     role_name: String,
     external_id: Option<String>,
     access: HashMap<String, Mutex<Option<Access>>>,
@@ -94,16 +98,24 @@ impl Estate {
         let caller = Caller { config: base, interceptor: guard.interceptor() };
         let identity =
             caller.identity().await.map_err(|e| format!("cannot identify the caller (sts:GetCallerIdentity): {e}"))?;
+        let mut notes = Vec::new();
         let (mut accounts, account_source) = match &settings.accounts {
-            Accounts::Caller => {
-                (vec![Account { id: identity.account_id.clone(), name: None }], "the caller's account".to_string())
-            }
+            Accounts::Caller => (
+                vec![Account { id: identity.account_id.clone(), name: None, ou_path: None }],
+                "the caller's account".to_string(),
+            ),
             Accounts::List(ids) => (
-                ids.iter().map(|id| Account { id: id.clone(), name: None }).collect(),
+                ids.iter().map(|id| Account { id: id.clone(), name: None, ou_path: None }).collect(),
                 "--accounts / config".to_string(),
             ),
             Accounts::Organization => {
-                (organization_accounts(&caller, &identity).await?, "Organizations ListAccounts".to_string())
+                let (accounts, skipped) = organization_accounts(&caller, &identity).await?;
+                notes.extend(skipped);
+                let units = !settings.ous.is_empty() || !settings.exclude_ous.is_empty();
+                match units || settings.ou_paths {
+                    true => within_units(&caller, accounts, settings).await?,
+                    false => (accounts, "Organizations ListAccounts".to_string()),
+                }
             }
         };
         let listed = accounts.len();
@@ -133,6 +145,7 @@ impl Estate {
             regions,
             all_regions: settings.regions == Regions::All,
             sources: (account_source, region_source),
+            notes,
             credentials_source: match &settings.profile {
                 Some(profile) => format!("profile {profile}"),
                 None => "the standard credential chain".to_string(),
@@ -191,8 +204,9 @@ impl Estate {
     }
 }
 
-/// The organization's ACTIVE accounts; an organization without any is an error that says so.
-async fn organization_accounts(caller: &Caller, identity: &Identity) -> Result<Vec<Account>, String> {
+/// The organization's ACTIVE accounts, and a note for each other one; an organization
+/// without any is an error that says so.
+async fn organization_accounts(caller: &Caller, identity: &Identity) -> Result<(Vec<Account>, Vec<String>), String> {
     let members = caller
         .organization_accounts(identity)
         .await
@@ -205,10 +219,51 @@ async fn organization_accounts(caller: &Caller, identity: &Identity) -> Result<V
         ));
     }
     let listed = members.len();
-    let active: Vec<Account> =
-        members.into_iter().filter(|m| m.active).map(|m| Account { id: m.id, name: m.name }).collect();
+    let (active, inactive): (Vec<_>, Vec<_>) = members.into_iter().partition(|m| m.active());
     if active.is_empty() {
         return Err(format!("none of the organization's {listed} accounts is ACTIVE"));
     }
-    Ok(active)
+    let notes = match inactive.len() {
+        0 => Vec::new(),
+        n => {
+            let listed: Vec<String> = inactive.iter().map(|m| format!("{} ({})", m.id, m.state)).collect();
+            vec![format!("{n} account{} not ACTIVE, not scanned: {}", if n == 1 { "" } else { "s" }, listed.join(", "))]
+        }
+    };
+    Ok((active.into_iter().map(|m| Account { id: m.id, name: m.name, ou_path: None }).collect(), notes))
+}
+
+/// The accounts under the OUs the settings select (nested OUs included) and not under
+/// those they exclude, each with its OU path; and where they came from, for the user.
+async fn within_units(
+    caller: &Caller,
+    accounts: Vec<Account>,
+    settings: &Settings,
+) -> Result<(Vec<Account>, String), String> {
+    let tree = caller.organization_tree().await.map_err(|e| {
+        format!("cannot read the organization's OUs (organizations:ListOrganizationalUnitsForParent): {e}")
+    })?;
+    if let Some(unknown) = settings.ous.iter().chain(&settings.exclude_ous).find(|unit| !tree.has(unit)) {
+        return Err(format!("the organization has no OU or root {unknown}"));
+    }
+    let selected = |account: &Account| {
+        (settings.ous.is_empty() || settings.ous.iter().any(|unit| tree.within(&account.id, unit)))
+            && !settings.exclude_ous.iter().any(|unit| tree.within(&account.id, unit))
+    };
+    let accounts: Vec<Account> = accounts
+        .into_iter()
+        .filter(selected)
+        .map(|account| Account { ou_path: tree.path(&account.id).map(str::to_string), ..account })
+        .collect();
+    if accounts.is_empty() {
+        return Err("no ACTIVE account is under the OUs selected (--ou, --exclude-ou)".into());
+    }
+    let mut source = "Organizations ListAccounts".to_string();
+    if !settings.ous.is_empty() {
+        source.push_str(&format!(", under {}", settings.ous.join(", ")));
+    }
+    if !settings.exclude_ous.is_empty() {
+        source.push_str(&format!(", not under {}", settings.exclude_ous.join(", ")));
+    }
+    Ok((accounts, source))
 }

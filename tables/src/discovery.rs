@@ -2,6 +2,7 @@
 //! of its organization and which regions are in reach, and credentials in another
 //! account. The organization and region tables' own list functions answer.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -22,6 +23,9 @@ pub const OPERATIONS: &[&str] = &[
     "sts:AssumeRole",
     "organizations:ListAccounts",
     "organizations:DescribeOrganization",
+    "organizations:ListRoots",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListAccountsForParent",
     "ec2:DescribeRegions",
 ];
 
@@ -45,8 +49,48 @@ pub struct Identity {
 pub struct Member {
     pub id: String,
     pub name: Option<String>,
-    /// ACTIVE: not suspended, closed or on its way to either.
-    pub active: bool,
+    /// ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, ...
+    pub state: String,
+}
+
+impl Member {
+    /// Not suspended, closed or on its way to either.
+    pub fn active(&self) -> bool {
+        self.state == AccountState::Active.as_str()
+    }
+}
+
+/// Where the organization's accounts sit: its roots and organizational units.
+#[derive(Debug, Clone, Default)]
+pub struct OrgTree {
+    /// Root or OU id -> (its parent's id, its path of names: `Root/Workloads/Prod`).
+    units: HashMap<String, (Option<String>, String)>,
+    /// Account id -> the id of the root or OU it sits in.
+    parents: HashMap<String, String>,
+}
+
+impl OrgTree {
+    /// Whether `unit` (a root or OU id) is in the organization.
+    pub fn has(&self, unit: &str) -> bool {
+        self.units.contains_key(unit)
+    }
+
+    /// The path of names to the OU the account sits in.
+    pub fn path(&self, account: &str) -> Option<&str> {
+        self.units.get(self.parents.get(account)?).map(|(_, path)| path.as_str())
+    }
+
+    /// Whether the account sits in `unit` or in an OU nested in it.
+    pub fn within(&self, account: &str, unit: &str) -> bool {
+        let mut at = self.parents.get(account);
+        while let Some(id) = at {
+            if id == unit {
+                return true;
+            }
+            at = self.units.get(id).and_then(|(parent, _)| parent.as_ref());
+        }
+        false
+    }
 }
 
 impl Caller {
@@ -101,16 +145,49 @@ impl Caller {
         let mut members: Vec<Member> = accounts
             .into_iter()
             .filter_map(|account| {
-                let active = match account.state() {
-                    Some(state) => *state == AccountState::Active,
-                    #[allow(deprecated)]
-                    None => account.status() == Some(&AccountStatus::Active),
+                #[allow(deprecated)]
+                let state = match (account.state(), account.status()) {
+                    (Some(state), _) => state.as_str().to_string(),
+                    (None, Some(status)) => status.as_str().to_string(),
+                    (None, None) => AccountStatus::Active.as_str().to_string(),
                 };
-                Some(Member { id: account.id?, name: account.name, active })
+                Some(Member { id: account.id?, name: account.name, state })
             })
             .collect();
         members.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(members)
+    }
+
+    /// The organization's roots, OUs (nested) and which OU each account sits in: one
+    /// ListRoots, then per root or OU one listing of its OUs and one of its accounts.
+    pub async fn organization_tree(&self) -> Result<OrgTree, FetchError> {
+        let config =
+            aws_sdk_organizations::config::Builder::from(&self.config).interceptor(self.interceptor.clone()).build();
+        let organizations = aws_sdk_organizations::Client::from_conf(config);
+        let pages = organizations.list_roots().into_paginator().send().try_collect().await?;
+        let roots = pages.into_iter().flat_map(|page| page.roots.unwrap_or_default());
+        let mut tree = OrgTree::default();
+        let mut queue: Vec<(String, Option<String>, String)> =
+            roots.filter_map(|r| Some((r.id?, None, r.name.unwrap_or_else(|| "Root".into())))).collect();
+        while let Some((id, parent, path)) = queue.pop() {
+            let units = organizations.list_organizational_units_for_parent().parent_id(&id).into_paginator();
+            let pages = units.send().try_collect().await?;
+            for unit in pages.into_iter().flat_map(|page| page.organizational_units.unwrap_or_default()) {
+                if let Some(child) = unit.id {
+                    let name = unit.name.unwrap_or_else(|| child.clone());
+                    queue.push((child, Some(id.clone()), format!("{path}/{name}")));
+                }
+            }
+            let accounts = organizations.list_accounts_for_parent().parent_id(&id).into_paginator();
+            let pages = accounts.send().try_collect().await?;
+            for account in pages.into_iter().flat_map(|page| page.accounts.unwrap_or_default()) {
+                if let Some(account) = account.id {
+                    tree.parents.insert(account, id.clone());
+                }
+            }
+            tree.units.insert(id, (parent, path));
+        }
+        Ok(tree)
     }
 
     /// The regions enabled for the caller's account, sorted.

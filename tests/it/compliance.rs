@@ -122,3 +122,25 @@ fn a_baseline_tells_new_alarms_from_known_ones_and_lists_the_resolved() {
     assert!(run.stderr.contains("not a JSON report of cove check"), "{}", run.stderr);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn results_carry_the_account_name_and_ou_path() {
+    let org = crate::harness::org();
+    let run = check(&["-o", "json", "--control", "ec2_ami_public"]);
+    let doc = report(&run);
+    let control = doc["controls"].as_array().unwrap().iter().find(|c| c["id"] == "ec2_ami_public").unwrap();
+    let prod = org.id("prod");
+    let results: Vec<&Value> =
+        control["results"].as_array().unwrap().iter().filter(|r| r["account_id"] == prod.as_str()).collect();
+    assert!(!results.is_empty());
+    for result in results {
+        assert_eq!(
+            (result["account_name"].as_str(), result["ou_path"].as_str()),
+            (Some("prod"), Some("Root/Workloads/Prod"))
+        );
+    }
+    let suspended = org.manifest["suspended"].as_str().expect("a suspended account");
+    let note = format!("note: 1 account not ACTIVE, not scanned: {suspended} (SUSPENDED)");
+    assert!(run.stderr.contains(&note), "{}", run.stderr);
+    assert!(!run.stdout.contains(suspended), "the suspended account is not scanned");
+}

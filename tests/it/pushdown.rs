@@ -154,7 +154,10 @@ fn stats_count_targets_scanned_and_pruned() {
     let sql = format!("SELECT count(*) FROM aws_ec2_instance WHERE account_id = '{prod}' AND region = 'eu-west-1'");
     let run = cove(&["--org", "--regions", "us-east-1,eu-west-1", "query", "--stats", "-o", "csv", &sql]);
     run.assert_ok();
-    let (identity, stats) = run.stderr.trim().split_once('\n').expect("identity and stats lines");
+    let lines: Vec<&str> = run.stderr.trim().lines().collect();
+    let (identity, stats) = (lines[0], lines[lines.len() - 1]);
+    let suspended = org().manifest["suspended"].as_str().expect("a suspended account").to_string();
+    assert!(lines.contains(&format!("note: 1 account not ACTIVE, not scanned: {suspended} (SUSPENDED)").as_str()));
     assert!(identity.starts_with("identity: arn:aws:"), "{identity}");
     assert!(stats.starts_with("1 row in "), "{stats}");
     assert!(

@@ -216,3 +216,29 @@ async fn an_explicit_profile_wins_over_environment_keys() {
     assert!(run.stderr.contains(&format!("identity: arn:aws:sts::{member}:")), "{}", run.stderr);
     assert!(run.stderr.contains("(credentials from profile member)"), "{}", run.stderr);
 }
+
+#[test]
+fn ous_select_the_accounts_under_them_nested_ones_included() {
+    let org = org();
+    let ou = |name: &str| org.manifest["ous"][name].as_str().expect("seeded OU").to_string();
+    let accounts = |args: &[&str]| -> BTreeSet<String> {
+        let sql = "SELECT DISTINCT account_id FROM aws_vpc";
+        let run = cove(&[args, &["--regions", "us-east-1", "query", "-o", "csv", sql]].concat());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.csv_rows().into_iter().map(|r| r[0].clone()).collect()
+    };
+    let ids = |names: &[&str]| -> BTreeSet<String> { names.iter().map(|n| org.id(n)).collect() };
+    assert_eq!(accounts(&["--ou", &ou("Workloads")]), ids(&["dev", "staging", "prod"]), "nested OUs count");
+    assert_eq!(accounts(&["--ou", &ou("NonProd")]), ids(&["dev", "staging"]));
+    let mut all_but_prod = ids(&["dev", "staging"]);
+    all_but_prod.insert(org.management());
+    assert_eq!(accounts(&["--org", "--exclude-ou", &ou("Prod")]), all_but_prod);
+    assert_eq!(accounts(&["--ou", &ou("Workloads"), "--exclude-ou", &ou("NonProd")]), ids(&["prod"]));
+
+    let run = cove(&["--ou", "ou-zzzz-zzzzzzzz", "query", "SELECT 1"]);
+    assert_eq!((run.code, run.stderr.trim()), (2, "error: the organization has no OU or root ou-zzzz-zzzzzzzz"));
+    let run = cove(&["--ou", "Prod", "query", "SELECT 1"]);
+    assert!(run.stderr.contains("'Prod' is not an OU id"), "{}", run.stderr);
+    let run = cove(&["--accounts", &org.id("dev"), "--exclude-ou", &ou("Prod"), "query", "SELECT 1"]);
+    assert!(run.stderr.contains("--exclude-ou applies to the organization's accounts"), "{}", run.stderr);
+}
