@@ -209,15 +209,19 @@ pub async fn run_controls(
         .buffered(CONCURRENT_CONTROLS)
         .collect()
         .await;
-    let mut failures = engine.finish_query();
     // A failed list is retried by each control wanting it, and a reused scan reports its
     // failed hydrate calls again: each failure once is enough.
-    failures.sort_by(|a, b| {
-        (&a.account_id, &a.region, &a.table, a.hydrate).cmp(&(&b.account_id, &b.region, &b.table, b.hydrate))
-    });
-    failures.dedup_by(|a, b| {
-        (&a.account_id, &a.region, &a.table, a.hydrate) == (&b.account_id, &b.region, &b.table, b.hydrate)
-    });
+    let once = |mut failures: Vec<Failure>| {
+        failures.sort_by(|a, b| {
+            (&a.account_id, &a.region, &a.table, a.hydrate).cmp(&(&b.account_id, &b.region, &b.table, b.hydrate))
+        });
+        failures.dedup_by(|a, b| {
+            (&a.account_id, &a.region, &a.table, a.hydrate) == (&b.account_id, &b.region, &b.table, b.hydrate)
+        });
+        failures
+    };
+    let skipped = once(engine.skipped_targets());
+    let failures = once(engine.finish_query());
     Ok(planned
         .into_iter()
         .zip(results)
@@ -235,13 +239,27 @@ pub async fn run_controls(
                     .iter()
                     .any(|(table, hydrates)| *table == f.table && f.hydrate.is_none_or(|h| hydrates.contains(&h)))
             };
+            let target = |f: &Failure| format!("{}/{}/{}", f.account_id, f.region, f.table);
             for failure in failures.iter().filter(made) {
                 findings.push(Finding::new(
-                    format!("{}/{}/{}", failure.account_id, failure.region, failure.table),
+                    target(failure),
                     Status::Error,
                     format!("{} could not be read: {}", failure.table, failure.error),
                     failure.account_id.clone(),
                     failure.region.clone(),
+                ));
+            }
+            // Never a silent pass: a region the account has not enabled was not looked at.
+            for skip in skipped.iter().filter(made) {
+                findings.push(Finding::new(
+                    target(skip),
+                    Status::Skip,
+                    format!(
+                        "region {} is not enabled for account {} ({})",
+                        skip.region, skip.account_id, skip.error.code
+                    ),
+                    skip.account_id.clone(),
+                    skip.region.clone(),
                 ));
             }
             for finding in &mut findings {

@@ -60,6 +60,8 @@ pub struct Engine {
     /// Scans at once per (account, region, service), so no one API is hammered.
     service_limits: Mutex<HashMap<ServiceKey, Arc<Semaphore>>>,
     failures: Mutex<Vec<Failure>>,
+    /// The running query's targets in regions the account has not enabled.
+    skipped: Mutex<Vec<Failure>>,
     /// The failures of the last finished query, for `cove_errors` and `.errors`.
     last_failures: Mutex<Vec<Failure>>,
     /// The targets each table of the running query was planned to scan.
@@ -90,6 +92,7 @@ impl Engine {
             limit: Arc::new(Semaphore::new(concurrency)),
             service_limits: Mutex::new(HashMap::new()),
             failures: Mutex::new(Vec::new()),
+            skipped: Mutex::new(Vec::new()),
             last_failures: Mutex::new(Vec::new()),
             planned: Mutex::new(HashMap::new()),
             shared_hydrates: Mutex::new(HashMap::new()),
@@ -168,11 +171,19 @@ impl Engine {
         }
     }
 
+    /// Records a target's failure; under `--regions all`, a region the account has not
+    /// enabled is a skipped target instead, not an error.
     pub fn record_failure(&self, failure: Failure) {
         if self.estate.all_regions && failure.error.may_be_region_not_enabled() {
+            self.skipped.lock().push(failure);
             return;
         }
         self.failures.lock().push(failure);
+    }
+
+    /// The running query's targets skipped because their region is not enabled.
+    pub fn skipped_targets(&self) -> Vec<Failure> {
+        self.skipped.lock().clone()
     }
 
     /// Notes that the running query scans `table` in `targets`.
@@ -203,6 +214,7 @@ impl Engine {
     /// Starts a query: failures left by an abandoned one are dropped, progress restarts.
     pub fn begin_query(&self) {
         self.failures.lock().clear();
+        self.skipped.lock().clear();
         self.planned.lock().clear();
         self.progress.reset();
     }

@@ -144,3 +144,21 @@ fn results_carry_the_account_name_and_ou_path() {
     assert!(run.stderr.contains(&note), "{}", run.stderr);
     assert!(!run.stdout.contains(suspended), "the suspended account is not scanned");
 }
+
+#[test]
+fn a_region_not_enabled_is_a_skip_never_a_silent_pass() {
+    // Calls signed for eu-west-1 fail as they do in a region the account has not enabled.
+    let endpoint = crate::harness::faulty_endpoint(crate::harness::Faults {
+        failing_region: Some("eu-west-1".into()),
+        ..Default::default()
+    });
+    let args = ["--org", "--regions", "all", "check", "-o", "json", "--control", "ec2_ami_public"];
+    let run = crate::harness::cove_with_env(&args, &[("AWS_ENDPOINT_URL", &endpoint)]);
+    let doc = report(&run);
+    let rows = results(&doc, "ec2_ami_public");
+    let skipped: Vec<_> = rows.iter().filter(|r| r.0 == "skip").collect();
+    assert_eq!(skipped.len(), 4, "one per account in eu-west-1: {rows:?}");
+    assert!(skipped.iter().all(|r| r.1.contains("/eu-west-1/aws_ec2_ami")), "{skipped:?}");
+    assert!(rows.iter().all(|r| r.0 != "error"), "not an error either: {rows:?}");
+    assert!(run.stdout.contains("region eu-west-1 is not enabled for account"), "{}", run.stdout);
+}
