@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod control;
 pub mod report;
 pub mod runner;
+mod siem;
 pub mod suppress;
 
 use std::collections::BTreeMap;

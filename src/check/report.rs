@@ -9,12 +9,28 @@ use super::control::Control;
 use super::runner::{Change, Finding, Outcome, Status};
 use crate::output::Format;
 
-/// The report of a run; `compared`: its alarms were compared with a baseline.
-pub fn render(format: Format, outcomes: &[Outcome], compared: bool) -> Result<String, String> {
+/// A finished check run, as the reports need it.
+pub struct Run<'a> {
+    pub outcomes: &'a [Outcome],
+    /// Its alarms were compared with a baseline.
+    pub compared: bool,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub partition: &'a str,
+    /// Where global resources are reported when a region is required (ASFF, OCSF).
+    pub home_region: &'a str,
+}
+
+pub fn render(format: Format, run: &Run) -> Result<String, String> {
+    let (outcomes, compared) = (run.outcomes, run.compared);
+    let pretty = |value: &Value| serde_json::to_string_pretty(value).map(|text| text + "\n").map_err(|e| e.to_string());
     Ok(match format {
-        Format::Table => table(outcomes, compared),
+        Format::Table => table(outcomes, compared, false),
+        Format::Brief => table(outcomes, compared, true),
+        Format::Markdown => markdown_report(outcomes, compared),
         Format::Csv => csv(outcomes)?,
-        Format::Json => serde_json::to_string_pretty(&document(outcomes, compared)).map_err(|e| e.to_string())? + "\n",
+        Format::Json => pretty(&document(outcomes, compared))?,
+        Format::Asff => pretty(&super::siem::asff(run))?,
+        Format::Ocsf => pretty(&super::siem::ocsf(run))?,
         Format::Junit => junit(outcomes),
         Format::Html => html(outcomes, compared),
         Format::Ndjson | Format::Line | Format::Parquet => {
@@ -57,7 +73,8 @@ fn counts(outcome: &Outcome) -> String {
 }
 
 /// Grouped by control; the findings that need attention are listed, the rest counted.
-fn table(outcomes: &[Outcome], compared: bool) -> String {
+/// `brief`: only the controls with something to attend to, and no counts of the rest.
+fn table(outcomes: &[Outcome], compared: bool, brief: bool) -> String {
     let mut out = String::new();
     let line = |out: &mut String, label: &str, f: &Finding| {
         let name = f.account_name.as_deref().unwrap_or_default();
@@ -66,10 +83,21 @@ fn table(outcomes: &[Outcome], compared: bool) -> String {
     };
     for outcome in outcomes {
         let c = &outcome.control;
+        let needs_attention = outcome.count(Status::Alarm) + outcome.count(Status::Error) > 0;
+        if brief && !needs_attention {
+            continue;
+        }
         let _ = writeln!(out, "{} [{}] {}", c.id, c.severity.to_string().to_uppercase(), c.title);
-        let attention = |f: &&Finding| matches!(f.status, Status::Alarm | Status::Muted | Status::Error);
+        let attention = |f: &&Finding| match brief {
+            true => matches!(f.status, Status::Alarm | Status::Error),
+            false => matches!(f.status, Status::Alarm | Status::Muted | Status::Error),
+        };
         for f in outcome.findings.iter().filter(attention) {
             line(&mut out, &f.status.name().to_uppercase(), f);
+        }
+        if brief {
+            out.push('\n');
+            continue;
         }
         for f in &outcome.resolved {
             line(&mut out, "RESOLVED", f);
@@ -132,6 +160,55 @@ fn csv(outcomes: &[Outcome]) -> Result<String, String> {
         }
     }
     String::from_utf8(writer.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+}
+
+/// For a pull request comment or a wiki page: totals, a table of the controls with
+/// something to attend to, and their alarms and errors.
+fn markdown_report(outcomes: &[Outcome], compared: bool) -> String {
+    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+    let mut out = format!("## cove check\n\n{}\n", totals(outcomes));
+    if compared {
+        let _ = writeln!(out, "\n{}", baseline_totals(outcomes));
+    }
+    let attention: Vec<&Outcome> =
+        outcomes.iter().filter(|o| o.count(Status::Alarm) + o.count(Status::Error) > 0).collect();
+    if attention.is_empty() {
+        out.push_str("\nNothing alarms.\n");
+        return out;
+    }
+    out.push_str("\n| Control | Severity | Alarms | Errors | Title |\n|---|---|---|---|---|\n");
+    for o in &attention {
+        let c = &o.control;
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            c.id,
+            c.severity,
+            o.count(Status::Alarm),
+            o.count(Status::Error),
+            cell(&c.title)
+        );
+    }
+    for o in attention {
+        let c = &o.control;
+        let _ = writeln!(out, "\n### `{}` {}\n", c.id, cell(&c.title));
+        for f in o.findings.iter().filter(|f| matches!(f.status, Status::Alarm | Status::Error)) {
+            let place = [f.account_id.as_str(), f.region.as_str()].join(" ");
+            let _ = writeln!(
+                out,
+                "- **{}** `{}`: {}{} ({})",
+                f.status,
+                cell(&f.resource),
+                cell(&f.reason),
+                annotation(f),
+                place.trim()
+            );
+        }
+        if let Some(remediation) = &c.remediation {
+            let _ = writeln!(out, "\nFix: `{}`", cell(remediation));
+        }
+    }
+    out
 }
 
 fn metadata(c: &Control) -> Value {

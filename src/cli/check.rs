@@ -8,6 +8,7 @@ use super::{ALARM, FAILURE};
 use crate::check::FailOn;
 use crate::check::baseline::Baseline;
 use crate::check::control::Loaded;
+use crate::check::report::Run;
 use crate::check::runner::{Change, Finding, Status, run_controls};
 use crate::check::suppress::Suppressions;
 use crate::check::{self, Request, report};
@@ -60,7 +61,14 @@ pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, S
     if let Some(baseline) = &baseline {
         baseline.apply(&mut outcomes);
     }
-    destination.publish(&report::render(format, &outcomes, baseline.is_some())?)?;
+    let run = Run {
+        outcomes: &outcomes,
+        compared: baseline.is_some(),
+        at: chrono::Utc::now(),
+        partition: &engine.estate.identity.partition,
+        home_region: &engine.estate.regions[0],
+    };
+    destination.publish(&report::render(format, &run)?)?;
     if request.out.is_some() || format != output::Format::Table {
         eprintln!("{}", report::totals(&outcomes));
         if baseline.is_some() {

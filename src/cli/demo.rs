@@ -104,7 +104,14 @@ pub async fn demo() -> Result<(), String> {
     let controls = check::select(&request)?.controls;
     let calls_before = engine.guard.counts();
     let outcomes = run_controls(&ctx, &engine, controls, &Default::default()).await?;
-    print!("{}", report::render(Format::Table, &outcomes, false)?);
+    let run = report::Run {
+        outcomes: &outcomes,
+        compared: false,
+        at: chrono::Utc::now(),
+        partition: &engine.estate.identity.partition,
+        home_region: &engine.estate.regions[0],
+    };
+    print!("{}", report::render(Format::Table, &run)?);
     println!("{}", engine.guard.counts().since(&calls_before));
     println!("\nThe emulator is stopped now. Point cove at real AWS with `cove query --org \"SELECT ...\"`.");
     Ok(())

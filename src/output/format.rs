@@ -18,13 +18,31 @@ pub enum Format {
     Junit,
     /// A check report as one self-contained HTML page.
     Html,
+    /// A check report of what needs attention only: alarms and errors.
+    Brief,
+    /// A check report for a pull request comment or a wiki page.
+    Markdown,
+    /// Alarms as AWS Security Hub findings (ASFF).
+    Asff,
+    /// Results as OCSF Compliance Findings, for a SIEM.
+    Ocsf,
 }
 
 /// What `cove query` and the shell write.
 pub const QUERY_FORMATS: &[Format] =
     &[Format::Table, Format::Csv, Format::Json, Format::Ndjson, Format::Line, Format::Parquet];
 /// What `cove check` reports in.
-pub const REPORT_FORMATS: &[Format] = &[Format::Table, Format::Csv, Format::Json, Format::Junit, Format::Html];
+pub const REPORT_FORMATS: &[Format] = &[
+    Format::Table,
+    Format::Brief,
+    Format::Csv,
+    Format::Json,
+    Format::Junit,
+    Format::Html,
+    Format::Markdown,
+    Format::Asff,
+    Format::Ocsf,
+];
 
 impl Format {
     pub fn name(self) -> &'static str {
@@ -37,6 +55,10 @@ impl Format {
             Format::Parquet => "parquet",
             Format::Junit => "junit",
             Format::Html => "html",
+            Format::Brief => "brief",
+            Format::Markdown => "markdown",
+            Format::Asff => "asff",
+            Format::Ocsf => "ocsf",
         }
     }
 
@@ -51,6 +73,8 @@ impl Format {
             Format::Parquet => &["parquet"],
             Format::Junit => &["xml"],
             Format::Html => &["html", "htm"],
+            Format::Markdown => &["md"],
+            Format::Brief | Format::Asff | Format::Ocsf => &[],
         }
     }
 
@@ -85,7 +109,7 @@ impl std::fmt::Display for Format {
 mod tests {
     use super::*;
 
-    const ALL: [Format; 8] = [
+    const ALL: [Format; 12] = [
         Format::Table,
         Format::Csv,
         Format::Json,
@@ -94,6 +118,10 @@ mod tests {
         Format::Parquet,
         Format::Junit,
         Format::Html,
+        Format::Brief,
+        Format::Markdown,
+        Format::Asff,
+        Format::Ocsf,
     ];
 
     #[test]

@@ -72,7 +72,7 @@ pub fn sink(
         Format::Ndjson => Box::new(JsonSink::new(schema, out, false)),
         Format::Line => Box::new(LineSink { out, rows: 0 }),
         Format::Parquet => Box::new(ParquetSink(ArrowWriter::try_new(out, schema, None)?)),
-        Format::Junit | Format::Html => {
+        Format::Junit | Format::Html | Format::Brief | Format::Markdown | Format::Asff | Format::Ocsf => {
             return Err(ArrowError::InvalidArgumentError(format!("{format} is for check reports, not query answers")));
         }
     })

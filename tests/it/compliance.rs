@@ -162,3 +162,92 @@ fn a_region_not_enabled_is_a_skip_never_a_silent_pass() {
     assert!(rows.iter().all(|r| r.0 != "error"), "not an error either: {rows:?}");
     assert!(run.stdout.contains("region eu-west-1 is not enabled for account"), "{}", run.stdout);
 }
+
+/// Runs two controls with alarms in the seeded org in `format`.
+fn two_controls(format: &str) -> Run {
+    check(&["-o", format, "--control", "ec2_ami_public", "--control", "vpc_security_group_open_ssh"])
+}
+
+#[test]
+fn security_hub_and_ocsf_reports_fill_their_required_fields() {
+    let doc = report(&two_controls("json"));
+    let all: Vec<&Value> =
+        doc["controls"].as_array().unwrap().iter().flat_map(|c| c["results"].as_array().unwrap()).collect();
+    let alarms = all.iter().filter(|r| r["status"] == "alarm").count();
+    assert!(alarms >= 2);
+
+    // ASFF: the attributes Security Hub's BatchImportFindings requires.
+    let asff: Value = serde_json::from_str(&two_controls("asff").stdout).expect("ASFF is JSON");
+    let findings = asff.as_array().expect("an array of findings");
+    assert_eq!(findings.len(), alarms, "one finding per alarm");
+    let required = [
+        "AwsAccountId",
+        "CreatedAt",
+        "Description",
+        "GeneratorId",
+        "Id",
+        "ProductArn",
+        "Resources",
+        "SchemaVersion",
+        "Severity",
+        "Title",
+        "Types",
+        "UpdatedAt",
+    ];
+    for finding in findings {
+        for field in required {
+            assert!(!finding[field].is_null(), "ASFF finding lacks {field}: {finding}");
+        }
+        assert_eq!(finding["SchemaVersion"], "2018-10-08");
+        assert!(["LOW", "MEDIUM", "HIGH", "CRITICAL"].contains(&finding["Severity"]["Label"].as_str().unwrap()));
+        assert!(finding["AwsAccountId"].as_str().unwrap().len() == 12);
+        let resource = &finding["Resources"][0];
+        assert!(resource["Type"].is_string() && resource["Id"].is_string(), "{resource}");
+        let arn = finding["ProductArn"].as_str().unwrap();
+        assert!(arn.starts_with("arn:aws:securityhub:") && arn.ends_with("/default"), "{arn}");
+        assert!(chrono::DateTime::parse_from_rfc3339(finding["CreatedAt"].as_str().unwrap()).is_ok());
+    }
+    let ids: std::collections::BTreeSet<&str> = findings.iter().map(|f| f["Id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), findings.len(), "finding ids are unique");
+
+    // OCSF Compliance Finding (class 2003): its required attributes, one per result.
+    let ocsf: Value = serde_json::from_str(&two_controls("ocsf").stdout).expect("OCSF is JSON");
+    let events = ocsf.as_array().expect("an array of events");
+    assert_eq!(events.len(), all.len());
+    let required = [
+        "activity_id",
+        "category_uid",
+        "class_uid",
+        "compliance",
+        "finding_info",
+        "metadata",
+        "severity_id",
+        "time",
+        "type_uid",
+    ];
+    for event in events {
+        for field in required {
+            assert!(!event[field].is_null(), "OCSF event lacks {field}: {event}");
+        }
+        assert_eq!((event["class_uid"].as_i64(), event["type_uid"].as_i64()), (Some(2003), Some(200301)));
+        assert!(event["finding_info"]["uid"].is_string() && event["finding_info"]["title"].is_string());
+        assert!(event["metadata"]["product"]["name"].is_string() && event["metadata"]["version"].is_string());
+        assert!(event["compliance"]["standards"].is_array(), "{event}");
+        assert_eq!(event["cloud"]["provider"], "AWS");
+    }
+    let failing = events.iter().filter(|e| e["compliance"]["status"] == "Fail").count();
+    assert_eq!(failing, alarms);
+}
+
+#[test]
+fn brief_and_markdown_reports_show_what_needs_attention() {
+    let brief = two_controls("brief");
+    assert_eq!(brief.code, 1);
+    assert!(brief.stdout.contains("ALARM") && !brief.stdout.contains("OK "), "{}", brief.stdout);
+    assert!(!brief.stdout.contains("ok 1"), "no counts of what is fine: {}", brief.stdout);
+    let markdown = two_controls("markdown");
+    let text = &markdown.stdout;
+    assert!(text.starts_with("## cove check\n"), "{text}");
+    assert!(text.contains("| Control | Severity | Alarms | Errors | Title |"), "{text}");
+    assert!(text.contains("### `ec2_ami_public`") && text.contains("- **alarm** `arn:aws:ec2:"), "{text}");
+}

@@ -1,0 +1,136 @@
+//! A check run's results for the tools security teams feed: AWS Security Hub's finding
+//! format (ASFF, one finding per alarm) and OCSF's Compliance Finding class (one per
+//! result), both JSON.
+
+use serde_json::{Value, json};
+
+use super::control::{Control, Severity};
+use super::report::Run;
+use super::runner::{Finding, Status};
+
+/// The version of the AWS Security Finding Format written.
+const ASFF_SCHEMA: &str = "2018-10-08";
+/// The OCSF schema version written.
+const OCSF_VERSION: &str = "1.1.0";
+
+fn label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Low => "LOW",
+        Severity::Medium => "MEDIUM",
+        Severity::High => "HIGH",
+        Severity::Critical => "CRITICAL",
+    }
+}
+
+/// A region Security Hub accepts: global resources are reported in the home region.
+fn region<'a>(finding: &'a Finding, run: &'a Run) -> &'a str {
+    match finding.region.as_str() {
+        "" | "global" => run.home_region,
+        region => region,
+    }
+}
+
+/// Security Hub findings for the unmuted alarms, as `batch-import-findings` takes them.
+pub fn asff(run: &Run) -> Value {
+    let at = run.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let findings: Vec<Value> = run
+        .outcomes
+        .iter()
+        .flat_map(|o| o.findings.iter().filter(|f| f.status == Status::Alarm).map(move |f| (&o.control, f)))
+        .map(|(control, f)| {
+            let region = region(f, run);
+            let account = &f.account_id;
+            let mut finding = json!({
+                "SchemaVersion": ASFF_SCHEMA,
+                "Id": format!("cove/{}/{account}/{}/{}", control.id, f.region, f.resource),
+                "ProductArn": format!("arn:{}:securityhub:{region}:{account}:product/{account}/default", run.partition),
+                "GeneratorId": format!("cove/{}", control.id),
+                "AwsAccountId": account,
+                "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+                "CreatedAt": at,
+                "UpdatedAt": at,
+                "Severity": {"Label": label(control.severity)},
+                "Title": truncate(&control.title, 256),
+                "Description": truncate(&f.reason, 1024),
+                "Resources": [{"Type": "Other", "Id": f.resource, "Partition": run.partition, "Region": region}],
+                "Compliance": {"Status": "FAILED"},
+                "RecordState": "ACTIVE",
+                "Workflow": {"Status": "NEW"},
+                "ProductFields": {"cove/control": control.id, "cove/source": control.source},
+            });
+            if let Some(remediation) = &control.remediation {
+                finding["Remediation"] = json!({"Recommendation": {"Text": truncate(remediation, 512)}});
+            }
+            finding
+        })
+        .collect();
+    Value::Array(findings)
+}
+
+fn truncate(text: &str, chars: usize) -> String {
+    text.chars().take(chars).collect()
+}
+
+/// OCSF Compliance Findings (class 2003), one per result.
+pub fn ocsf(run: &Run) -> Value {
+    let time = run.at.timestamp_millis();
+    let findings: Vec<Value> = run
+        .outcomes
+        .iter()
+        .flat_map(|o| o.findings.iter().map(move |f| (&o.control, f)))
+        .map(|(control, f)| ocsf_finding(control, f, time, run))
+        .collect();
+    Value::Array(findings)
+}
+
+fn ocsf_finding(control: &Control, f: &Finding, time: i64, run: &Run) -> Value {
+    // compliance.status_id: 1 Pass, 2 Warning, 3 Fail, 0 Unknown.
+    let (compliance, compliance_id) = match f.status {
+        Status::Ok => ("Pass", 1),
+        Status::Alarm | Status::Muted => ("Fail", 3),
+        Status::Info => ("Warning", 2),
+        Status::Skip | Status::Error => ("Unknown", 0),
+    };
+    // status_id: 1 New, 3 Suppressed.
+    let (status, status_id) = if f.status == Status::Muted { ("Suppressed", 3) } else { ("New", 1) };
+    let (severity, severity_id) = match control.severity {
+        Severity::Low => ("Low", 2),
+        Severity::Medium => ("Medium", 3),
+        Severity::High => ("High", 4),
+        Severity::Critical => ("Critical", 5),
+    };
+    json!({
+        "activity_id": 1,
+        "activity_name": "Create",
+        "category_uid": 2,
+        "category_name": "Findings",
+        "class_uid": 2003,
+        "class_name": "Compliance Finding",
+        "type_uid": 200301,
+        "type_name": "Compliance Finding: Create",
+        "time": time,
+        "severity_id": severity_id,
+        "severity": severity,
+        "status_id": status_id,
+        "status": status,
+        "message": f.reason,
+        "finding_info": {
+            "uid": format!("cove/{}/{}/{}/{}", control.id, f.account_id, f.region, f.resource),
+            "title": control.title,
+            "desc": f.reason,
+        },
+        "compliance": {
+            "control": control.id,
+            "standards": control.tags,
+            "status": compliance,
+            "status_id": compliance_id,
+        },
+        "metadata": {
+            "version": OCSF_VERSION,
+            "product": {"name": "cove", "vendor_name": "cove", "version": env!("CARGO_PKG_VERSION")},
+        },
+        "cloud": {"provider": "AWS", "account": {"uid": f.account_id}, "region": region(f, run)},
+        "resources": [{"uid": f.resource}],
+        "unmapped": {"cove_status": f.status.name()},
+    })
+}
