@@ -3,10 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
 use std::str::FromStr;
-
-include!(concat!(env!("OUT_DIR"), "/controls.rs"));
 
 /// The columns every control query returns.
 pub const REQUIRED_COLUMNS: [&str; 5] = ["resource", "status", "reason", "account_id", "region"];
@@ -165,96 +162,6 @@ impl Control {
     }
 }
 
-/// Controls, and what the user should know about where they came from.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    pub controls: Vec<Control>,
-    pub notes: Vec<String>,
-}
-
-/// The largest control file read: a control is a page of SQL, not a stream.
-const MAX_CONTROL_BYTES: u64 = 1 << 20;
-
-/// The controls named by `sources`: built-in pack names (`aws`, or `builtin:aws` where a
-/// local file or folder has the same name), `.sql` files, or folders of them. None:
-/// every built-in pack.
-pub fn load(sources: &[String]) -> Result<Loaded, String> {
-    let builtin = |pack: Option<&str>| -> Result<Vec<Control>, String> {
-        BUILTIN
-            .iter()
-            .filter(|(p, _, _)| pack.is_none_or(|name| name == *p))
-            .map(|(pack, file, text)| Control::parse(&format!("{pack}/{file}"), text))
-            .collect()
-    };
-    let is_pack = |name: &str| BUILTIN.iter().any(|(pack, _, _)| *pack == name);
-    let mut loaded = Loaded::default();
-    let controls = &mut loaded.controls;
-    if sources.is_empty() {
-        *controls = builtin(None)?;
-    }
-    for source in sources {
-        if let Some(pack) = source.strip_prefix("builtin:").filter(|pack| is_pack(pack)) {
-            controls.extend(builtin(Some(pack))?);
-            continue;
-        }
-        let path = Path::new(source);
-        if path.exists() && is_pack(source) {
-            loaded.notes.push(format!(
-                "{source} is the local {} here, not the built-in pack (name that one builtin:{source})",
-                if path.is_dir() { "folder" } else { "file" }
-            ));
-        }
-        if path.is_dir() {
-            let mut files: Vec<_> = std::fs::read_dir(path)
-                .map_err(|e| format!("cannot read {source}: {e}"))?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                return Err(format!("{source} holds no .sql controls"));
-            }
-            for file in files {
-                controls.push(read(&file)?);
-            }
-        } else if path.exists() {
-            controls.push(read(path)?);
-        } else if is_pack(source) {
-            controls.extend(builtin(Some(source))?);
-        } else {
-            let packs: std::collections::BTreeSet<_> = BUILTIN.iter().map(|(p, _, _)| *p).collect();
-            let packs = packs.into_iter().collect::<Vec<_>>().join(", ");
-            return Err(format!("{source} is not a control file, a folder, or a built-in pack ({packs})"));
-        }
-    }
-    let mut seen = BTreeMap::new();
-    for control in &loaded.controls {
-        if let Some(first) = seen.insert(control.id.as_str(), control.source.as_str()) {
-            return Err(format!("{}: the id {} is also used by {first}", control.source, control.id));
-        }
-    }
-    Ok(loaded)
-}
-
-/// A control file: a regular file (a link is followed to one) of bounded size, never a
-/// device or a pipe that could be read forever.
-fn read(path: &Path) -> Result<Control, String> {
-    let cannot = |why: String| format!("cannot read {}: {why}", path.display());
-    let meta = std::fs::metadata(path).map_err(|e| cannot(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(cannot("not a regular file".into()));
-    }
-    let mut text = String::new();
-    let file = std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?;
-    std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_CONTROL_BYTES + 1), &mut text)
-        .map_err(|e| cannot(e.to_string()))?;
-    if text.len() as u64 > MAX_CONTROL_BYTES {
-        return Err(cannot(format!("larger than {} KiB", MAX_CONTROL_BYTES >> 10)));
-    }
-    Control::parse(&path.display().to_string(), &text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,11 +193,5 @@ mod tests {
         assert!(high_or_worse.admits(Severity::Critical) && !high_or_worse.admits(Severity::Medium));
         let medium: SeverityFilter = "medium".parse().unwrap();
         assert!(medium.admits(Severity::Medium) && !medium.admits(Severity::High));
-    }
-
-    #[test]
-    fn the_builtin_pack_parses() {
-        let controls = load(&[]).unwrap().controls;
-        assert!(controls.len() >= 30, "{}", controls.len());
     }
 }

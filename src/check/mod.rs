@@ -2,17 +2,21 @@
 //! people and CI systems.
 
 pub mod baseline;
+pub mod benchmark;
+mod builtin;
 pub mod control;
 pub mod report;
 pub mod runner;
-mod siem;
+pub mod siem;
+pub mod sources;
 pub mod suppress;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
-use control::{Control, Loaded, SeverityFilter};
+use control::{Control, SeverityFilter};
+use sources::Loaded;
 
 use crate::output::{Format, REPORT_FORMATS};
 
@@ -27,6 +31,10 @@ pub struct Request {
     /// Only the control with this id (repeatable)
     #[arg(long = "control", value_name = "ID")]
     pub control_ids: Vec<String>,
+    /// Only controls tagged so: `--tag service=s3` matches the tag `service:s3`, `--tag public`
+    /// the tag `public` (repeatable: the same key ORed, different keys ANDed)
+    #[arg(long = "tag", value_name = "KEY[=VALUE]")]
+    pub tags: Vec<String>,
     /// Set a control variable, e.g. --var required_tags=Owner,CostCenter (repeatable)
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
@@ -73,7 +81,7 @@ impl Request {
 /// The controls the request selects, validated: files parse, ids exist; and notes on
 /// where they came from.
 pub fn select(request: &Request) -> Result<Loaded, String> {
-    let Loaded { controls, notes } = control::load(&request.sources)?;
+    let Loaded { controls, notes, benchmarks } = sources::load(&request.sources)?;
     if let Some(unknown) = request.control_ids.iter().find(|id| !controls.iter().any(|c| &c.id == *id)) {
         return Err(format!("no control has the id {unknown} (see cove check --list)"));
     }
@@ -81,11 +89,29 @@ pub fn select(request: &Request) -> Result<Loaded, String> {
         .into_iter()
         .filter(|c| request.control_ids.is_empty() || request.control_ids.contains(&c.id))
         .filter(|c| request.severity.is_none_or(|s| s.admits(c.severity)))
+        .filter(|c| tagged(c, &request.tags))
         .collect();
     if selected.is_empty() {
         return Err("no control matches the filters".into());
     }
-    Ok(Loaded { controls: selected, notes })
+    Ok(Loaded { controls: selected, notes, benchmarks })
+}
+
+/// Whether the control carries the tags asked for: for each key asked, one of the values
+/// asked (a key alone: any value, or none).
+fn tagged(control: &Control, filters: &[String]) -> bool {
+    let split = |text: &str, on: char| match text.split_once(on) {
+        Some((key, value)) => (key.trim().to_string(), Some(value.trim().to_string())),
+        None => (text.trim().to_string(), None),
+    };
+    let tags: Vec<(String, Option<String>)> = control.tags.iter().map(|t| split(t, ':')).collect();
+    let mut by_key: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
+    for (key, value) in filters.iter().map(|f| split(f, '=')) {
+        by_key.entry(key).or_default().push(value);
+    }
+    by_key.iter().all(|(key, values)| {
+        values.iter().any(|wanted| tags.iter().any(|(k, v)| k == key && (wanted.is_none() || v == wanted)))
+    })
 }
 
 /// `--var name=value` flags over the config file's `[vars]`, and a warning for each flag

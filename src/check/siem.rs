@@ -5,8 +5,15 @@
 use serde_json::{Value, json};
 
 use super::control::{Control, Severity};
-use super::report::Run;
-use super::runner::{Finding, Status};
+use super::runner::{Finding, Outcome, Status};
+
+/// When and where a run happened, as these formats need to say.
+pub struct Stamp {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub partition: String,
+    /// Where global resources are reported, as a region is required.
+    pub home_region: String,
+}
 
 /// The version of the AWS Security Finding Format written.
 const ASFF_SCHEMA: &str = "2018-10-08";
@@ -23,27 +30,27 @@ fn label(severity: Severity) -> &'static str {
 }
 
 /// A region Security Hub accepts: global resources are reported in the home region.
-fn region<'a>(finding: &'a Finding, run: &'a Run) -> &'a str {
+fn region<'a>(finding: &'a Finding, stamp: &'a Stamp) -> &'a str {
     match finding.region.as_str() {
-        "" | "global" => run.home_region,
+        "" | "global" => &stamp.home_region,
         region => region,
     }
 }
 
 /// Security Hub findings for the unmuted alarms, as `batch-import-findings` takes them.
-pub fn asff(run: &Run) -> Value {
-    let at = run.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let findings: Vec<Value> = run
-        .outcomes
+pub fn asff(outcomes: &[Outcome], stamp: &Stamp) -> Value {
+    let at = stamp.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let partition = &stamp.partition;
+    let findings: Vec<Value> = outcomes
         .iter()
         .flat_map(|o| o.findings.iter().filter(|f| f.status == Status::Alarm).map(move |f| (&o.control, f)))
         .map(|(control, f)| {
-            let region = region(f, run);
+            let region = region(f, stamp);
             let account = &f.account_id;
             let mut finding = json!({
                 "SchemaVersion": ASFF_SCHEMA,
                 "Id": format!("cove/{}/{account}/{}/{}", control.id, f.region, f.resource),
-                "ProductArn": format!("arn:{}:securityhub:{region}:{account}:product/{account}/default", run.partition),
+                "ProductArn": format!("arn:{partition}:securityhub:{region}:{account}:product/{account}/default"),
                 "GeneratorId": format!("cove/{}", control.id),
                 "AwsAccountId": account,
                 "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
@@ -52,7 +59,7 @@ pub fn asff(run: &Run) -> Value {
                 "Severity": {"Label": label(control.severity)},
                 "Title": truncate(&control.title, 256),
                 "Description": truncate(&f.reason, 1024),
-                "Resources": [{"Type": "Other", "Id": f.resource, "Partition": run.partition, "Region": region}],
+                "Resources": [{"Type": "Other", "Id": f.resource, "Partition": partition, "Region": region}],
                 "Compliance": {"Status": "FAILED"},
                 "RecordState": "ACTIVE",
                 "Workflow": {"Status": "NEW"},
@@ -72,18 +79,16 @@ fn truncate(text: &str, chars: usize) -> String {
 }
 
 /// OCSF Compliance Findings (class 2003), one per result.
-pub fn ocsf(run: &Run) -> Value {
-    let time = run.at.timestamp_millis();
-    let findings: Vec<Value> = run
-        .outcomes
+pub fn ocsf(outcomes: &[Outcome], stamp: &Stamp) -> Value {
+    let findings: Vec<Value> = outcomes
         .iter()
         .flat_map(|o| o.findings.iter().map(move |f| (&o.control, f)))
-        .map(|(control, f)| ocsf_finding(control, f, time, run))
+        .map(|(control, f)| ocsf_finding(control, f, stamp))
         .collect();
     Value::Array(findings)
 }
 
-fn ocsf_finding(control: &Control, f: &Finding, time: i64, run: &Run) -> Value {
+fn ocsf_finding(control: &Control, f: &Finding, stamp: &Stamp) -> Value {
     // compliance.status_id: 1 Pass, 2 Warning, 3 Fail, 0 Unknown.
     let (compliance, compliance_id) = match f.status {
         Status::Ok => ("Pass", 1),
@@ -108,7 +113,7 @@ fn ocsf_finding(control: &Control, f: &Finding, time: i64, run: &Run) -> Value {
         "class_name": "Compliance Finding",
         "type_uid": 200301,
         "type_name": "Compliance Finding: Create",
-        "time": time,
+        "time": stamp.at.timestamp_millis(),
         "severity_id": severity_id,
         "severity": severity,
         "status_id": status_id,
@@ -129,7 +134,7 @@ fn ocsf_finding(control: &Control, f: &Finding, time: i64, run: &Run) -> Value {
             "version": OCSF_VERSION,
             "product": {"name": "cove", "vendor_name": "cove", "version": env!("CARGO_PKG_VERSION")},
         },
-        "cloud": {"provider": "AWS", "account": {"uid": f.account_id}, "region": region(f, run)},
+        "cloud": {"provider": "AWS", "account": {"uid": f.account_id}, "region": region(f, stamp)},
         "resources": [{"uid": f.resource}],
         "unmapped": {"cove_status": f.status.name()},
     })

@@ -7,9 +7,10 @@ use std::time::Duration;
 use super::{ALARM, FAILURE};
 use crate::check::FailOn;
 use crate::check::baseline::Baseline;
-use crate::check::control::Loaded;
 use crate::check::report::Run;
 use crate::check::runner::{Change, Finding, Status, run_controls};
+use crate::check::siem::Stamp;
+use crate::check::sources::Loaded;
 use crate::check::suppress::Suppressions;
 use crate::check::{self, Request, report};
 use crate::engine::session;
@@ -20,15 +21,17 @@ use crate::settings::{Accounts, Settings, TargetArgs};
 /// `--fail-on new`, something new against the baseline), 2 when a control could not be
 /// evaluated.
 pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, String> {
-    let Loaded { controls, notes } = check::select(&request)?;
+    let Loaded { controls, notes, benchmarks } = check::select(&request)?;
     for note in notes {
         eprintln!("note: {note}");
     }
     if request.list {
         let text = if request.markdown {
-            report::markdown(&controls)
+            report::markdown(&controls, &check::benchmark::builtin()?)
         } else {
-            controls.iter().map(|c| format!("{:<48} {:<8} {}\n", c.id, c.severity.to_string(), c.title)).collect()
+            let trees = benchmarks.iter().map(|b| b.tree() + "\n");
+            let list = controls.iter().map(|c| format!("{:<48} {:<8} {}\n", c.id, c.severity.to_string(), c.title));
+            trees.chain(list).collect()
         };
         output::print(&text);
         return Ok(ExitCode::SUCCESS);
@@ -64,9 +67,12 @@ pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, S
     let run = Run {
         outcomes: &outcomes,
         compared: baseline.is_some(),
-        at: chrono::Utc::now(),
-        partition: &engine.estate.identity.partition,
-        home_region: &engine.estate.regions[0],
+        stamp: Stamp {
+            at: chrono::Utc::now(),
+            partition: engine.estate.identity.partition.clone(),
+            home_region: engine.estate.regions[0].clone(),
+        },
+        benchmarks: &benchmarks,
     };
     destination.publish(&report::render(format, &run)?)?;
     if request.out.is_some() || format != output::Format::Table {

@@ -5,6 +5,7 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 
+use crate::check::siem::Stamp;
 use crate::check::{self, report, runner::run_controls};
 use crate::emulator::Moto;
 use crate::engine::failures::summarize;
@@ -107,9 +108,12 @@ pub async fn demo() -> Result<(), String> {
     let run = report::Run {
         outcomes: &outcomes,
         compared: false,
-        at: chrono::Utc::now(),
-        partition: &engine.estate.identity.partition,
-        home_region: &engine.estate.regions[0],
+        stamp: Stamp {
+            at: chrono::Utc::now(),
+            partition: engine.estate.identity.partition.clone(),
+            home_region: engine.estate.regions[0].clone(),
+        },
+        benchmarks: &[],
     };
     print!("{}", report::render(Format::Table, &run)?);
     println!("{}", engine.guard.counts().since(&calls_before));

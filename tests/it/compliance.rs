@@ -251,3 +251,49 @@ fn brief_and_markdown_reports_show_what_needs_attention() {
     assert!(text.contains("| Control | Severity | Alarms | Errors | Title |"), "{text}");
     assert!(text.contains("### `ec2_ami_public`") && text.contains("- **alarm** `arn:aws:ec2:"), "{text}");
 }
+
+#[test]
+fn a_benchmark_runs_its_controls_and_reports_its_tree() {
+    let list = check(&["cis_v300", "--list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(list.stdout.starts_with("cis_v300  CIS Amazon Web Services Foundations Benchmark v3.0.0\n"));
+    assert!(list.stdout.contains("    2.1 Simple Storage Service (S3)\n      2.1.1    s3_bucket_enforces_ssl\n"));
+
+    let run = check(&["cis_v300", "-o", "json"]);
+    let doc = report(&run);
+    let ids: Vec<&str> = doc["controls"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 21, "each control once, though 1.8 and 1.9 share one: {ids:?}");
+    let tree = &doc["benchmarks"][0];
+    assert_eq!(tree["id"], "cis_v300");
+    let networking = tree["sections"].as_array().unwrap().iter().find(|s| s["number"] == "5").unwrap();
+    assert_eq!(networking["items"].as_array().unwrap().len(), 4);
+    assert!(networking["counts"]["alarm"].as_u64().unwrap() >= 1, "the open SSH group: {networking}");
+
+    let table = check(&["cis_v300"]);
+    assert!(table.stdout.contains(
+        "\ncis_v300 CIS Amazon Web Services Foundations Benchmark v3.0.0\n  1 Identity and Access Management: ok"
+    ));
+    assert!(table.stdout.contains("\n    5.2      vpc_security_group_open_ssh: ok 8, alarm 1\n"), "{}", table.stdout);
+
+    // A pack and a benchmark naming the same controls run each once.
+    let both = check(&["aws", "cis_v300", "--list"]);
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    assert_eq!(both.stdout.lines().filter(|l| l.starts_with("vpc_security_group_open_ssh ")).count(), 1);
+}
+
+#[test]
+fn tags_select_controls_same_key_ored_different_keys_anded() {
+    let ids = |args: &[&str]| -> Vec<String> {
+        let run = check(&[args, &["--list"]].concat());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let mut ids: Vec<String> =
+            run.stdout.lines().map(|l| l.split_whitespace().next().unwrap().to_string()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&["--tag", "cis=5.2"]), ["vpc_security_group_open_rdp", "vpc_security_group_open_ssh"]);
+    assert_eq!(ids(&["--tag", "cis=1.4", "--tag", "cis=1.5"]), ["iam_root_mfa_enabled", "iam_root_no_access_keys"]);
+    assert_eq!(ids(&["--tag", "rds", "--tag", "public"]), ["rds_instance_not_public", "rds_snapshot_not_public"]);
+    let none = check(&["--tag", "no-such-tag", "--list"]);
+    assert_eq!((none.code, none.stderr.trim()), (2, "error: no control matches the filters"));
+}

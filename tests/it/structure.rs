@@ -30,7 +30,7 @@ fn modules(root: &Path) -> BTreeMap<String, String> {
     found
 }
 
-/// The flattened paths of every `use` statement in `source`, and every `crate::` path in
+/// The flattened paths of every `use` statement in `source`, and every `crate::` or `super::` path in
 /// code. Unit tests (a `#[cfg(test)]` module, last in the file) are not the structure.
 fn referenced_paths(source: &str) -> Vec<String> {
     let source = source.split("#[cfg(test)]").next().unwrap_or(source);
@@ -50,10 +50,17 @@ fn referenced_paths(source: &str) -> Vec<String> {
         }
         flatten("", statement.split(';').next().unwrap_or_default(), &mut paths);
     }
-    for (i, _) in code.match_indices("crate::") {
-        let tail: String =
-            code[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':').collect();
-        paths.push(tail.trim_end_matches(':').to_string());
+    for prefix in ["crate::", "super::"] {
+        for (i, _) in code.match_indices(prefix) {
+            let preceded =
+                code[..i].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+            if preceded {
+                continue;
+            }
+            let tail: String =
+                code[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':').collect();
+            paths.push(tail.trim_end_matches(':').to_string());
+        }
     }
     paths
 }
