@@ -42,6 +42,13 @@ pub fn builtin() -> Result<Vec<Benchmark>, String> {
 
 impl Section {
     /// The section's control ids and its subsections', once each, in order.
+    pub fn controls(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        self.control_ids(&mut ids);
+        ids
+    }
+
+    /// The section's control ids and its subsections', once each, in order.
     fn control_ids(&self, into: &mut Vec<String>) {
         for (_, control) in &self.items {
             if !into.contains(control) {
@@ -54,8 +61,7 @@ impl Section {
     }
 
     fn counts(&self, outcomes: &[Outcome]) -> Vec<(Status, usize)> {
-        let mut ids = Vec::new();
-        self.control_ids(&mut ids);
+        let ids = self.controls();
         let ids: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
         let relevant: Vec<&Outcome> = outcomes.iter().filter(|o| ids.contains(o.control.id.as_str())).collect();
         Status::ALL.iter().map(|&s| (s, relevant.iter().map(|o| o.count(s)).sum())).collect()

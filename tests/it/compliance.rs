@@ -297,3 +297,19 @@ fn tags_select_controls_same_key_ored_different_keys_anded() {
     let none = check(&["--tag", "no-such-tag", "--list"]);
     assert_eq!((none.code, none.stderr.trim()), (2, "error: no control matches the filters"));
 }
+
+#[test]
+fn the_html_report_opens_with_severities_a_heat_map_and_the_benchmark() {
+    let run = check(&["cis_v300", "-o", "html"]);
+    let html = &run.stdout;
+    assert!(html.contains("<div class=\"glance\"><div class=\"tile sev-critical\"><b>"), "{html}");
+    let heat = &html[html.find("<table class=\"heat\">").expect("a heat map")..];
+    let heat = &heat[..heat.find("</table>").unwrap()];
+    assert!(heat.contains("<th>5 Networking</th>"), "{heat}");
+    let org = crate::harness::org();
+    for name in ["dev", "staging", "prod"] {
+        assert!(heat.contains(&format!("<td>{} {name}</td>", org.id(name))), "{name}: {heat}");
+    }
+    assert!(html.contains("<pre class=\"tree\">cis_v300 CIS Amazon Web Services Foundations Benchmark v3.0.0"));
+    assert!(!html.contains("http://") && !html.contains("https://"), "one self-contained file, no fetches");
+}
