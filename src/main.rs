@@ -73,13 +73,13 @@ fn main() -> ExitCode {
             return ExitCode::from(FAILURE);
         }
     };
-    let main = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(move || {
+    let worker = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(move || {
         let outcome = runtime.block_on(run(args));
         // A blocking task still writing (an abandoned COPY) must not hold the exit up.
         runtime.shutdown_background();
         outcome
     });
-    match main.map(|thread| thread.join()) {
+    match worker.map(|thread| thread.join()) {
         Ok(Ok(Ok(code))) => code,
         Ok(Ok(Err(message))) => {
             eprintln!("error: {message}");
