@@ -16,6 +16,7 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Targeting flags, shared by every subcommand.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Targeting")]
 pub struct TargetArgs {
     /// AWS profile to start from (default: the standard credential chain)
     #[arg(long, global = true)]

@@ -23,7 +23,8 @@ use crate::output::{Format, REPORT_FORMATS};
 /// What `cove check` was asked to do, besides targeting.
 #[derive(Debug, Clone, Default, Args)]
 pub struct Request {
-    /// Built-in pack names, .sql control files or folders of them (default: every built-in pack)
+    /// Built-in packs (aws) or benchmarks (cis_v300), .sql control files or folders of them
+    /// (default: every built-in pack)
     pub sources: Vec<String>,
     /// Only controls of this severity, or with a trailing + of this severity or worse (high+)
     #[arg(long)]
