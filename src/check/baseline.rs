@@ -86,6 +86,7 @@ impl Baseline {
                     account_id: f.account_id.clone(),
                     account_name: None,
                     ou_path: None,
+                    ou_ids: Vec::new(),
                     region: f.region.clone(),
                     tags: BTreeMap::new(),
                     muted: None,

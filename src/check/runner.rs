@@ -90,6 +90,9 @@ pub struct Finding {
     pub account_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ou_path: Option<String>,
+    /// The ids of the account's OU and those above it (suppressions match them).
+    #[serde(skip)]
+    pub ou_ids: Vec<String>,
     pub region: String,
     /// The resource's tags, when the control returns a `tags` column (suppressions match them).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -110,6 +113,7 @@ impl Finding {
             account_id,
             account_name: None,
             ou_path: None,
+            ou_ids: Vec::new(),
             region,
             tags: BTreeMap::new(),
             muted: None,
@@ -266,6 +270,7 @@ pub async fn run_controls(
                 if let Some(account) = engine.estate.accounts.iter().find(|a| a.id == finding.account_id) {
                     finding.account_name = account.name.clone();
                     finding.ou_path = account.ou_path.clone();
+                    finding.ou_ids = account.ou_ids.clone();
                 }
             }
             Outcome { control: planned.control, findings, resolved: Vec::new() }

@@ -26,6 +26,8 @@ struct RuleFile {
     /// Control id, or a glob of ids.
     control: Option<String>,
     accounts: Option<Vec<String>>,
+    /// OU (or root) ids: the accounts under them, nested OUs included.
+    ous: Option<Vec<String>>,
     regions: Option<Vec<String>>,
     /// Resource, or a glob of resources.
     resource: Option<String>,
@@ -41,6 +43,7 @@ struct Rule {
     name: String,
     control: Option<Pattern>,
     accounts: Option<Vec<String>>,
+    ous: Option<Vec<String>>,
     regions: Option<Vec<String>>,
     resource: Option<Pattern>,
     tags: Option<std::collections::BTreeMap<String, String>>,
@@ -121,14 +124,16 @@ impl Rule {
             control: pattern(file.control, "control")?,
             resource: pattern(file.resource, "resource")?,
             accounts: file.accounts,
+            ous: file.ous,
             regions: file.regions,
             tags: file.tags,
             reason: file.reason,
             expires,
             name,
         };
-        if rule.control.is_none() && rule.resource.is_none() && rule.accounts.is_none() && rule.tags.is_none() {
-            return Err(format!("{}: a suppression names a control, resource, account or tags", rule.name));
+        let narrows = [rule.control.is_some(), rule.resource.is_some(), rule.accounts.is_some(), rule.ous.is_some()];
+        if !narrows.contains(&true) && rule.tags.is_none() {
+            return Err(format!("{}: a suppression names a control, resource, account, OU or tags", rule.name));
         }
         Ok(rule)
     }
@@ -139,6 +144,7 @@ impl Rule {
         self.control.as_ref().is_none_or(|p| p.matches(control))
             && self.resource.as_ref().is_none_or(|p| p.matches(&finding.resource))
             && listed(&self.accounts, &finding.account_id)
+            && self.ous.as_ref().is_none_or(|ous| finding.ou_ids.iter().any(|id| ous.contains(id)))
             && listed(&self.regions, &finding.region)
             && self.tags.as_ref().is_none_or(|wanted| {
                 wanted.iter().all(|(key, value)| finding.tags.get(key).is_some_and(|v| v == value))
@@ -155,6 +161,10 @@ mod tests {
     use crate::check::runner::Finding;
 
     fn finding(resource: &str, account: &str, region: &str, tags: &[(&str, &str)]) -> Finding {
+        in_ous(resource, account, region, tags, &[])
+    }
+
+    fn in_ous(resource: &str, account: &str, region: &str, tags: &[(&str, &str)], ous: &[&str]) -> Finding {
         Finding {
             resource: resource.into(),
             status: Status::Alarm,
@@ -162,6 +172,7 @@ mod tests {
             account_id: account.into(),
             account_name: None,
             ou_path: None,
+            ou_ids: ous.iter().map(|o| o.to_string()).collect(),
             region: region.into(),
             tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
             muted: None,
@@ -247,6 +258,17 @@ expires = "2099-01-01"
     }
 
     #[test]
+    fn ou_rules_match_accounts_under_the_ou() {
+        let s = rules("[[suppress]]\nous = [\"ou-ab12-sandbox1\"]\nreason = \"sandboxes\"\nexpires = \"2099-01-01\"\n")
+            .unwrap();
+        let nested = in_ous("x", "111111111111", "us-east-1", &[], &["ou-ab12-team0001", "ou-ab12-sandbox1", "r-ab12"]);
+        let elsewhere = in_ous("y", "222222222222", "us-east-1", &[], &["ou-ab12-prod0001", "r-ab12"]);
+        let mut outcomes = vec![outcome("c", vec![nested, elsewhere])];
+        s.apply(&mut outcomes, day("2026-11-25"));
+        assert_eq!(muted(&outcomes), ["x"]);
+    }
+
+    #[test]
     fn expired_rules_warn_and_stop_applying_and_unused_rules_are_listed() {
         let s = rules(
             "[[suppress]]\ncontrol = \"a\"\nreason = \"r\"\nexpires = \"2026-11-24\"\n\n\
@@ -270,6 +292,6 @@ expires = "2099-01-01"
         let bad_date = rules("[[suppress]]\ncontrol = \"a\"\nreason = \"r\"\nexpires = \"soon\"\n");
         assert!(bad_date.err().unwrap().contains("is not a date"));
         let matches_all = rules("[[suppress]]\nregions = [\"us-east-1\"]\nreason = \"r\"\nexpires = \"2027-01-01\"\n");
-        assert!(matches_all.err().unwrap().contains("names a control, resource, account or tags"));
+        assert!(matches_all.err().unwrap().contains("names a control, resource, account, OU or tags"));
     }
 }

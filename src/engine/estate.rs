@@ -30,6 +30,8 @@ pub struct Account {
     pub name: Option<String>,
     /// Where it sits in the organization (`Root/Workloads/Prod`), when looked up.
     pub ou_path: Option<String>,
+    /// The ids of its OU and every OU and root above it, when looked up.
+    pub ou_ids: Vec<String>,
 }
 
 enum Access {
@@ -101,11 +103,13 @@ impl Estate {
         let mut notes = Vec::new();
         let (mut accounts, account_source) = match &settings.accounts {
             Accounts::Caller => (
-                vec![Account { id: identity.account_id.clone(), name: None, ou_path: None }],
+                vec![Account { id: identity.account_id.clone(), name: None, ou_path: None, ou_ids: Vec::new() }],
                 "the caller's account".to_string(),
             ),
             Accounts::List(ids) => (
-                ids.iter().map(|id| Account { id: id.clone(), name: None, ou_path: None }).collect(),
+                ids.iter()
+                    .map(|id| Account { id: id.clone(), name: None, ou_path: None, ou_ids: Vec::new() })
+                    .collect(),
                 "--accounts / config".to_string(),
             ),
             Accounts::Organization => {
@@ -230,7 +234,10 @@ async fn organization_accounts(caller: &Caller, identity: &Identity) -> Result<(
             vec![format!("{n} account{} not ACTIVE, not scanned: {}", if n == 1 { "" } else { "s" }, listed.join(", "))]
         }
     };
-    Ok((active.into_iter().map(|m| Account { id: m.id, name: m.name, ou_path: None }).collect(), notes))
+    Ok((
+        active.into_iter().map(|m| Account { id: m.id, name: m.name, ou_path: None, ou_ids: Vec::new() }).collect(),
+        notes,
+    ))
 }
 
 /// The accounts under the OUs the settings select (nested OUs included) and not under
@@ -253,7 +260,11 @@ async fn within_units(
     let accounts: Vec<Account> = accounts
         .into_iter()
         .filter(selected)
-        .map(|account| Account { ou_path: tree.path(&account.id).map(str::to_string), ..account })
+        .map(|account| Account {
+            ou_path: tree.path(&account.id).map(str::to_string),
+            ou_ids: tree.ancestors(&account.id),
+            ..account
+        })
         .collect();
     if accounts.is_empty() {
         return Err("no ACTIVE account is under the OUs selected (--ou, --exclude-ou)".into());

@@ -80,16 +80,20 @@ impl OrgTree {
         self.units.get(self.parents.get(account)?).map(|(_, path)| path.as_str())
     }
 
-    /// Whether the account sits in `unit` or in an OU nested in it.
-    pub fn within(&self, account: &str, unit: &str) -> bool {
+    /// The ids of the OU the account sits in and of every OU (and root) above it.
+    pub fn ancestors(&self, account: &str) -> Vec<String> {
+        let mut ids = Vec::new();
         let mut at = self.parents.get(account);
         while let Some(id) = at {
-            if id == unit {
-                return true;
-            }
+            ids.push(id.clone());
             at = self.units.get(id).and_then(|(parent, _)| parent.as_ref());
         }
-        false
+        ids
+    }
+
+    /// Whether the account sits in `unit` or in an OU nested in it.
+    pub fn within(&self, account: &str, unit: &str) -> bool {
+        self.ancestors(account).iter().any(|id| id == unit)
     }
 }
 

@@ -313,3 +313,24 @@ fn the_html_report_opens_with_severities_a_heat_map_and_the_benchmark() {
     assert!(html.contains("<pre class=\"tree\">cis_v300 CIS Amazon Web Services Foundations Benchmark v3.0.0"));
     assert!(!html.contains("http://") && !html.contains("https://"), "one self-contained file, no fetches");
 }
+
+#[test]
+fn a_suppression_can_mute_everything_under_an_ou() {
+    let org = crate::harness::org();
+    let dir = scratch("suppress-ou");
+    let rules = dir.join("ou.toml");
+    let non_prod = org.manifest["ous"]["NonProd"].as_str().unwrap();
+    let rule = format!("[[suppress]]\nous = [\"{non_prod}\"]\nreason = \"non-production\"\nexpires = \"2999-01-01\"\n");
+    std::fs::write(&rules, rule).unwrap();
+    let run =
+        check(&["-o", "json", "--control", "ec2_instance_imdsv2_required", "--suppress", rules.to_str().unwrap()]);
+    let doc = report(&run);
+    let control = &doc["controls"][0];
+    let by_status = |status: &str| -> std::collections::BTreeSet<String> {
+        let results = control["results"].as_array().unwrap().iter().filter(|r| r["status"] == status);
+        results.map(|r| r["account_name"].as_str().unwrap_or_default().to_string()).collect()
+    };
+    assert_eq!(by_status("muted"), ["dev", "staging"].map(String::from).into(), "{}", run.stdout);
+    assert!(by_status("alarm").contains("prod") && !by_status("alarm").contains("dev"), "{}", run.stdout);
+    std::fs::remove_dir_all(dir).unwrap();
+}
