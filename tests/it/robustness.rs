@@ -194,7 +194,13 @@ fn ctrl_c_during_start_up_ends_the_process_and_leaves_nothing() {
     let endpoint = silent_endpoint();
     let args = ["query", "--out", out.to_str().unwrap(), "SELECT 1 AS a"];
     let child = spawn(&args, &[("AWS_ENDPOINT_URL", &endpoint)]);
-    std::thread::sleep(Duration::from_millis(1500));
+    // The temporary file is made once cove listens for signals, before its first call.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while entries(&dir).is_empty() {
+        assert!(Instant::now() < deadline, "no temporary file appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
     send(&child, "INT");
     let run = wait(child, Duration::from_secs(5));
     assert_eq!(run.code, Some(130), "{}", run.stderr);
