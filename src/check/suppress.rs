@@ -17,38 +17,42 @@ use super::runner::{Muted, Outcome, Status};
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
-    suppress: Vec<RuleFile>,
+    suppress: Vec<Rule>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RuleFile {
+struct Rule {
+    /// Where it was declared, for messages: `FILE rule N`.
+    #[serde(skip)]
+    name: String,
     /// Control id, or a glob of ids.
-    control: Option<String>,
+    #[serde(default, deserialize_with = "glob")]
+    control: Option<Pattern>,
     accounts: Option<Vec<String>>,
     /// OU (or root) ids: the accounts under them, nested OUs included.
     ous: Option<Vec<String>>,
     regions: Option<Vec<String>>,
     /// Resource, or a glob of resources.
-    resource: Option<String>,
+    #[serde(default, deserialize_with = "glob")]
+    resource: Option<Pattern>,
     /// Tags the finding's resource must carry (a control returning a `tags` column).
     tags: Option<std::collections::BTreeMap<String, String>>,
     reason: String,
-    /// YYYY-MM-DD: the last day the rule applies.
-    expires: String,
+    /// The last day the rule applies.
+    #[serde(deserialize_with = "date")]
+    expires: NaiveDate,
 }
 
-struct Rule {
-    /// Where it was declared, for messages: `file:rule N`.
-    name: String,
-    control: Option<Pattern>,
-    accounts: Option<Vec<String>>,
-    ous: Option<Vec<String>>,
-    regions: Option<Vec<String>>,
-    resource: Option<Pattern>,
-    tags: Option<std::collections::BTreeMap<String, String>>,
-    reason: String,
-    expires: NaiveDate,
+fn glob<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Pattern>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    Pattern::new(&text).map(Some).map_err(|e| serde::de::Error::custom(format!("the pattern {text:?}: {e}")))
+}
+
+fn date<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|_| serde::de::Error::custom(format!("expires {text:?} is not a date (YYYY-MM-DD)")))
 }
 
 #[derive(Default)]
@@ -67,7 +71,7 @@ impl Suppressions {
             let file: File =
                 toml::from_str(&text).map_err(|e| format!("suppressions {}: {}", path.display(), e.message()))?;
             for (index, rule) in file.suppress.into_iter().enumerate() {
-                rules.push(Rule::new(format!("{} rule {}", path.display(), index + 1), rule)?);
+                rules.push(Rule { name: format!("{} rule {}", path.display(), index + 1), ..rule }.checked()?);
             }
         }
         Ok(Suppressions { rules })
@@ -111,31 +115,16 @@ impl Suppressions {
 }
 
 impl Rule {
-    fn new(name: String, file: RuleFile) -> Result<Rule, String> {
-        let pattern = |glob: Option<String>, what: &str| -> Result<Option<Pattern>, String> {
-            glob.map(|g| Pattern::new(&g).map_err(|e| format!("{name}: the {what} pattern {g:?}: {e}"))).transpose()
-        };
-        if file.reason.trim().is_empty() {
-            return Err(format!("{name}: a suppression needs a reason"));
+    /// The rule, if it says why and narrows what it mutes.
+    fn checked(self) -> Result<Rule, String> {
+        if self.reason.trim().is_empty() {
+            return Err(format!("{}: a suppression needs a reason", self.name));
         }
-        let expires = NaiveDate::parse_from_str(&file.expires, "%Y-%m-%d")
-            .map_err(|_| format!("{name}: expires {:?} is not a date (YYYY-MM-DD)", file.expires))?;
-        let rule = Rule {
-            control: pattern(file.control, "control")?,
-            resource: pattern(file.resource, "resource")?,
-            accounts: file.accounts,
-            ous: file.ous,
-            regions: file.regions,
-            tags: file.tags,
-            reason: file.reason,
-            expires,
-            name,
-        };
-        let narrows = [rule.control.is_some(), rule.resource.is_some(), rule.accounts.is_some(), rule.ous.is_some()];
-        if !narrows.contains(&true) && rule.tags.is_none() {
-            return Err(format!("{}: a suppression names a control, resource, account, OU or tags", rule.name));
+        let narrows = [self.control.is_some(), self.resource.is_some(), self.accounts.is_some(), self.ous.is_some()];
+        if !narrows.contains(&true) && self.tags.is_none() {
+            return Err(format!("{}: a suppression names a control, resource, account, OU or tags", self.name));
         }
-        Ok(rule)
+        Ok(self)
     }
 
     fn matches(&self, control: &str, finding: &super::runner::Finding) -> bool {
