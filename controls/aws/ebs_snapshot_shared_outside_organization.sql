@@ -1,7 +1,7 @@
 -- id: ebs_snapshot_shared_outside_organization
 -- title: EBS snapshots are not shared with accounts outside the organization
 -- severity: high
--- remediation: Remove the createVolumePermission of accounts that are not yours. Without access to the organization's account list, every share counts as outside.
+-- remediation: Remove the createVolumePermission of accounts that are not yours. Without access to the organization's account list, every share counts as outside. With the AWS CLI: aws ec2 modify-snapshot-attribute --snapshot-id ID --attribute createVolumePermission --operation-type remove --user-ids ACCOUNT
 -- tags: ebs, organizations
 WITH shares AS (
   SELECT snapshot_id, account_id, region, p ->> 'UserId' AS user_id

@@ -1,7 +1,7 @@
 -- id: ebs_volume_encrypted
 -- title: EBS volumes are encrypted
 -- severity: medium
--- remediation: Snapshot the volume, copy the snapshot with encryption, and replace the volume; turn on EBS encryption by default.
+-- remediation: Snapshot the volume, copy the snapshot with encryption, and replace the volume; turn on EBS encryption by default. With the AWS CLI: aws ec2 enable-ebs-encryption-by-default (new volumes)
 -- tags: ebs, encryption
 SELECT
   arn AS resource,

@@ -1,7 +1,7 @@
 -- id: ec2_instance_iam_profile_attached
 -- title: EC2 instances use an IAM instance profile
 -- severity: low
--- remediation: Attach an instance profile instead of storing access keys on the instance.
+-- remediation: Attach an instance profile instead of storing access keys on the instance. With the AWS CLI: aws ec2 associate-iam-instance-profile --instance-id ID --iam-instance-profile Name=PROFILE
 -- tags: ec2, iam, cis:1.18
 SELECT
   arn AS resource,

@@ -1,7 +1,7 @@
 -- id: ec2_instance_required_tags
 -- title: EC2 instances carry the required tags
 -- severity: low
--- remediation: Tag the instance with every key in required_tags (cove check --var required_tags=Owner,CostCenter).
+-- remediation: Tag the instance with every key in required_tags (cove check --var required_tags=Owner,CostCenter). With the AWS CLI: aws ec2 create-tags --resources ID --tags Key=KEY,Value=VALUE
 -- tags: ec2, tagging
 -- var: required_tags = Owner
 WITH required AS (

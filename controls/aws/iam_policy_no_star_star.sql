@@ -1,7 +1,7 @@
 -- id: iam_policy_no_star_star
 -- title: Attached customer managed policies do not grant *:* on *
 -- severity: high
--- remediation: Replace full-admin statements with the actions and resources the principals need.
+-- remediation: Replace full-admin statements with the actions and resources the principals need. With the AWS CLI: aws iam create-policy-version --policy-arn ARN --policy-document file://least-privilege.json --set-as-default
 -- tags: iam, least-privilege, cis:1.16
 WITH admin AS (
   SELECT DISTINCT arn

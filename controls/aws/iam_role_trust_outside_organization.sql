@@ -1,7 +1,7 @@
 -- id: iam_role_trust_outside_organization
 -- title: IAM roles trust no account outside the organization without a condition
 -- severity: high
--- remediation: Remove the foreign account from the trust policy, or require an sts:ExternalId or aws:PrincipalOrgID condition.
+-- remediation: Remove the foreign account from the trust policy, or require an sts:ExternalId or aws:PrincipalOrgID condition. With the AWS CLI: aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust.json
 -- tags: iam, organizations
 WITH principals AS (
   SELECT arn, account_id, json_get_str(p) AS principal

@@ -1,7 +1,7 @@
 -- id: iam_role_trust_public
 -- title: IAM roles cannot be assumed by anyone
 -- severity: critical
--- remediation: Name the principals that may assume the role, or add a condition such as aws:PrincipalOrgID.
+-- remediation: Name the principals that may assume the role, or add a condition such as aws:PrincipalOrgID. With the AWS CLI: aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust.json
 -- tags: iam, public
 WITH public_statements AS (
   SELECT arn, count(*) AS statements

@@ -1,7 +1,7 @@
 -- id: iam_user_console_mfa
 -- title: IAM users with a console password have MFA
 -- severity: high
--- remediation: Enable an MFA device for the user, or delete their login profile if they do not need the console.
+-- remediation: Enable an MFA device for the user, or delete their login profile if they do not need the console. With the AWS CLI: aws iam create-virtual-mfa-device ...; aws iam enable-mfa-device --user-name USER ...
 -- tags: iam, mfa, cis:1.10
 SELECT
   user_arn AS resource,

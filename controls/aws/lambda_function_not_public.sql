@@ -1,7 +1,7 @@
 -- id: lambda_function_not_public
 -- title: Lambda functions cannot be invoked by anyone
 -- severity: critical
--- remediation: Remove the policy statement with Principal "*", or limit it with aws:SourceAccount / aws:SourceArn.
+-- remediation: Remove the policy statement with Principal "*", or limit it with aws:SourceAccount / aws:SourceArn. With the AWS CLI: aws lambda remove-permission --function-name NAME --statement-id SID
 -- tags: lambda, public
 WITH public_statements AS (
   SELECT arn, count(*) AS statements

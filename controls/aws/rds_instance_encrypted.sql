@@ -1,7 +1,7 @@
 -- id: rds_instance_encrypted
 -- title: RDS instances encrypt their storage
 -- severity: high
--- remediation: Snapshot the instance, copy the snapshot with encryption, and restore from the copy.
+-- remediation: Snapshot the instance, copy the snapshot with encryption, and restore from the copy. With the AWS CLI: aws rds copy-db-snapshot --source-db-snapshot-identifier SNAPSHOT --target-db-snapshot-identifier SNAPSHOT-encrypted --kms-key-id KEY
 -- tags: rds, encryption, cis:2.3.1
 SELECT
   arn AS resource,

@@ -1,7 +1,7 @@
 -- id: s3_bucket_enforces_ssl
 -- title: S3 bucket policies deny requests without TLS
 -- severity: medium
--- remediation: Add a Deny statement for principal "*" with the condition {"Bool": {"aws:SecureTransport": "false"}}.
+-- remediation: Add a Deny statement for principal "*" with the condition {"Bool": {"aws:SecureTransport": "false"}}. With the AWS CLI: aws s3api put-bucket-policy --bucket NAME --policy file://deny-insecure-transport.json
 -- tags: s3, encryption, cis:2.1.1
 WITH tls_denied AS (
   SELECT DISTINCT name, account_id

@@ -1,7 +1,7 @@
 -- id: s3_bucket_public_acl
 -- title: S3 buckets are not public through their ACL
 -- severity: critical
--- remediation: Remove grants to AllUsers and AuthenticatedUsers, and turn on BlockPublicAcls and IgnorePublicAcls.
+-- remediation: Remove grants to AllUsers and AuthenticatedUsers, and turn on BlockPublicAcls and IgnorePublicAcls. With the AWS CLI: aws s3api put-bucket-acl --bucket NAME --acl private; aws s3api put-public-access-block --bucket NAME --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
 -- tags: s3, public
 WITH public_grants AS (
   SELECT name, account_id, string_agg(DISTINCT g ->> 'Permission', ', ') AS permissions

@@ -1,7 +1,7 @@
 -- id: s3_bucket_public_policy
 -- title: S3 bucket policies do not allow anyone without a condition
 -- severity: critical
--- remediation: Scope the policy's principals to your accounts or add a condition (aws:PrincipalOrgID, aws:SourceVpce, ...); turn on BlockPublicPolicy.
+-- remediation: Scope the policy's principals to your accounts or add a condition (aws:PrincipalOrgID, aws:SourceVpce, ...); turn on BlockPublicPolicy. With the AWS CLI: aws s3api put-public-access-block --bucket NAME --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
 -- tags: s3, public
 WITH public_statements AS (
   SELECT name, account_id, count(*) AS statements

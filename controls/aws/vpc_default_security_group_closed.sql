@@ -1,7 +1,7 @@
 -- id: vpc_default_security_group_closed
 -- title: Default security groups allow no traffic
 -- severity: medium
--- remediation: Remove every inbound and outbound rule from each VPC's default security group, and use purpose-made groups.
+-- remediation: Remove every inbound and outbound rule from each VPC's default security group, and use purpose-made groups. With the AWS CLI: aws ec2 revoke-security-group-ingress --group-id ID --ip-permissions file://rules.json; aws ec2 revoke-security-group-egress --group-id ID --ip-permissions file://rules.json
 -- tags: vpc, network, cis:5.4
 SELECT
   arn AS resource,

@@ -1,7 +1,7 @@
 -- id: vpc_security_group_open_all_ports
 -- title: Security groups do not allow all traffic from the whole internet
 -- severity: critical
--- remediation: Replace "all traffic" ingress rules from 0.0.0.0/0 or ::/0 with the ports the workload needs, from the sources that need them.
+-- remediation: Replace "all traffic" ingress rules from 0.0.0.0/0 or ::/0 with the ports the workload needs, from the sources that need them. With the AWS CLI: aws ec2 revoke-security-group-ingress --group-id ID --ip-permissions 'IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]'
 -- tags: vpc, network
 WITH open_rules AS (
   SELECT group_id, account_id, region, count(*) AS rules
