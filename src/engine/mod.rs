@@ -8,6 +8,7 @@ pub mod errors_table;
 pub mod estate;
 pub mod failures;
 pub mod guard;
+mod postgres;
 pub mod pushdown;
 pub mod scan;
 pub mod session;

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use datafusion::error::{DataFusionError, Result};
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use futures::StreamExt;
@@ -15,12 +15,12 @@ use aws_config::SdkConfig;
 
 use super::Engine;
 use super::cache::Cache;
-use super::copy;
 use super::errors_table::{self, ErrorsTable};
 use super::estate::{Estate, load_base_config};
 use super::failures::Failure;
 use super::guard::{CallCounts, Guard};
 use super::scan::AwsTable;
+use super::{copy, postgres};
 use crate::output::{Destination, json_values};
 use crate::settings::Settings;
 
@@ -42,14 +42,7 @@ pub async fn open_with(base: SdkConfig, settings: &Settings) -> Result<(Arc<Engi
 }
 
 fn context(engine: &Arc<Engine>) -> Result<SessionContext> {
-    // The postgres dialect makes `tags ->> 'Name' = 'web'` and the JSON `?` operator parse
-    // as Steampipe users write them.
-    let config = SessionConfig::new()
-        .with_information_schema(true)
-        .set_str("datafusion.sql_parser.dialect", "postgres")
-        .set_str("datafusion.execution.time_zone", "UTC");
-    let mut ctx = SessionContext::new_with_config(config);
-    datafusion_functions_json::register_all(&mut ctx)?;
+    let ctx = postgres::session()?;
     for table in &engine.tables {
         ctx.register_table(table.name, Arc::new(AwsTable::new(table.clone(), engine.clone())))?;
     }
