@@ -1,14 +1,20 @@
-//! The Postgres idioms Steampipe users write, planned by DataFusion: the SQL dialect, and
+//! The Postgres idioms Steampipe users write, planned by DataFusion: the SQL dialect;
 //! `::jsonb` / `::json` casts, which name JSON held as text, the way cove's JSON columns
-//! hold it (so `->`, `->>`, `?` apply, and exports nest it).
+//! hold it (so `->`, `->>`, `?` apply, and exports nest it); and a boolean compared with a
+//! text literal (`is_default = 'true'`), which Postgres reads as a boolean literal.
 
 use std::sync::Arc;
 
 use cove_tables::JSON_METADATA_KEY;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{DFSchema, plan_err};
 use datafusion::error::Result;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::planner::TypePlanner;
+use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, lit};
+use datafusion::optimizer::analyzer::{Analyzer, AnalyzerRule};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::sqlparser::ast;
 
@@ -21,10 +27,14 @@ pub fn session() -> Result<SessionContext> {
         .with_information_schema(true)
         .set_str("datafusion.sql_parser.dialect", "postgres")
         .set_str("datafusion.execution.time_zone", "UTC");
+    // Before type coercion, which would refuse `Boolean = Utf8`.
+    let mut analyzer_rules = Analyzer::new().rules;
+    analyzer_rules.insert(0, Arc::new(BooleanText));
     let state = SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
         .with_type_planner(Arc::new(JsonTypes))
+        .with_analyzer_rules(analyzer_rules)
         .build();
     let mut ctx = SessionContext::new_with_state(state);
     datafusion_functions_json::register_all(&mut ctx)?;
@@ -51,6 +61,55 @@ impl TypePlanner for JsonTypes {
     }
 }
 
+/// `boolean_expr = 'true'` (and `<>`, `'t'`, `'yes'`, `'off'`, ...) as Postgres reads it: the
+/// text literal is a boolean literal.
+#[derive(Debug)]
+struct BooleanText;
+
+impl AnalyzerRule for BooleanText {
+    fn name(&self) -> &str {
+        "cove_boolean_text"
+    }
+
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        plan.transform_up_with_subqueries(|node| {
+            let mut schema = DFSchema::empty();
+            for input in node.inputs() {
+                schema.merge(input.schema());
+            }
+            node.map_expressions(|expr| expr.transform_up(|e| boolean_literal(e, &schema)))
+        })
+        .map(|rewritten| rewritten.data)
+    }
+}
+
+fn boolean_literal(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr else { return Ok(Transformed::no(expr)) };
+    if !matches!(op, Operator::Eq | Operator::NotEq | Operator::IsDistinctFrom | Operator::IsNotDistinctFrom) {
+        return Ok(Transformed::no(expr));
+    }
+    let boolean = |e: &Expr| e.get_type(schema).is_ok_and(|t| t == DataType::Boolean);
+    let text = |e: &Expr| match e {
+        Expr::Literal(value, _) => value.try_as_str().flatten().map(str::to_string),
+        _ => None,
+    };
+    let (left, right) = match (text(left), text(right)) {
+        (None, Some(t)) if boolean(left) => (left.as_ref().clone(), lit(parse_boolean(&t)?)),
+        (Some(t), None) if boolean(right) => (lit(parse_boolean(&t)?), right.as_ref().clone()),
+        _ => return Ok(Transformed::no(expr)),
+    };
+    Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(Box::new(left), *op, Box::new(right)))))
+}
+
+/// A boolean as Postgres spells it in text.
+fn parse_boolean(text: &str) -> Result<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "t" | "true" | "y" | "yes" | "on" | "1" => Ok(true),
+        "f" | "false" | "n" | "no" | "off" | "0" => Ok(false),
+        _ => plan_err!("invalid input syntax for type boolean: {text:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use datafusion::arrow::array::AsArray;
@@ -73,5 +132,22 @@ mod tests {
         let frame = ctx.sql(r#"SELECT '{"a": 1}'::jsonb AS doc"#).await.unwrap();
         let field = frame.schema().field(0).clone();
         assert_eq!(field.metadata().get(JSON_METADATA_KEY).map(String::as_str), Some("true"), "{field:?}");
+    }
+
+    #[tokio::test]
+    async fn booleans_compare_with_text_literals_as_in_postgres() {
+        let count = |condition: &str| {
+            format!("SELECT count(*) FROM (VALUES (true), (false), (NULL)) AS t(b) WHERE {condition}")
+        };
+        assert_eq!(one(&count("b = 'true'")).await, "1");
+        assert_eq!(one(&count("'f' = b")).await, "1");
+        assert_eq!(one(&count("b <> 'yes'")).await, "1");
+        assert_eq!(one(&count("b IS DISTINCT FROM 'on'")).await, "2");
+        let ctx = session().unwrap();
+        let frame = ctx.sql(&count("b = 'maybe'")).await.unwrap();
+        let err = frame.collect().await.unwrap_err().to_string();
+        assert!(err.contains(r#"invalid input syntax for type boolean: "maybe""#), "{err}");
+        // Text compared with text is left alone.
+        assert_eq!(one("SELECT count(*) FROM (VALUES ('true')) AS t(s) WHERE s = 'true'").await, "1");
     }
 }

@@ -80,3 +80,12 @@ fn default_vpcs_have_a_default_subnet_per_zone() {
         rows.iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone())).collect();
     assert_eq!(zones.len(), rows.len(), "one subnet per zone");
 }
+
+#[test]
+fn a_boolean_compared_with_text_reads_as_in_postgres_and_still_pushes_down() {
+    let bare = query("SELECT account_id, region, vpc_id FROM aws_vpc WHERE is_default ORDER BY 1, 2");
+    let text = query("SELECT account_id, region, vpc_id FROM aws_vpc WHERE is_default = 'true' ORDER BY 1, 2");
+    assert_eq!(text.csv_rows(), bare.csv_rows());
+    let filters: Vec<&str> = text.calls("DescribeVpcs").iter().map(|r| r.body.as_str()).collect();
+    assert!(filters.iter().all(|b| b.contains("Filter.1.Name=is-default")), "{filters:?}");
+}
