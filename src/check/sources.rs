@@ -44,10 +44,7 @@ pub fn load(sources: &[String]) -> Result<Loaded, String> {
         if let (Some(benchmark), false) = (benchmark(name), local) {
             let all = builtin(None)?;
             for id in benchmark.control_ids() {
-                // The same built-in control named twice (a pack and a benchmark) is run once.
-                if !controls.iter().any(|c| c.id == id) {
-                    controls.extend(all.iter().find(|c| c.id == id).cloned());
-                }
+                controls.extend(all.iter().find(|c| c.id == id).cloned());
             }
             loaded.benchmarks.push(benchmark.clone());
             continue;
