@@ -79,18 +79,9 @@ impl Baseline {
             outcome.resolved = before
                 .iter()
                 .filter(|f| !now.contains(&key(&f.resource, &f.account_id, &f.region)))
-                .map(|f| Finding {
-                    resource: f.resource.clone(),
-                    status: f.status,
-                    reason: f.reason.clone(),
-                    account_id: f.account_id.clone(),
-                    account_name: None,
-                    ou_path: None,
-                    ou_ids: Vec::new(),
-                    region: f.region.clone(),
-                    tags: BTreeMap::new(),
-                    muted: None,
-                    change: None,
+                .map(|f| {
+                    let (resource, reason) = (f.resource.clone(), f.reason.clone());
+                    Finding::new(resource, f.status, reason, f.account_id.clone(), f.region.clone())
                 })
                 .collect();
         }

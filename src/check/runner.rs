@@ -105,7 +105,8 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(resource: String, status: Status, reason: String, account_id: String, region: String) -> Finding {
+    /// A finding with nothing known beyond what a control's row says.
+    pub(super) fn new(resource: String, status: Status, reason: String, account_id: String, region: String) -> Finding {
         Finding {
             resource,
             status,

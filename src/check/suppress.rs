@@ -154,19 +154,10 @@ mod tests {
     }
 
     fn in_ous(resource: &str, account: &str, region: &str, tags: &[(&str, &str)], ous: &[&str]) -> Finding {
-        Finding {
-            resource: resource.into(),
-            status: Status::Alarm,
-            reason: "bad".into(),
-            account_id: account.into(),
-            account_name: None,
-            ou_path: None,
-            ou_ids: ous.iter().map(|o| o.to_string()).collect(),
-            region: region.into(),
-            tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
-            muted: None,
-            change: None,
-        }
+        let mut finding = Finding::new(resource.into(), Status::Alarm, "bad".into(), account.into(), region.into());
+        finding.ou_ids = ous.iter().map(|o| o.to_string()).collect();
+        finding.tags = tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
+        finding
     }
 
     fn outcome(id: &str, findings: Vec<Finding>) -> Outcome {
