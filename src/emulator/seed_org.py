@@ -83,8 +83,49 @@ def seed_member(name, account_id):
             serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]["SerialNumber"]
             iam.enable_mfa_device(UserName=user, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321")
         iam.create_access_key(UserName=user)
+    member["monitoring"] = seed_monitoring(sess, name)
     member["bad"] = SEEDERS[name](sess, account_id, member)
     return member
+
+
+def seed_monitoring(sess, name):
+    """Logs, a CIS-style metric filter and alarm, a topic with a subscriber, a queue and a
+    DynamoDB table in us-east-1; prod keeps its logs a year and can restore its table."""
+    logs = client(sess, "logs")
+    app_group, trail_group = f"/cove/{name}/app", f"/cove/{name}/trail"
+    logs.create_log_group(logGroupName=app_group, tags={"team": name})
+    logs.create_log_group(logGroupName=trail_group)
+    if name == "prod":
+        logs.put_retention_policy(logGroupName=app_group, retentionInDays=365)
+    logs.put_metric_filter(
+        logGroupName=trail_group,
+        filterName="root-usage",
+        filterPattern='{ $.userIdentity.type = "Root" && $.eventType != "AwsServiceEvent" }',
+        metricTransformations=[{"metricName": "RootUsage", "metricNamespace": "CIS", "metricValue": "1"}],
+    )
+    sns = client(sess, "sns")
+    topic = sns.create_topic(Name=f"{name}-alerts", Tags=[{"Key": "team", "Value": name}])["TopicArn"]
+    endpoint = f"ops@{name}.example.com"
+    subscription = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=endpoint)["SubscriptionArn"]
+    client(sess, "cloudwatch").put_metric_alarm(
+        AlarmName="root-usage", MetricName="RootUsage", Namespace="CIS", Statistic="Sum", Period=300,
+        EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic],
+    )
+    queue = client(sess, "sqs").create_queue(QueueName=f"{name}-jobs", tags={"team": name})["QueueUrl"]
+    dynamodb = client(sess, "dynamodb")
+    table = f"{name}-sessions"
+    dynamodb.create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST", Tags=[{"Key": "team", "Value": name}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
+    if name == "prod":
+        dynamodb.update_continuous_backups(
+            TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
+    return {"log_groups": [app_group, trail_group], "metric_filter": "root-usage", "topic": topic,
+            "subscription": subscription, "endpoint": endpoint, "alarm": "root-usage", "queue": queue,
+            "table": table}
 
 
 def seed_dev(sess, account_id, member):

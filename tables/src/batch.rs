@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, Int64Array, StringArray, TimestampMillisecondArray};
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampMillisecondArray};
 
 use crate::cell::Cell;
 use crate::error::FetchError;
@@ -28,6 +28,10 @@ pub(crate) fn build_array<'a>(
         })?)),
         Kind::Int => Arc::new(Int64Array::from(values(column, kind, cells, |cell| match cell {
             Cell::Int(v) => Ok(v),
+            other => Err(other),
+        })?)),
+        Kind::Float => Arc::new(Float64Array::from(values(column, kind, cells, |cell| match cell {
+            Cell::Float(v) => Ok(v),
             other => Err(other),
         })?)),
         Kind::Bool => Arc::new(BooleanArray::from(values(column, kind, cells, |cell| match cell {

@@ -8,6 +8,7 @@ pub enum Cell<'a> {
     Null,
     Text(Cow<'a, str>),
     Int(i64),
+    Float(f64),
     Bool(bool),
     /// Milliseconds since the Unix epoch, UTC.
     Timestamp(i64),

@@ -14,8 +14,8 @@ use crate::schema::{COMMON_COLUMNS, ColumnInfo, HydrateInfo, KeyColumn, Kind, Sc
 use crate::table::Table;
 
 type Getter<T> = Box<dyn for<'a> Fn(&'a T, &'a Target) -> Cell<'a> + Send + Sync>;
-pub(crate) type ListFn<T> = fn(ScanContext) -> Pages<T>;
-pub(crate) type HydrateFn<T> = fn(ScanContext, T) -> BoxFuture<'static, Result<T, FetchError>>;
+pub(crate) type ListFn<T> = Box<dyn Fn(ScanContext) -> Pages<T> + Send + Sync>;
+pub(crate) type HydrateFn<T> = Arc<dyn Fn(ScanContext, T) -> BoxFuture<'static, Result<T, FetchError>> + Send + Sync>;
 
 pub(crate) struct Column<T> {
     pub(crate) info: ColumnInfo,
@@ -49,7 +49,7 @@ impl<T: Clone + Send + Sync + 'static> Def<T> {
         description: &'static str,
         scope: Scope,
         list_api: &'static str,
-        list: ListFn<T>,
+        list: impl Fn(ScanContext) -> Pages<T> + Send + Sync + 'static,
     ) -> Self {
         let service = list_api.split(':').next().unwrap_or(list_api);
         Def {
@@ -58,7 +58,7 @@ impl<T: Clone + Send + Sync + 'static> Def<T> {
             service,
             scope,
             list_api,
-            list,
+            list: Box::new(list),
             columns: Vec::new(),
             key_columns: Vec::new(),
             hydrates: Vec::new(),
@@ -87,9 +87,14 @@ impl<T: Clone + Send + Sync + 'static> Def<T> {
     }
 
     /// A per-row call that fills `columns`; it runs only when one of them is needed.
-    pub fn hydrate(mut self, api: &'static str, columns: &[&'static str], run: HydrateFn<T>) -> Self {
+    pub fn hydrate(
+        mut self,
+        api: &'static str,
+        columns: &[&'static str],
+        run: impl Fn(ScanContext, T) -> BoxFuture<'static, Result<T, FetchError>> + Send + Sync + 'static,
+    ) -> Self {
         let info = HydrateInfo { api, columns: columns.to_vec() };
-        self.hydrates.push(Hydrate { info, run });
+        self.hydrates.push(Hydrate { info, run: Arc::new(run) });
         self
     }
 

@@ -27,7 +27,7 @@ impl<T: Clone + Send + Sync + 'static> Fetch for Def<T> {
         let projected: Vec<&str> = request.projection.iter().map(|&i| self.column_info(i).name).collect();
         let hydrates: Vec<(usize, HydrateFn<T>)> = hydrates_needed(self.hydrates.iter().map(|h| &h.info), &projected)
             .into_iter()
-            .map(|i| (i, self.hydrates[i].run))
+            .map(|i| (i, self.hydrates[i].run.clone()))
             .collect();
         let in_scope = scan.target.row_regions.clone();
         let region_of = self.row_region;

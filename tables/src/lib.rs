@@ -15,11 +15,14 @@ mod def;
 pub mod discovery;
 mod error;
 mod fetch;
+mod generic;
 mod json;
+mod model;
 mod pages;
 mod policy;
 mod schema;
 mod services;
+mod spec;
 mod table;
 
 use std::collections::BTreeSet;
@@ -32,6 +35,7 @@ pub use table::{Events, Request, ScanEvent, Table};
 /// Every table cove knows, sorted by name.
 pub fn catalog() -> Vec<Table> {
     let mut tables = services::all();
+    tables.extend(spec::tables());
     tables.sort_by_key(|t| t.name);
     tables
 }

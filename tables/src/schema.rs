@@ -32,6 +32,7 @@ impl Scope {
 pub enum Kind {
     Text,
     Int,
+    Float,
     Bool,
     Timestamp,
     Json,
@@ -42,6 +43,7 @@ impl Kind {
         match self {
             Kind::Text | Kind::Json => DataType::Utf8,
             Kind::Int => DataType::Int64,
+            Kind::Float => DataType::Float64,
             Kind::Bool => DataType::Boolean,
             Kind::Timestamp => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
         }
@@ -51,6 +53,7 @@ impl Kind {
         match self {
             Kind::Text => "text",
             Kind::Int => "bigint",
+            Kind::Float => "double",
             Kind::Bool => "boolean",
             Kind::Timestamp => "timestamp (UTC)",
             Kind::Json => "json",

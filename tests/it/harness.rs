@@ -222,7 +222,7 @@ pub struct Faults {
     pub deny_assume_role: Vec<String>,
     /// Every call signed for this region fails (AuthFailure, as for a region not enabled).
     pub failing_region: Option<String>,
-    /// The first attempt of every Nth distinct EC2, IAM or STS request is throttled.
+    /// The first attempt of every Nth distinct EC2, IAM, STS or SNS request is throttled.
     pub throttle_every: Option<usize>,
     /// Organizations ListAccounts fails with this error code.
     pub list_accounts_error: Option<&'static str>,
@@ -282,15 +282,18 @@ fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults
             && faults.deny_assume_role.iter().any(|a| text.contains(&format!("iam%3A%3A{a}%3Arole")));
         let throttled = faults.throttle_every.is_some_and(|every| {
             let mut seen = seen.lock().unwrap();
-            ["ec2", "iam", "sts"].contains(&service)
+            ["ec2", "iam", "sts", "sns"].contains(&service)
                 && seen.insert(format!("{key:?} {region:?} {text}"))
                 && seen.len().is_multiple_of(every)
         });
         let lists_accounts = head.contains("AWSOrganizationsV20161128.ListAccounts");
+        let json = head.to_ascii_lowercase().contains("application/x-amz-json");
         let response = if let (true, Some(code)) = (lists_accounts, faults.list_accounts_error) {
             json_error_response(code, "injected by the test proxy")
         } else if denied {
             error_response(service, "403 Forbidden", "AccessDenied", "not authorized to perform sts:AssumeRole")
+        } else if faults.failing_region.is_some() && faults.failing_region.as_deref() == region && json {
+            json_error_response("UnrecognizedClientException", "The security token included in the request is invalid")
         } else if faults.failing_region.is_some() && faults.failing_region.as_deref() == region {
             error_response(service, "401 Unauthorized", "AuthFailure", "AWS was not able to validate the credentials")
         } else if throttled {

@@ -8,6 +8,7 @@ mod docs;
 mod export;
 mod faults;
 mod harness;
+mod model_tables;
 mod network_tables;
 mod pushdown;
 mod queries;

@@ -1,0 +1,137 @@
+//! The `json` protocol (awsJson1_0 / awsJson1_1): every call a POST to `/` naming its
+//! operation in `X-Amz-Target`, input and output as JSON documents.
+
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::date_time::Format;
+use serde_json::Value;
+
+use super::{ServiceError, timestamp, timestamp_from_seconds};
+use crate::model::{Model, ShapeKind, ShapeRef};
+
+pub(super) fn request(model: &Model, operation: &str, input: &Value) -> Result<HttpRequest, String> {
+    model.operation(operation)?;
+    let metadata = &model.metadata;
+    let target = format!("{}.{operation}", metadata.target_prefix.as_deref().unwrap_or_default());
+    let content_type = format!("application/x-amz-json-{}", metadata.json_version.as_deref().unwrap_or("1.0"));
+    let body = if input.is_null() { "{}".to_string() } else { input.to_string() };
+    let mut request = HttpRequest::new(SdkBody::from(body));
+    request.set_method("POST").map_err(|e| e.to_string())?;
+    request.set_uri("/").map_err(|e| e.to_string())?;
+    request.headers_mut().insert("X-Amz-Target", target);
+    request.headers_mut().insert("Content-Type", content_type);
+    Ok(request)
+}
+
+pub(super) fn response(
+    model: &Model,
+    output: Option<&ShapeRef>,
+    response: &HttpResponse,
+) -> Result<Value, ServiceError> {
+    let body = response.body().bytes().unwrap_or_default();
+    let document: Value = if body.is_empty() {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(body).map_err(ServiceError::unreadable)?
+    };
+    if !response.status().is_success() {
+        return Err(error(response, &document));
+    }
+    match output {
+        Some(output) => normalize(model, output, document).map_err(ServiceError::unreadable),
+        None => Ok(Value::Object(Default::default())),
+    }
+}
+
+/// The error a JSON service answered with: its code from `__type` (or the
+/// `X-Amzn-ErrorType` header) without the namespace, and its message.
+pub(super) fn error(response: &HttpResponse, document: &Value) -> ServiceError {
+    let code = document
+        .get("__type")
+        .or_else(|| document.get("code"))
+        .and_then(Value::as_str)
+        .or_else(|| response.headers().get("x-amzn-errortype"))
+        .map(|code| code.rsplit('#').next().unwrap_or(code))
+        .map(|code| code.split(':').next().unwrap_or(code));
+    let message = ["message", "Message", "errorMessage"].iter().find_map(|key| document.get(*key)?.as_str());
+    match code {
+        Some(code) => ServiceError::new(code, message),
+        None => ServiceError::new(&format!("HTTP{}", response.status().as_u16()), message),
+    }
+}
+
+/// A JSON document as the model types it: timestamps (epoch seconds on the wire) as
+/// RFC 3339 text; members the model does not know are kept as they are.
+pub(super) fn normalize(model: &Model, shape: &ShapeRef, value: Value) -> Result<Value, String> {
+    let definition = model.shape(&shape.shape)?;
+    Ok(match (definition.kind, value) {
+        (ShapeKind::Timestamp, Value::Number(n)) => n.as_f64().and_then(timestamp_from_seconds).unwrap_or(Value::Null),
+        (ShapeKind::Timestamp, Value::String(text)) => timestamp(&text, Format::DateTime)
+            .or_else(|| timestamp(&text, Format::HttpDate))
+            .unwrap_or(Value::String(text)),
+        (ShapeKind::Structure, Value::Object(mut object)) => {
+            for member in &definition.members {
+                let name = member.target.location_name.as_deref().unwrap_or(&member.name);
+                if let Some(value) = object.remove(name) {
+                    object.insert(member.name.clone(), normalize(model, &member.target, value)?);
+                }
+            }
+            Value::Object(object)
+        }
+        (ShapeKind::List, Value::Array(items)) => match &definition.member {
+            Some(member) => {
+                Value::Array(items.into_iter().map(|v| normalize(model, member, v)).collect::<Result<_, _>>()?)
+            }
+            None => Value::Array(items),
+        },
+        (ShapeKind::Map, Value::Object(object)) => match &definition.value {
+            Some(value_shape) => Value::Object(
+                object
+                    .into_iter()
+                    .map(|(k, v)| Ok((k, normalize(model, value_shape, v)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
+            None => Value::Object(object),
+        },
+        (_, value) => value,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::model;
+
+    #[test]
+    fn requests_name_their_operation_and_json_version() {
+        let logs = model("logs").unwrap();
+        let request = request(logs, "DescribeLogGroups", &serde_json::json!({"limit": 5})).unwrap();
+        assert_eq!(request.method(), "POST");
+        assert_eq!(request.headers().get("x-amz-target"), Some("Logs_20140328.DescribeLogGroups"));
+        assert_eq!(request.headers().get("content-type"), Some("application/x-amz-json-1.1"));
+        assert_eq!(request.body().bytes(), Some(&b"{\"limit\":5}"[..]));
+    }
+
+    #[test]
+    fn timestamps_become_rfc3339_at_any_depth() {
+        let logs = model("logs").unwrap();
+        let output = logs.operation("DescribeMetricFilters").unwrap().output.clone().unwrap();
+        let wire = serde_json::json!({"metricFilters": [{"filterName": "f", "creationTime": 1700000000000i64}]});
+        let normalized = normalize(logs, &output, wire).unwrap();
+        // Logs' creationTime is a long of milliseconds in the model, not a timestamp: kept.
+        assert_eq!(normalized["metricFilters"][0]["creationTime"], 1700000000000i64);
+        let dynamodb = model("dynamodb").unwrap();
+        let output = dynamodb.operation("DescribeTable").unwrap().output.clone().unwrap();
+        let wire = serde_json::json!({"Table": {"TableName": "t", "CreationDateTime": 1700000000.5}});
+        let normalized = normalize(dynamodb, &output, wire).unwrap();
+        assert_eq!(normalized["Table"]["CreationDateTime"], "2023-11-14T22:13:20.5Z");
+    }
+
+    #[test]
+    fn errors_drop_the_namespace_of_their_code() {
+        let response = HttpResponse::new(400u16.try_into().unwrap(), SdkBody::empty());
+        let document = serde_json::json!({"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "gone"});
+        let error = error(&response, &document);
+        assert_eq!(error.to_string(), "ResourceNotFoundException: gone");
+    }
+}

@@ -1,0 +1,153 @@
+//! The `query` protocol (awsQuery): a form-encoded POST naming `Action` and `Version`,
+//! answered with XML whose result sits in `<{Operation}Result>`.
+
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_types::body::SdkBody;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::Value;
+
+use super::{ServiceError, xml};
+use crate::model::{Model, ShapeKind, ShapeRef};
+
+/// RFC 3986 unreserved characters stay as they are; everything else is escaped.
+const FORM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+pub(super) fn request(model: &Model, operation: &str, input: &Value) -> Result<HttpRequest, String> {
+    let definition = model.operation(operation)?;
+    let mut params = vec![("Action".to_string(), operation.to_string())];
+    params.push(("Version".to_string(), model.metadata.api_version.clone()));
+    if let Some(shape) = &definition.input {
+        flatten(model, shape, input, "", &mut params)?;
+    }
+    let body: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{}={}", utf8_percent_encode(k, FORM), utf8_percent_encode(v, FORM)))
+        .collect();
+    let mut request = HttpRequest::new(SdkBody::from(body.join("&")));
+    request.set_method("POST").map_err(|e| e.to_string())?;
+    request.set_uri("/").map_err(|e| e.to_string())?;
+    request.headers_mut().insert("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+    Ok(request)
+}
+
+/// The form parameters of `value` under `prefix`: structure members by name, list items
+/// as `.member.N` (or `.N` when flattened), map entries as `.entry.N.key` / `.value`.
+fn flatten(
+    model: &Model,
+    shape: &ShapeRef,
+    value: &Value,
+    prefix: &str,
+    out: &mut Vec<(String, String)>,
+) -> Result<(), String> {
+    let definition = model.shape(&shape.shape)?;
+    let join = |name: &str| if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
+    match (definition.kind, value) {
+        (_, Value::Null) => {}
+        (ShapeKind::Structure, Value::Object(object)) => {
+            for member in &definition.members {
+                if let Some(value) = object.get(&member.name) {
+                    let name = member.target.location_name.as_deref().unwrap_or(&member.name);
+                    flatten(model, &member.target, value, &join(name), out)?;
+                }
+            }
+        }
+        (ShapeKind::List, Value::Array(items)) => {
+            let member = definition.member.as_ref().ok_or("a list without a member shape")?;
+            if items.is_empty() {
+                out.push((prefix.to_string(), String::new()));
+            }
+            for (i, item) in items.iter().enumerate() {
+                let name = if shape.flattened || definition.flattened {
+                    format!("{prefix}.{}", i + 1)
+                } else {
+                    format!("{prefix}.{}.{}", member.location_name.as_deref().unwrap_or("member"), i + 1)
+                };
+                flatten(model, member, item, &name, out)?;
+            }
+        }
+        (ShapeKind::Map, Value::Object(entries)) => {
+            let (key, value_shape) =
+                definition.key.as_ref().zip(definition.value.as_ref()).ok_or("a map without shapes")?;
+            for (i, (k, v)) in entries.iter().enumerate() {
+                let entry = format!("{prefix}.entry.{}", i + 1);
+                out.push((format!("{entry}.{}", key.location_name.as_deref().unwrap_or("key")), k.clone()));
+                let value_name = format!("{entry}.{}", value_shape.location_name.as_deref().unwrap_or("value"));
+                flatten(model, value_shape, v, &value_name, out)?;
+            }
+        }
+        (_, Value::String(text)) => out.push((prefix.to_string(), text.clone())),
+        (_, Value::Bool(b)) => out.push((prefix.to_string(), b.to_string())),
+        (_, Value::Number(n)) => out.push((prefix.to_string(), n.to_string())),
+        (kind, value) => return Err(format!("{value} is not a {kind:?} for {prefix}")),
+    }
+    Ok(())
+}
+
+pub(super) fn response(
+    model: &Model,
+    operation: &str,
+    output: Option<&ShapeRef>,
+    response: &HttpResponse,
+) -> Result<Value, ServiceError> {
+    let body = response.body().bytes().unwrap_or_default();
+    let text = std::str::from_utf8(body).map_err(ServiceError::unreadable)?;
+    if !response.status().is_success() {
+        return Err(
+            xml::error(text).unwrap_or_else(|| ServiceError::new(&format!("HTTP{}", response.status().as_u16()), None))
+        );
+    }
+    let Some(output) = output else { return Ok(Value::Object(Default::default())) };
+    let wrapper = output.result_wrapper.clone().unwrap_or_else(|| format!("{operation}Result"));
+    xml::document(model, output, text, &[&wrapper]).map_err(ServiceError::unreadable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::model;
+
+    fn form(operation: &str, input: Value) -> String {
+        let request = request(model("sns").unwrap(), operation, &input).unwrap();
+        String::from_utf8(request.body().bytes().unwrap().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn requests_are_forms_naming_action_and_version() {
+        assert_eq!(
+            form("GetTopicAttributes", serde_json::json!({"TopicArn": "arn:aws:sns:us-east-1:1:t"})),
+            "Action=GetTopicAttributes&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A1%3At"
+        );
+        assert_eq!(
+            form("ListTopics", serde_json::json!({"NextToken": "a b"})),
+            "Action=ListTopics&Version=2010-03-31&NextToken=a%20b"
+        );
+    }
+
+    #[test]
+    fn responses_are_read_by_the_output_shape() {
+        let sns = model("sns").unwrap();
+        let body = r#"<GetTopicAttributesResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">
+            <GetTopicAttributesResult><Attributes>
+              <entry><key>Owner</key><value>123456789012</value></entry>
+              <entry><key>Policy</key><value>{"Version":"2012-10-17"}</value></entry>
+            </Attributes></GetTopicAttributesResult>
+            <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>
+        </GetTopicAttributesResponse>"#;
+        let ok = HttpResponse::new(200u16.try_into().unwrap(), SdkBody::from(body));
+        let output = sns.operation("GetTopicAttributes").unwrap().output.clone();
+        let value = response(sns, "GetTopicAttributes", output.as_ref(), &ok).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"Attributes": {"Owner": "123456789012", "Policy": "{\"Version\":\"2012-10-17\"}"}})
+        );
+    }
+
+    #[test]
+    fn error_responses_give_their_code_and_message() {
+        let body = "<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error><RequestId>r</RequestId></ErrorResponse>";
+        let missing = HttpResponse::new(404u16.try_into().unwrap(), SdkBody::from(body));
+        let sns = model("sns").unwrap();
+        let error = response(sns, "GetTopicAttributes", None, &missing).unwrap_err();
+        assert_eq!(error.to_string(), "NotFound: Topic does not exist");
+    }
+}

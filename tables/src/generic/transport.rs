@@ -1,0 +1,132 @@
+//! Runs one model-driven call through the AWS SDK's own orchestrator: the target's
+//! credentials and SigV4 signing, its HTTP client, retries with throttling
+//! classification, timeouts, the user agent, and cove's interceptor (the read-only guard
+//! and the call counter). The only module that touches the runtime's dynamic-operation
+//! API, so a change upstream is a change here.
+
+use aws_runtime::auth::SigV4OperationSigningConfig;
+use aws_runtime::auth::sigv4::{SCHEME_ID, SigV4AuthScheme};
+use aws_runtime::retries::classifiers::AwsErrorCodeClassifier;
+use aws_runtime::user_agent::{ApiMetadata, UserAgentInterceptor};
+use aws_smithy_runtime::client::identity::IdentityCache;
+use aws_smithy_runtime::client::orchestrator::operation::Operation;
+use aws_smithy_runtime::client::retries::classifiers::{HttpStatusCodeClassifier, TransientErrorClassifier};
+use aws_smithy_runtime_api::client::auth::static_resolver::StaticAuthSchemeOptionResolver;
+use aws_smithy_runtime_api::client::auth::{AuthSchemeOptionResolverParams, SharedAuthScheme};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse, OrchestratorError};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder;
+use aws_smithy_runtime_api::client::runtime_plugin::StaticRuntimePlugin;
+use aws_smithy_types::config_bag::Layer;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::SigningName;
+use aws_types::region::SigningRegion;
+use aws_types::service_config::ServiceConfigKey;
+use serde_json::Value;
+
+use super::{Service, ServiceError};
+use crate::context::Target;
+use crate::error::FetchError;
+use crate::model::Model;
+
+/// Sends `request` (built for `operation`, its URI relative to the endpoint) to `target`
+/// and returns what `parse` reads from the response.
+pub(super) async fn send(
+    target: &Target,
+    service: &Service,
+    operation: &str,
+    request: HttpRequest,
+    parse: impl Fn(&HttpResponse) -> Result<Value, ServiceError> + Send + Sync + 'static,
+) -> Result<Value, FetchError> {
+    let config = &target.config;
+    let model = service.model;
+    let metadata = &model.metadata;
+    let (endpoint, signing_region) = endpoint(target, model);
+    let credentials = config
+        .credentials_provider()
+        .ok_or_else(|| FetchError::new("NoCredentials", "no AWS credentials for the generic client"))?;
+
+    let mut layer = Layer::new("cove-generic");
+    layer.store_put(ApiMetadata::new(&metadata.service_id, env!("CARGO_PKG_VERSION")));
+    if let Some(app_name) = config.app_name() {
+        layer.store_put(app_name.clone());
+    }
+    layer.store_put(AuthSchemeOptionResolverParams::new(()));
+    layer.store_put(SigningName::from(
+        metadata.signing_name.clone().unwrap_or_else(|| metadata.endpoint_prefix.clone()),
+    ));
+    layer.store_put(SigningRegion::from(aws_types::region::Region::new(signing_region)));
+    layer.store_put(SigV4OperationSigningConfig::default());
+
+    let mut components = RuntimeComponentsBuilder::new("cove-generic");
+    components.set_auth_scheme_option_resolver(Some(StaticAuthSchemeOptionResolver::new(vec![SCHEME_ID])));
+    components.push_auth_scheme(SharedAuthScheme::new(SigV4AuthScheme::new()));
+    components.set_identity_resolver(SCHEME_ID, credentials);
+    components.set_identity_cache(Some(config.identity_cache().unwrap_or_else(|| IdentityCache::lazy().build())));
+    components.push_interceptor(UserAgentInterceptor::new());
+    components.push_retry_classifier(AwsErrorCodeClassifier::<ServiceError>::new());
+    components.push_retry_classifier(TransientErrorClassifier::<ServiceError>::new());
+    components.push_retry_classifier(HttpStatusCodeClassifier::default());
+
+    let mut builder = Operation::builder()
+        .service_name(service.name)
+        .operation_name(operation.to_string())
+        .endpoint_url(&endpoint)
+        .standard_retry(&config.retry_config().cloned().unwrap_or_else(RetryConfig::standard))
+        .timeout_config(config.timeout_config().cloned().unwrap_or_else(TimeoutConfig::disabled))
+        .interceptor(target.interceptor.clone())
+        .runtime_plugin(StaticRuntimePlugin::new().with_config(layer.freeze()).with_runtime_components(components));
+    if let Some(client) = config.http_client() {
+        builder = builder.http_client(client);
+    }
+    if let Some(sleep) = config.sleep_impl() {
+        builder = builder.sleep_impl(sleep);
+    }
+    if let Some(time) = config.time_source() {
+        builder = builder.time_source(time);
+    }
+    let call = builder
+        .serializer(move |request: Request| Ok(request.0))
+        .deserializer(move |response: &HttpResponse| parse(response).map_err(OrchestratorError::operation))
+        .build();
+    call.invoke(Request(request)).await.map_err(FetchError::from)
+}
+
+/// The request, wrapped because the orchestrator wants its input `Debug`.
+struct Request(HttpRequest);
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.0.method(), self.0.uri())
+    }
+}
+
+/// Where the target's calls of this service go, and the region they are signed for: the
+/// SDK's endpoint configuration (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the
+/// profile's `endpoint_url`) when set, else the service's endpoint in the target's
+/// partition; global services (one endpoint for all regions) sign for us-east-1.
+fn endpoint(target: &Target, model: &Model) -> (String, String) {
+    let metadata = &model.metadata;
+    let global = metadata.global_endpoint.as_deref().filter(|_| target.partition == "aws");
+    let signing_region = if global.is_some() { "us-east-1".to_string() } else { target.region.clone() };
+    let configured = target.config.service_config().and_then(|config| {
+        let key = ServiceConfigKey::builder()
+            .service_id(&metadata.service_id)
+            .env("AWS_ENDPOINT_URL")
+            .profile("endpoint_url")
+            .build()
+            .ok()?;
+        config.load_config(key)
+    });
+    if let Some(url) = configured.or_else(|| target.config.endpoint_url().map(str::to_string)) {
+        return (url, signing_region);
+    }
+    let url = match global {
+        Some(host) => format!("https://{host}"),
+        None => {
+            let suffix = if target.region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
+            format!("https://{}.{}.{suffix}", metadata.endpoint_prefix, target.region)
+        }
+    };
+    (url, signing_region)
+}

@@ -1,0 +1,561 @@
+//! Declarative tables: a TOML file per table (`tables/specs/<service>/<table>.toml`)
+//! naming its list operation, key columns, hydrate calls and column overrides, read
+//! against the service model. Every other column comes from the model: each member of
+//! the listed item (and of what a hydrate returns) is a column named in snake_case, typed
+//! by its shape. Rows are the items as JSON values, scanned by the same [`Def`] as the
+//! Rust tables.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use futures::FutureExt;
+use futures::stream::{self, StreamExt};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::cell::Cell;
+use crate::context::{MAX_LOOKUPS, ScanContext};
+use crate::def::Def;
+use crate::error::FetchError;
+use crate::generic::Service;
+use crate::model::{Model, SPECS, ShapeKind, ShapeRef};
+use crate::pages::{Pages, paginate};
+use crate::policy;
+use crate::schema::{Kind, Scope};
+use crate::table::Table;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    table: String,
+    description: String,
+    /// botocore's name of the service (`logs`, `sns`).
+    service: String,
+    #[serde(default)]
+    scope: SpecScope,
+    /// The list operation; its paginator says where the items are.
+    list: String,
+    /// Where the items are in the list's output, when there is no paginator to say.
+    items: Option<String>,
+    /// For lists of scalars (queue URLs, table names): the member name each row gives it.
+    item: Option<String>,
+    /// Constant members of every list request.
+    #[serde(default)]
+    request: Map<String, Value>,
+    title: Option<String>,
+    arn: Option<String>,
+    tags: Option<String>,
+    #[serde(default)]
+    keys: BTreeMap<String, KeySpec>,
+    #[serde(default)]
+    hydrate: Vec<HydrateSpec>,
+    #[serde(default)]
+    columns: BTreeMap<String, ColumnSpec>,
+    /// Members of the item or of a hydrate's output left out of the columns.
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    example: String,
+}
+
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SpecScope {
+    #[default]
+    Regional,
+    Global,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeySpec {
+    /// The list request member the column's values go to: a list member takes them all in
+    /// one call, a scalar one call per value.
+    member: String,
+    /// Whether the API answers exactly `column = value` (a name prefix does not).
+    #[serde(default)]
+    exact: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HydrateSpec {
+    operation: String,
+    /// Request member -> the row member its value comes from.
+    input: BTreeMap<String, String>,
+    /// Constant members of every request.
+    #[serde(default)]
+    request: Map<String, Value>,
+    /// The output member whose members join the row; by default the whole output.
+    merge: Option<String>,
+    /// Error codes that mean "nothing to add" (no policy, not configured).
+    #[serde(default)]
+    missing: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ColumnSpec {
+    Path(String),
+    Full {
+        from: String,
+        #[serde(rename = "type")]
+        kind: Option<ColumnType>,
+        description: Option<String>,
+    },
+}
+
+/// How a column reads its member, when not as the model types it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ColumnType {
+    Text,
+    Int,
+    Float,
+    Bool,
+    Timestamp,
+    /// JSON as it is, or parsed from text holding a JSON document.
+    Json,
+    /// A policy document in Steampipe's canonical `*_std` form.
+    Policy,
+    /// Tags as an object of key -> value, from a map or a list of `{Key, Value}`.
+    Tags,
+    /// An ARN as Steampipe's `akas`: a one-element JSON array.
+    Akas,
+}
+
+/// Every declarative table, parsed once. A spec that does not resolve against its model
+/// is a defect of the build (the catalog's test reads them all), reported by name.
+pub(crate) fn tables() -> Vec<Table> {
+    static TABLES: OnceLock<Vec<Table>> = OnceLock::new();
+    TABLES
+        .get_or_init(|| {
+            SPECS.iter().map(|(file, text)| table(text).unwrap_or_else(|e| panic!("table spec {file}: {e}"))).collect()
+        })
+        .clone()
+}
+
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+/// A column of a declared table: where in the row its value is, and how to read it.
+struct Column {
+    name: &'static str,
+    path: Vec<String>,
+    kind: Kind,
+    read: ColumnType,
+    description: &'static str,
+    /// The hydrate (by index) that fills it; None for the list's own members.
+    hydrate: Option<usize>,
+}
+
+fn table(text: &str) -> Result<Table, String> {
+    let spec: Spec = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let service = Service::new(leak(spec.service.clone()))?;
+    let model = service.model;
+    let list = model.operation(&spec.list)?;
+    let output = list.output.as_ref().ok_or("the list operation has no output")?.shape.clone();
+    let paginator = model.paginators.get(&spec.list);
+    let items = spec
+        .items
+        .clone()
+        .or_else(|| paginator.and_then(|p| p.result_key.first().cloned()))
+        .ok_or("no paginator says where the items are: name them with `items`")?;
+    let (items_shape, _) = model.member_path(&output, &items)?;
+    let item_ref = items_shape.member.clone().ok_or(format!("{items} is not a list"))?;
+
+    let mut columns: Vec<Column> = Vec::new();
+    let mut add = |column: Column| match columns.iter().position(|c| c.name == column.name) {
+        Some(i) => columns[i] = column,
+        None => columns.push(column),
+    };
+    let row_shape = match (&spec.item, model.shape(&item_ref.shape)?.kind) {
+        (None, ShapeKind::Structure) => Some(item_ref.shape.clone()),
+        (Some(member), _) => {
+            let description = leak(format!("The {member}."));
+            let read = read_of(model.shape(&item_ref.shape)?.kind);
+            add(Column {
+                name: leak(snake_case(member)),
+                path: vec![member.clone()],
+                kind: kind_of(read),
+                read,
+                description,
+                hydrate: None,
+            });
+            None
+        }
+        (None, _) => return Err(format!("the items of {items} are not structures: name them with `item`")),
+    };
+    if let Some(shape) = &row_shape {
+        for column in auto_columns(model, shape, &spec.exclude, None)? {
+            add(column);
+        }
+    }
+    // Where each hydrate's members land in the row, to assign declared columns to them.
+    let mut hydrate_members: Vec<Vec<String>> = Vec::new();
+    for (index, hydrate) in spec.hydrate.iter().enumerate() {
+        let operation = model.operation(&hydrate.operation)?;
+        let output = operation.output.as_ref().ok_or(format!("{} has no output", hydrate.operation))?;
+        let merged = match &hydrate.merge {
+            Some(path) => model.member_path(&output.shape, path)?.1.shape,
+            None => output.shape.clone(),
+        };
+        let input = operation.input.as_ref().ok_or(format!("{} has no input", hydrate.operation))?;
+        for member in hydrate.input.keys() {
+            model.member_path(&input.shape, member)?;
+        }
+        hydrate_members.push(model.shape(&merged)?.members.iter().map(|m| m.name.clone()).collect());
+        for column in auto_columns(model, &merged, &spec.exclude, Some(index))? {
+            add(column);
+        }
+    }
+    let row_member = |path: &str| -> Result<(Option<usize>, ShapeRef), String> {
+        let root = path.split('.').next().unwrap_or(path);
+        if let Some(index) = hydrate_members.iter().position(|members| members.iter().any(|m| m == root)) {
+            let hydrate = &spec.hydrate[index];
+            let output = &model.operation(&hydrate.operation)?.output.as_ref().ok_or("no output")?.shape;
+            let base = match &hydrate.merge {
+                Some(merge) => model.member_path(output, merge)?.1.shape,
+                None => output.clone(),
+            };
+            return Ok((Some(index), model.member_path(&base, path)?.1));
+        }
+        match (&row_shape, &spec.item) {
+            (Some(shape), _) => Ok((None, model.member_path(shape, path)?.1)),
+            (None, Some(item)) if item == path => Ok((None, item_ref.clone())),
+            _ => Err(format!("no member {path} in the item or a hydrate's output")),
+        }
+    };
+    for (name, column) in &spec.columns {
+        let (from, read, description) = match column {
+            ColumnSpec::Path(from) => (from, None, None),
+            ColumnSpec::Full { from, kind, description } => (from, *kind, description.clone()),
+        };
+        let (hydrate, target) = row_member(from)?;
+        let read = read.unwrap_or(read_of(model.shape(&target.shape)?.kind));
+        let description = description.unwrap_or_else(|| member_doc(model, &row_shape, from));
+        let path = from.split('.').map(str::to_string).collect();
+        add(Column {
+            name: leak(name.clone()),
+            path,
+            kind: kind_of(read),
+            read,
+            description: leak(description),
+            hydrate,
+        });
+    }
+    for (name, from, read, description) in [
+        ("title", &spec.title, ColumnType::Text, "The resource's name."),
+        ("akas", &spec.arn, ColumnType::Akas, "The resource's ARN, as a one-element JSON array."),
+        ("tags", &spec.tags, ColumnType::Tags, "The tags, as an object of key -> value."),
+    ] {
+        if let Some(from) = from {
+            let (hydrate, _) = row_member(from)?;
+            let path = from.split('.').map(str::to_string).collect();
+            add(Column { name, path, kind: kind_of(read), read, description, hydrate });
+        }
+    }
+
+    let list_input = list.input.as_ref().map(|i| i.shape.clone());
+    let mut keys: Vec<(&'static str, String, bool)> = Vec::new();
+    for (column, key) in &spec.keys {
+        let input = list_input.as_deref().ok_or("the list operation takes no input")?;
+        let (shape, _) = model.member_path(input, &key.member)?;
+        if !columns.iter().any(|c| c.name == column) {
+            return Err(format!("key column {column} is not a column"));
+        }
+        keys.push((leak(column.clone()), key.member.clone(), shape.kind == ShapeKind::List));
+    }
+
+    let calls = std::iter::once(format!("{}:{}", spec.service, spec.list));
+    let list_api = leak(calls.collect::<Vec<_>>().join(", "));
+    let lister = Lister {
+        service,
+        operation: spec.list.clone(),
+        request: spec.request.clone(),
+        items: items.split('.').map(str::to_string).collect(),
+        item: spec.item.clone(),
+        input_token: paginator.map(|p| p.input_token.clone()).unwrap_or_default(),
+        output_token: paginator.map(|p| p.output_token.clone()).unwrap_or_default(),
+        limit: paginator.and_then(|p| p.limit_key.clone()).map(|key| {
+            let bounds = list_input.as_deref().and_then(|input| model.member_path(input, &key).ok());
+            let (min, max) = bounds.map_or((None, None), |(shape, _)| (shape.min, shape.max));
+            (key, min.unwrap_or(1.0) as usize, max.unwrap_or(100.0) as usize)
+        }),
+        keys: keys.iter().map(|(column, member, many)| (column.to_string(), member.clone(), *many)).collect(),
+    };
+    let lister = Arc::new(lister);
+    let scope = match spec.scope {
+        SpecScope::Regional => Scope::Regional,
+        SpecScope::Global => Scope::Global,
+    };
+    let mut def =
+        Def::new(leak(spec.table), leak(spec.description), scope, list_api, move |scan| lister.clone().pages(scan))
+            .example(leak(spec.example));
+    for (column, member, _) in &keys {
+        let exact = spec.keys[*column].exact;
+        def = def.key(column, exact, leak(format!("{} {member}", spec.list)));
+    }
+    for (index, hydrate) in spec.hydrate.into_iter().enumerate() {
+        let filled: Vec<&'static str> = columns.iter().filter(|c| c.hydrate == Some(index)).map(|c| c.name).collect();
+        let api = leak(format!("{}:{}", spec.service, hydrate.operation));
+        let hydrate = Arc::new(hydrate);
+        def = def.hydrate(api, &filled, move |scan, row| {
+            let hydrate = hydrate.clone();
+            async move { hydrate.run(service, &scan, row).await }.boxed()
+        });
+    }
+    for column in columns {
+        let Column { name, path, kind, read, description, .. } = column;
+        def = def.column(name, kind, description, move |row, _| cell(lookup(row, &path), read));
+    }
+    Ok(def.build())
+}
+
+/// A column for each member of the structure `shape`, typed by the model.
+fn auto_columns(model: &Model, shape: &str, exclude: &[String], hydrate: Option<usize>) -> Result<Vec<Column>, String> {
+    let structure = model.shape(shape)?;
+    let mut columns = Vec::new();
+    for member in structure.members.iter().filter(|m| !exclude.contains(&m.name)) {
+        let read = read_of(model.shape(&member.target.shape)?.kind);
+        let description = leak(member.doc.clone().unwrap_or_else(|| format!("The {}.", member.name)));
+        let path = vec![member.name.clone()];
+        columns.push(Column {
+            name: leak(snake_case(&member.name)),
+            path,
+            kind: kind_of(read),
+            read,
+            description,
+            hydrate,
+        });
+    }
+    Ok(columns)
+}
+
+fn member_doc(model: &Model, row_shape: &Option<String>, path: &str) -> String {
+    let leaf = path.rsplit('.').next().unwrap_or(path);
+    let doc = row_shape.as_deref().and_then(|shape| {
+        let parent = path.rsplit_once('.').map(|(parent, _)| parent);
+        let holder = match parent {
+            Some(parent) => model.member_path(shape, parent).ok()?.0,
+            None => model.shape(shape).ok()?,
+        };
+        holder.members.iter().find(|m| m.name == leaf)?.doc.clone()
+    });
+    doc.unwrap_or_else(|| format!("The {leaf}."))
+}
+
+fn read_of(kind: ShapeKind) -> ColumnType {
+    match kind {
+        ShapeKind::String | ShapeKind::Blob => ColumnType::Text,
+        ShapeKind::Integer | ShapeKind::Long => ColumnType::Int,
+        ShapeKind::Float | ShapeKind::Double => ColumnType::Float,
+        ShapeKind::Boolean => ColumnType::Bool,
+        ShapeKind::Timestamp => ColumnType::Timestamp,
+        ShapeKind::Structure | ShapeKind::List | ShapeKind::Map => ColumnType::Json,
+    }
+}
+
+fn kind_of(read: ColumnType) -> Kind {
+    match read {
+        ColumnType::Text => Kind::Text,
+        ColumnType::Int => Kind::Int,
+        ColumnType::Float => Kind::Float,
+        ColumnType::Bool => Kind::Bool,
+        ColumnType::Timestamp => Kind::Timestamp,
+        ColumnType::Json | ColumnType::Policy | ColumnType::Tags | ColumnType::Akas => Kind::Json,
+    }
+}
+
+/// Steampipe's column name for a member: `DBInstanceIdentifier` -> `db_instance_identifier`,
+/// `logGroupArn` -> `log_group_arn`, `KMSKeyId` -> `kms_key_id`.
+pub(crate) fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            let previous = chars[i - 1];
+            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if previous.is_lowercase() || previous.is_ascii_digit() || (previous.is_uppercase() && next_is_lower) {
+                out.push('_');
+            }
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// The value at a member path; a list on the way is looked into at its first item
+/// (`metricTransformations.metricName`: the first transformation's metric).
+fn lookup<'a>(row: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(row, |value, step| match value {
+        Value::Array(items) => items.first()?.get(step),
+        _ => value.get(step),
+    })
+}
+
+fn cell(value: Option<&Value>, read: ColumnType) -> Cell<'_> {
+    let Some(value) = value.filter(|v| !v.is_null()) else { return Cell::Null };
+    match (read, value) {
+        (ColumnType::Text, Value::String(s)) => Cell::from(s.as_str()),
+        (ColumnType::Text, other) => Cell::from(other.to_string()),
+        (ColumnType::Int, Value::Number(n)) => n.as_i64().map_or(Cell::Null, Cell::Int),
+        (ColumnType::Int, Value::String(s)) => s.parse().map_or(Cell::Null, Cell::Int),
+        (ColumnType::Float, Value::Number(n)) => n.as_f64().map_or(Cell::Null, Cell::Float),
+        (ColumnType::Float, Value::String(s)) => s.parse().map_or(Cell::Null, Cell::Float),
+        (ColumnType::Bool, Value::Bool(b)) => Cell::Bool(*b),
+        (ColumnType::Bool, Value::String(s)) => Cell::Bool(s.eq_ignore_ascii_case("true")),
+        (ColumnType::Timestamp, Value::String(s)) => {
+            crate::json::parse_time(s).and_then(|t| t.to_millis().ok()).map_or(Cell::Null, Cell::Timestamp)
+        }
+        // A long holding a time is milliseconds since the epoch (CloudWatch Logs).
+        (ColumnType::Timestamp, Value::Number(n)) => n.as_i64().map_or(Cell::Null, Cell::Timestamp),
+        (ColumnType::Json, Value::String(s)) => Cell::Json(policy::document(s)),
+        (ColumnType::Json, other) => Cell::Json(other.clone()),
+        (ColumnType::Policy, Value::String(s)) => Cell::Json(policy::canonical(&policy::document(s))),
+        (ColumnType::Policy, other) => Cell::Json(policy::canonical(other)),
+        (ColumnType::Tags, tags) => Cell::Json(tag_object(tags)),
+        (ColumnType::Akas, arn) => Cell::Json(Value::Array(vec![arn.clone()])),
+        _ => Cell::Null,
+    }
+}
+
+/// A tags member as Steampipe's `tags`: an object of key -> value, whether the API
+/// returns a map or a list of `{Key, Value}` pairs.
+fn tag_object(value: &Value) -> Value {
+    match value {
+        Value::Array(tags) => Value::Object(
+            tags.iter()
+                .filter_map(|tag| {
+                    let key = tag.get("Key").or_else(|| tag.get("key")).or_else(|| tag.get("TagKey"))?.as_str()?;
+                    let value = tag.get("Value").or_else(|| tag.get("value")).or_else(|| tag.get("TagValue"));
+                    Some((key.to_string(), value.cloned().unwrap_or(Value::Null)))
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// A declared table's list: its requests (one per combination of key values), each paged.
+struct Lister {
+    service: Service,
+    operation: String,
+    request: Map<String, Value>,
+    items: Vec<String>,
+    item: Option<String>,
+    input_token: Vec<String>,
+    output_token: Vec<String>,
+    /// The page-size member and its bounds.
+    limit: Option<(String, usize, usize)>,
+    /// (column, request member, whether the member takes a list of values)
+    keys: Vec<(String, String, bool)>,
+}
+
+impl Lister {
+    fn pages(self: Arc<Self>, scan: ScanContext) -> Pages<Value> {
+        let mut requests = vec![self.request.clone()];
+        if let Some((member, min, max)) = &self.limit {
+            let size = scan.page_size(*min, *max);
+            requests[0].insert(member.clone(), size.into());
+        }
+        for (column, member, many) in &self.keys {
+            let Some(values) = scan.qual(column) else { continue };
+            let choices: Vec<Value> = if *many {
+                values.chunks(MAX_LOOKUPS).map(|chunk| Value::from(chunk.to_vec())).collect()
+            } else {
+                values.iter().map(|v| Value::from(v.as_str())).collect()
+            };
+            requests = requests
+                .into_iter()
+                .flat_map(|request| {
+                    choices.iter().map(move |choice| {
+                        let mut request = request.clone();
+                        request.insert(member.clone(), choice.clone());
+                        request
+                    })
+                })
+                .collect();
+        }
+        stream::iter(requests).flat_map(move |request| self.clone().paged(scan.clone(), request)).boxed()
+    }
+
+    fn paged(self: Arc<Self>, scan: ScanContext, request: Map<String, Value>) -> Pages<Value> {
+        paginate(move |token| {
+            let (lister, scan, mut request) = (self.clone(), scan.clone(), request.clone());
+            async move {
+                if let (Some(token), Some(member)) = (token, lister.input_token.first()) {
+                    request.insert(member.clone(), token.into());
+                }
+                let output = lister.service.call(&scan.target, &lister.operation, &Value::Object(request)).await?;
+                let next = lister.output_token.first().and_then(|path| {
+                    let steps: Vec<String> = path.split('.').map(str::to_string).collect();
+                    lookup(&output, &steps)?.as_str().map(str::to_string)
+                });
+                let items = lookup(&output, &lister.items).and_then(Value::as_array).cloned().unwrap_or_default();
+                let rows = match &lister.item {
+                    Some(member) => {
+                        items.into_iter().map(|v| Value::Object(Map::from_iter([(member.clone(), v)]))).collect()
+                    }
+                    None => items,
+                };
+                Ok((rows, next))
+            }
+        })
+    }
+}
+
+impl HydrateSpec {
+    /// Fills a row with what the hydrate call returns for it.
+    async fn run(&self, service: Service, scan: &ScanContext, mut row: Value) -> Result<Value, FetchError> {
+        let mut input = self.request.clone();
+        for (member, from) in &self.input {
+            let steps: Vec<String> = from.split('.').map(str::to_string).collect();
+            if let Some(value) = lookup(&row, &steps) {
+                input.insert(member.clone(), value.clone());
+            }
+        }
+        let output = match service.call(&scan.target, &self.operation, &Value::Object(input)).await {
+            Ok(output) => output,
+            Err(error) if self.missing.contains(&error.code) => return Ok(row),
+            Err(error) => return Err(error),
+        };
+        let merged = match &self.merge {
+            Some(path) => output.get(path).cloned().unwrap_or(Value::Null),
+            None => output,
+        };
+        if let (Value::Object(row_members), Value::Object(members)) = (&mut row, merged) {
+            row_members.extend(members);
+        }
+        Ok(row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_become_steampipe_column_names() {
+        for (member, column) in [
+            ("DBInstanceIdentifier", "db_instance_identifier"),
+            ("logGroupArn", "log_group_arn"),
+            ("KMSKeyId", "kms_key_id"),
+            ("TopicArn", "topic_arn"),
+            ("ARN", "arn"),
+            ("retentionInDays", "retention_in_days"),
+            ("S3BucketName", "s3_bucket_name"),
+        ] {
+            assert_eq!(snake_case(member), column, "{member}");
+        }
+    }
+
+    #[test]
+    fn tag_lists_and_maps_read_alike() {
+        let list = serde_json::json!([{"Key": "env", "Value": "prod"}, {"key": "team", "value": "a"}]);
+        assert_eq!(tag_object(&list), serde_json::json!({"env": "prod", "team": "a"}));
+        let map = serde_json::json!({"env": "prod"});
+        assert_eq!(tag_object(&map), map);
+    }
+}

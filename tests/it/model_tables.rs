@@ -1,0 +1,135 @@
+//! The declarative tables (tables/specs/), scanned through the generic client: rows
+//! match the seed, hydrates run only for their columns, key columns reach the request,
+//! and the calls are counted, retried and reported like SDK calls.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::harness::{Faults, cove, cove_with_env, faulty_endpoint, org};
+
+const ORG: [&str; 3] = ["--org", "--regions", "us-east-1"];
+
+fn query(sql: &str) -> crate::harness::Run {
+    let run = cove(&[&ORG[..], &["query", "-o", "csv", sql]].concat());
+    run.assert_ok();
+    run
+}
+
+/// The seeded value `key` of every member's monitoring resources.
+fn seeded(key: &str) -> BTreeSet<String> {
+    org().members().iter().map(|m| m["monitoring"][key].as_str().unwrap().to_string()).collect()
+}
+
+fn column(rows: &[Vec<String>], index: usize) -> BTreeSet<String> {
+    rows.iter().map(|r| r[index].clone()).collect()
+}
+
+#[test]
+fn log_groups_and_metric_filters_match_the_seed() {
+    let org = org();
+    let rows =
+        query("SELECT account_id, name, retention_in_days, tags ->> 'team' FROM aws_cloudwatch_log_group").csv_rows();
+    let groups: BTreeSet<String> = org
+        .members()
+        .iter()
+        .flat_map(|m| m["monitoring"]["log_groups"].as_array().unwrap().iter().map(|g| g.as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(column(&rows, 1), groups);
+    let prod_app: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "/cove/prod/app").collect();
+    assert_eq!(prod_app[0][0], org.id("prod"));
+    assert_eq!((prod_app[0][2].as_str(), prod_app[0][3].as_str()), ("365", "prod"), "retention and hydrated tags");
+    assert!(rows.iter().filter(|r| r[1] != "/cove/prod/app").all(|r| r[2].is_empty()), "{rows:?}");
+
+    let sql = "SELECT log_group_name, name, metric_transformation_namespace, metric_transformation_name \
+               FROM aws_cloudwatch_log_metric_filter WHERE log_group_name = '/cove/prod/trail'";
+    let run = query(sql);
+    assert_eq!(run.csv_rows(), vec![vec!["/cove/prod/trail", "root-usage", "CIS", "RootUsage"]]);
+    let calls = run.calls("DescribeMetricFilters");
+    assert_eq!(calls.len(), 4, "one call per target");
+    assert!(calls.iter().all(|c| c.body.contains(r#""logGroupName":"/cove/prod/trail""#)), "{calls:?}");
+}
+
+#[test]
+fn topics_and_subscriptions_match_the_seed() {
+    let org = org();
+    let run = query("SELECT topic_arn FROM aws_sns_topic");
+    assert_eq!(column(&run.csv_rows(), 0), seeded("topic"));
+    assert!(run.calls("GetTopicAttributes").is_empty(), "no hydrate without its columns");
+
+    let run = query("SELECT topic_arn, owner, subscriptions_pending, tags ->> 'team', akas ->> 0 FROM aws_sns_topic");
+    let rows = run.csv_rows();
+    let prod = rows.iter().find(|r| r[1] == org.id("prod")).expect("prod's topic");
+    assert_eq!(prod[0], org.member("prod")["monitoring"]["topic"].as_str().unwrap());
+    assert_eq!((prod[2].as_str(), prod[3].as_str(), &prod[4]), ("0", "prod", &prod[0]));
+    assert_eq!((run.calls("GetTopicAttributes").len(), run.calls("ListTagsForResource").len()), (3, 3));
+
+    let rows =
+        query("SELECT subscription_arn, topic_arn, protocol, endpoint FROM aws_sns_topic_subscription").csv_rows();
+    assert_eq!(column(&rows, 0), seeded("subscription"));
+    assert_eq!(column(&rows, 3), seeded("endpoint"));
+    assert!(rows.iter().all(|r| r[2] == "email" && r[0].starts_with(&r[1])), "{rows:?}");
+}
+
+#[test]
+fn queues_and_dynamodb_tables_match_the_seed() {
+    let rows =
+        query("SELECT queue_url, queue_arn, visibility_timeout_seconds, tags ->> 'team' FROM aws_sqs_queue").csv_rows();
+    assert_eq!(column(&rows, 0), seeded("queue"));
+    assert!(rows.iter().all(|r| r[1].starts_with("arn:aws:sqs:us-east-1:") && r[2] == "30"), "{rows:?}");
+    assert_eq!(column(&rows, 3), BTreeSet::from(["dev", "prod", "staging"].map(String::from)));
+
+    let sql = "SELECT name, billing_mode, point_in_time_recovery_description ->> 'PointInTimeRecoveryStatus', \
+               key_schema -> 0 ->> 'AttributeName' FROM aws_dynamodb_table";
+    let rows = query(sql).csv_rows();
+    assert_eq!(column(&rows, 0), seeded("table"));
+    for row in &rows {
+        let recovery = if row[0] == "prod-sessions" { "ENABLED" } else { "DISABLED" };
+        assert_eq!(row[1..], [String::from("PAY_PER_REQUEST"), recovery.into(), "id".into()], "{row:?}");
+    }
+}
+
+#[test]
+fn alarm_names_reach_the_request() {
+    let run = query(
+        "SELECT account_id, name, state_value, alarm_actions ->> 0 FROM aws_cloudwatch_alarm WHERE name IN ('root-usage', 'absent')",
+    );
+    let rows = run.csv_rows();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(column(&rows, 3), seeded("topic"), "each alarm notifies its account's topic");
+    let calls = run.calls("DescribeAlarms");
+    assert_eq!(calls.len(), 4);
+    for call in calls {
+        let body: Value = serde_json::from_str(&call.body).expect("a JSON request");
+        assert_eq!(body["AlarmNames"], serde_json::json!(["absent", "root-usage"]), "{body}");
+    }
+}
+
+#[test]
+fn generic_calls_are_counted_in_stats() {
+    let run = cove(&[&ORG[..], &["query", "--stats", "-o", "csv", "SELECT count(*) FROM aws_sqs_queue"]].concat());
+    run.assert_ok();
+    assert_eq!(run.csv_rows(), vec![vec!["3"]]);
+    assert!(run.stderr.contains("sqs:ListQueues x4"), "{}", run.stderr);
+}
+
+#[test]
+fn generic_calls_are_retried_on_throttling_and_fail_per_target() {
+    let endpoint = faulty_endpoint(Faults { throttle_every: Some(2), ..Faults::default() });
+    let args = [&ORG[..], &["query", "--stats", "-o", "csv", "SELECT count(*) FROM aws_sns_topic"]].concat();
+    let run = cove_with_env(&args, &[("AWS_ENDPOINT_URL", &endpoint)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.csv_rows(), vec![vec!["3"]], "every topic despite the throttling");
+    assert!(run.stderr.contains("throttled") && !run.stderr.contains(" 0 throttled"), "{}", run.stderr);
+
+    let endpoint = faulty_endpoint(Faults { failing_region: Some("eu-west-1".into()), ..Faults::default() });
+    let sql = "SELECT region, count(*) FROM aws_cloudwatch_log_group GROUP BY region";
+    let args = ["--org", "--regions", "us-east-1,eu-west-1", "query", "-o", "csv", sql];
+    let run = cove_with_env(&args, &[("AWS_ENDPOINT_URL", &endpoint)]);
+    assert_eq!((run.code, run.csv_rows()), (0, vec![vec!["us-east-1".to_string(), "6".to_string()]]), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("region eu-west-1 table aws_cloudwatch_log_group: UnrecognizedClientException"),
+        "{}",
+        run.stderr
+    );
+}
