@@ -84,8 +84,65 @@ def seed_member(name, account_id):
             iam.enable_mfa_device(UserName=user, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321")
         iam.create_access_key(UserName=user)
     member["monitoring"] = seed_monitoring(sess, name)
+    member["services"] = seed_services(sess, name, account_id)
     member["bad"] = SEEDERS[name](sess, account_id, member)
     return member
+
+
+def seed_services(sess, name, account_id):
+    """One of each resource the declarative tables list, in us-east-1; prod's are the
+    well-configured ones (scan on push, a parameter that is a SecureString)."""
+    prod = name == "prod"
+    client(sess, "secretsmanager").create_secret(Name=f"{name}/db-password", SecretString="not-a-secret")
+    client(sess, "ecr").create_repository(
+        repositoryName=f"{name}-app", imageScanningConfiguration={"scanOnPush": prod}
+    )
+    client(sess, "ssm").put_parameter(
+        Name=f"/{name}/db-host", Value="db.internal", Type="SecureString" if prod else "String"
+    )
+    certificate = client(sess, "acm").request_certificate(DomainName=f"{name}.example.com")["CertificateArn"]
+    role = f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
+    client(sess, "stepfunctions").create_state_machine(
+        name=f"{name}-flow", definition=json.dumps(definition), roleArn=role
+    )
+    client(sess, "ecs").create_cluster(clusterName=f"{name}-cluster", tags=[{"key": "team", "value": name}])
+    rds = client(sess, "rds")
+    rds.create_db_cluster(
+        DBClusterIdentifier=f"{name}-aurora", Engine="aurora-postgresql", MasterUsername="admin",
+        MasterUserPassword="not-a-password", StorageEncrypted=prod, DeletionProtection=prod,
+    )
+    rds.create_db_parameter_group(
+        DBParameterGroupName=f"{name}-params", DBParameterGroupFamily="postgres16", Description="cove"
+    )
+    subnets = [s["SubnetId"] for s in client(sess, "ec2").describe_subnets()["Subnets"][:2]]
+    elbv2 = client(sess, "elbv2")
+    elbv2.create_load_balancer(Name=f"{name}-web", Subnets=subnets, Type="application")
+    elbv2.create_load_balancer(Name=f"{name}-tcp", Subnets=subnets, Type="network", Scheme="internal")
+    autoscaling = client(sess, "autoscaling")
+    autoscaling.create_launch_configuration(
+        LaunchConfigurationName=f"{name}-lc", ImageId=IMAGE_ID, InstanceType="t3.micro"
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=f"{name}-asg", LaunchConfigurationName=f"{name}-lc", MinSize=0, MaxSize=2,
+        AvailabilityZones=["us-east-1a"],
+    )
+    client(sess, "kinesis").create_stream(StreamName=f"{name}-events", ShardCount=1)
+    client(sess, "elasticache").create_replication_group(
+        ReplicationGroupId=f"{name}-cache", ReplicationGroupDescription="cove", Engine="redis",
+        CacheNodeType="cache.t3.micro", AtRestEncryptionEnabled=prod,
+    )
+    client(sess, "iam").upload_server_certificate(
+        ServerCertificateName=f"{name}-legacy-cert",
+        CertificateBody="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+        PrivateKey="-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
+    )
+    return {"secret": f"{name}/db-password", "repository": f"{name}-app", "parameter": f"/{name}/db-host",
+            "certificate": certificate, "state_machine": f"{name}-flow", "cluster": f"{name}-cluster",
+            "db_cluster": f"{name}-aurora", "parameter_group": f"{name}-params",
+            "load_balancers": {"application": f"{name}-web", "network": f"{name}-tcp"},
+            "autoscaling_group": f"{name}-asg", "stream": f"{name}-events", "cache": f"{name}-cache",
+            "server_certificate": f"{name}-legacy-cert"}
 
 
 def seed_monitoring(sess, name):

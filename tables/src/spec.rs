@@ -42,6 +42,9 @@ struct Spec {
     /// Constant members of every list request.
     #[serde(default)]
     request: Map<String, Value>,
+    /// Item member -> the value a row must have (a load balancer table keeps one type).
+    #[serde(default)]
+    only: Map<String, Value>,
     title: Option<String>,
     arn: Option<String>,
     tags: Option<String>,
@@ -91,6 +94,9 @@ struct HydrateSpec {
     /// Error codes that mean "nothing to add" (no policy, not configured).
     #[serde(default)]
     missing: Vec<String>,
+    /// Request members that take a list: a row's one value is sent as a list of one.
+    #[serde(skip)]
+    list_inputs: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,7 +157,7 @@ struct Column {
 }
 
 fn table(text: &str) -> Result<Table, String> {
-    let spec: Spec = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let mut spec: Spec = toml::from_str(text).map_err(|e| e.message().to_string())?;
     let service = Service::new(leak(spec.service.clone()))?;
     let model = service.model;
     let list = model.operation(&spec.list)?;
@@ -191,34 +197,42 @@ fn table(text: &str) -> Result<Table, String> {
         for column in auto_columns(model, shape, &spec.exclude, None)? {
             add(column);
         }
+        for member in spec.only.keys() {
+            model.member_path(shape, member)?;
+        }
     }
     // Where each hydrate's members land in the row, to assign declared columns to them.
     let mut hydrate_members: Vec<Vec<String>> = Vec::new();
-    for (index, hydrate) in spec.hydrate.iter().enumerate() {
+    for (index, hydrate) in spec.hydrate.iter_mut().enumerate() {
         let operation = model.operation(&hydrate.operation)?;
         let output = operation.output.as_ref().ok_or(format!("{} has no output", hydrate.operation))?;
-        let merged = match &hydrate.merge {
-            Some(path) => model.member_path(&output.shape, path)?.1.shape,
-            None => output.shape.clone(),
-        };
+        let merged = merged_shape(model, &output.shape, hydrate.merge.as_deref())?;
         let input = operation.input.as_ref().ok_or(format!("{} has no input", hydrate.operation))?;
-        for member in hydrate.input.keys() {
-            model.member_path(&input.shape, member)?;
+        for member in hydrate.input.keys().chain(hydrate.request.keys()) {
+            if model.member_path(&input.shape, member)?.0.kind == ShapeKind::List {
+                hydrate.list_inputs.push(member.clone());
+            }
         }
         hydrate_members.push(model.shape(&merged)?.members.iter().map(|m| m.name.clone()).collect());
+        // What the list already gives stays the list's: no call for a column it fills.
+        let listed: Vec<&str> = row_shape.as_deref().map_or(Ok(Vec::new()), |shape| {
+            model.shape(shape).map(|s| s.members.iter().map(|m| m.name.as_str()).collect())
+        })?;
         for column in auto_columns(model, &merged, &spec.exclude, Some(index))? {
-            add(column);
+            if !listed.contains(&column.path[0].as_str()) {
+                add(column);
+            }
         }
     }
     let row_member = |path: &str| -> Result<(Option<usize>, ShapeRef), String> {
         let root = path.split('.').next().unwrap_or(path);
-        if let Some(index) = hydrate_members.iter().position(|members| members.iter().any(|m| m == root)) {
+        let listed = row_shape.as_deref().is_some_and(|shape| model.member_path(shape, root).is_ok());
+        if let Some(index) =
+            hydrate_members.iter().position(|members| members.iter().any(|m| m == root)).filter(|_| !listed)
+        {
             let hydrate = &spec.hydrate[index];
             let output = &model.operation(&hydrate.operation)?.output.as_ref().ok_or("no output")?.shape;
-            let base = match &hydrate.merge {
-                Some(merge) => model.member_path(output, merge)?.1.shape,
-                None => output.clone(),
-            };
+            let base = merged_shape(model, output, hydrate.merge.as_deref())?;
             return Ok((Some(index), model.member_path(&base, path)?.1));
         }
         match (&row_shape, &spec.item) {
@@ -274,6 +288,7 @@ fn table(text: &str) -> Result<Table, String> {
         service,
         operation: spec.list.clone(),
         request: spec.request.clone(),
+        only: spec.only.clone(),
         items: items.split('.').map(str::to_string).collect(),
         item: spec.item.clone(),
         input_token: paginator.map(|p| p.input_token.clone()).unwrap_or_default(),
@@ -311,6 +326,17 @@ fn table(text: &str) -> Result<Table, String> {
         def = def.column(name, kind, description, move |row, _| cell(lookup(row, &path), read));
     }
     Ok(def.build())
+}
+
+/// The structure a hydrate's `merge` path leads to in its output (a list's items, for
+/// batch calls asked about one row), or the output itself.
+fn merged_shape(model: &Model, output: &str, merge: Option<&str>) -> Result<String, String> {
+    let Some(path) = merge else { return Ok(output.to_string()) };
+    let (shape, reference) = model.member_path(output, path)?;
+    Ok(match (&shape.kind, &shape.member) {
+        (ShapeKind::List, Some(item)) => item.shape.clone(),
+        _ => reference.shape,
+    })
 }
 
 /// A column for each member of the structure `shape`, typed by the model.
@@ -443,6 +469,7 @@ struct Lister {
     service: Service,
     operation: String,
     request: Map<String, Value>,
+    only: Map<String, Value>,
     items: Vec<String>,
     item: Option<String>,
     input_token: Vec<String>,
@@ -493,7 +520,8 @@ impl Lister {
                     let steps: Vec<String> = path.split('.').map(str::to_string).collect();
                     lookup(&output, &steps)?.as_str().map(str::to_string)
                 });
-                let items = lookup(&output, &lister.items).and_then(Value::as_array).cloned().unwrap_or_default();
+                let mut items = lookup(&output, &lister.items).and_then(Value::as_array).cloned().unwrap_or_default();
+                items.retain(|item| lister.only.iter().all(|(member, value)| item.get(member) == Some(value)));
                 let rows = match &lister.item {
                     Some(member) => {
                         items.into_iter().map(|v| Value::Object(Map::from_iter([(member.clone(), v)]))).collect()
@@ -513,7 +541,12 @@ impl HydrateSpec {
         for (member, from) in &self.input {
             let steps: Vec<String> = from.split('.').map(str::to_string).collect();
             if let Some(value) = lookup(&row, &steps) {
-                input.insert(member.clone(), value.clone());
+                let value = match value {
+                    Value::Array(_) => value.clone(),
+                    _ if self.list_inputs.contains(member) => Value::Array(vec![value.clone()]),
+                    _ => value.clone(),
+                };
+                input.insert(member.clone(), value);
             }
         }
         let output = match service.call(&scan.target, &self.operation, &Value::Object(input)).await {
@@ -521,8 +554,9 @@ impl HydrateSpec {
             Err(error) if self.missing.contains(&error.code) => return Ok(row),
             Err(error) => return Err(error),
         };
-        let merged = match &self.merge {
-            Some(path) => output.get(path).cloned().unwrap_or(Value::Null),
+        let merged = match self.merge.as_deref().map(|path| lookup(&output, &[path.to_string()])) {
+            Some(Some(Value::Array(items))) => items.first().cloned().unwrap_or(Value::Null),
+            Some(found) => found.cloned().unwrap_or(Value::Null),
             None => output,
         };
         if let (Value::Object(row_members), Value::Object(members)) = (&mut row, merged) {

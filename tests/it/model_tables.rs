@@ -133,3 +133,66 @@ fn generic_calls_are_retried_on_throttling_and_fail_per_target() {
         run.stderr
     );
 }
+
+/// Each declarative table lists its seeded resource in every member, by (table, name
+/// column, the seed manifest's key), and a column a hydrate fills reads back.
+#[test]
+fn every_declared_table_lists_what_was_seeded() {
+    let org = org();
+    let tables = [
+        ("aws_secretsmanager_secret", "name", "secret"),
+        ("aws_ecr_repository", "repository_name", "repository"),
+        ("aws_ssm_parameter", "name", "parameter"),
+        ("aws_acm_certificate", "certificate_arn", "certificate"),
+        ("aws_sfn_state_machine", "name", "state_machine"),
+        ("aws_ecs_cluster", "cluster_name", "cluster"),
+        ("aws_rds_db_cluster", "db_cluster_identifier", "db_cluster"),
+        ("aws_ec2_autoscaling_group", "name", "autoscaling_group"),
+        ("aws_kinesis_stream", "stream_name", "stream"),
+        ("aws_elasticache_replication_group", "replication_group_id", "cache"),
+        ("aws_iam_server_certificate", "name", "server_certificate"),
+    ];
+    for (table, name, key) in tables {
+        let rows = query(&format!("SELECT account_id, {name} FROM {table}")).csv_rows();
+        let expected: BTreeSet<(String, String)> = org
+            .members()
+            .iter()
+            .map(|m| (m["id"].as_str().unwrap().to_string(), m["services"][key].as_str().unwrap().to_string()))
+            .collect();
+        let found: BTreeSet<(String, String)> = rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+        assert_eq!(found, expected, "{table}");
+    }
+    let groups = query("SELECT name FROM aws_rds_db_parameter_group").csv_rows();
+    assert!(groups.iter().any(|r| r[0] == "prod-params"), "{groups:?}");
+    for (table, kind) in
+        [("aws_ec2_application_load_balancer", "application"), ("aws_ec2_network_load_balancer", "network")]
+    {
+        let rows = query(&format!("SELECT name, type FROM {table}")).csv_rows();
+        let expected: BTreeSet<String> =
+            org.members().iter().map(|m| m["services"]["load_balancers"][kind].as_str().unwrap().to_string()).collect();
+        assert_eq!(column(&rows, 0), expected, "{table} keeps only its type");
+        assert!(rows.iter().all(|r| r[1] == kind), "{rows:?}");
+    }
+}
+
+#[test]
+fn columns_of_declared_tables_read_back_for_prod() {
+    let prod = org().id("prod");
+    let cases = [
+        (
+            "SELECT status, settings -> 0 ->> 'name', tags ->> 'team' FROM aws_ecs_cluster",
+            "ACTIVE,containerInsights,prod",
+        ),
+        ("SELECT type, status FROM aws_sfn_state_machine", "STANDARD,ACTIVE"),
+        ("SELECT stream_status, retention_period_hours FROM aws_kinesis_stream", "ACTIVE,24"),
+        ("SELECT image_scanning_configuration ->> 'scanOnPush', policy IS NULL FROM aws_ecr_repository", "true,true"),
+        ("SELECT type FROM aws_ssm_parameter", "SecureString"),
+        ("SELECT at_rest_encryption_enabled FROM aws_elasticache_replication_group", "true"),
+        ("SELECT storage_encrypted, deletion_protection FROM aws_rds_db_cluster", "true,true"),
+        ("SELECT json_length(load_balancer_attributes) > 0 FROM aws_ec2_application_load_balancer", "true"),
+    ];
+    for (sql, expected) in cases {
+        let rows = query(&format!("{sql} WHERE account_id = '{prod}'")).csv_rows();
+        assert_eq!(rows.iter().map(|r| r.join(",")).collect::<Vec<_>>(), [expected], "{sql}");
+    }
+}
