@@ -137,12 +137,65 @@ def seed_services(sess, name, account_id):
         CertificateBody="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
         PrivateKey="-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
     )
+    seed_more_services(sess, name, role, subnets)
     return {"secret": f"{name}/db-password", "repository": f"{name}-app", "parameter": f"/{name}/db-host",
             "certificate": certificate, "state_machine": f"{name}-flow", "cluster": f"{name}-cluster",
             "db_cluster": f"{name}-aurora", "parameter_group": f"{name}-params",
             "load_balancers": {"application": f"{name}-web", "network": f"{name}-tcp"},
             "autoscaling_group": f"{name}-asg", "stream": f"{name}-events", "cache": f"{name}-cache",
-            "server_certificate": f"{name}-legacy-cert"}
+            "server_certificate": f"{name}-legacy-cert", "project": f"{name}-build",
+            "notebook": f"{name}-notebook", "emr": f"{name}-emr", "task_family": f"{name}-web",
+            "db_subnet_group": f"{name}-db-subnets", "classic_load_balancer": f"{name}-classic",
+            "neptune": f"{name}-graph", "stack": f"{name}-stack", "cache_cluster": f"{name}-memcached",
+            # Every account lists AWS's own aliases.
+            "alias": "alias/aws/ebs", "config_rule": f"{name}-versioning", "workgroup": f"{name}-analysts"}
+
+
+def seed_more_services(sess, name, role, subnets):
+    """A build project, a notebook, an EMR cluster, an FSx file system, a task definition,
+    a DB subnet group, a classic load balancer, a Neptune cluster, a stack, a cache
+    cluster, a Config rule and an Athena workgroup, each named after `name`. No KMS alias:
+    aliasing needs a key, and the KMS tests count the customer keys."""
+    client(sess, "codebuild").create_project(
+        name=f"{name}-build", serviceRole=role, artifacts={"type": "NO_ARTIFACTS"},
+        source={"type": "CODECOMMIT", "location": f"https://git-codecommit.us-east-1.amazonaws.com/v1/repos/{name}"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                     "computeType": "BUILD_GENERAL1_SMALL", "privilegedMode": name == "dev"},
+    )
+    client(sess, "sagemaker").create_notebook_instance(
+        NotebookInstanceName=f"{name}-notebook", InstanceType="ml.t3.medium", RoleArn=role,
+        DirectInternetAccess="Enabled" if name == "dev" else "Disabled",
+    )
+    client(sess, "emr").run_job_flow(
+        Name=f"{name}-emr", ReleaseLabel="emr-6.15.0", JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
+        Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
+    )
+    client(sess, "fsx").create_file_system(FileSystemType="LUSTRE", StorageCapacity=1200, SubnetIds=subnets[:1],
+                                           Tags=[{"Key": "Name", "Value": f"{name}-scratch"}])
+    client(sess, "ecs").register_task_definition(
+        family=f"{name}-web", networkMode="awsvpc", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 128}]
+    )
+    client(sess, "rds").create_db_subnet_group(
+        DBSubnetGroupName=f"{name}-db-subnets", DBSubnetGroupDescription="cove", SubnetIds=subnets
+    )
+    # Given the default group, the classic load balancer creates no group of its own.
+    default_group = client(sess, "ec2").describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+    client(sess, "elb").create_load_balancer(
+        LoadBalancerName=f"{name}-classic", Subnets=subnets[:1], SecurityGroups=[default_group],
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+    )
+    client(sess, "neptune").create_db_cluster(DBClusterIdentifier=f"{name}-graph", Engine="neptune",
+                                              StorageEncrypted=name == "prod")
+    template = {"Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}}
+    client(sess, "cloudformation").create_stack(StackName=f"{name}-stack", TemplateBody=json.dumps(template))
+    client(sess, "elasticache").create_cache_cluster(
+        CacheClusterId=f"{name}-memcached", Engine="memcached", CacheNodeType="cache.t3.micro", NumCacheNodes=1
+    )
+    client(sess, "config").put_config_rule(ConfigRule={
+        "ConfigRuleName": f"{name}-versioning",
+        "Source": {"Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"},
+    })
+    client(sess, "athena").create_work_group(Name=f"{name}-analysts")
 
 
 def seed_monitoring(sess, name):

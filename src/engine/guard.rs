@@ -164,7 +164,7 @@ mod tests {
         }
         let writes = ["RunInstances", "DeleteBucket", "PutBucketPolicy", "CreateUser", "TerminateInstances"];
         let reads_that_mint_or_reveal = ["GetSessionToken", "GetSecretValue", "GetParameter", "GetClusterCredentials"];
-        let undeclared_reads = ["DescribeDBClusters", "ListStreams"];
+        let undeclared_reads = ["DescribeDBProxies", "ListStreamConsumers"];
         for op in writes.iter().chain(&reads_that_mint_or_reveal).chain(&undeclared_reads) {
             assert!(!guard.allows(op), "{op}");
         }

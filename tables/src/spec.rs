@@ -403,7 +403,10 @@ pub(crate) fn snake_case(name: &str) -> String {
         if c.is_uppercase() && i > 0 {
             let previous = chars[i - 1];
             let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if previous.is_lowercase() || previous.is_ascii_digit() || (previous.is_uppercase() && next_is_lower) {
+            // An acronym's plural (`ARNs`) stays one word.
+            let plural = chars.get(i + 1) == Some(&'s') && chars.get(i + 2).is_none_or(|n| !n.is_lowercase());
+            let new_word = previous.is_uppercase() && next_is_lower && !plural;
+            if previous.is_lowercase() || previous.is_ascii_digit() || new_word {
                 out.push('_');
             }
         }
@@ -580,6 +583,8 @@ mod tests {
             ("ARN", "arn"),
             ("retentionInDays", "retention_in_days"),
             ("S3BucketName", "s3_bucket_name"),
+            ("NotificationARNs", "notification_arns"),
+            ("VpcIds", "vpc_ids"),
         ] {
             assert_eq!(snake_case(member), column, "{member}");
         }

@@ -6,7 +6,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::date_time::Format;
 use serde_json::Value;
 
-use super::{ServiceError, timestamp, timestamp_from_seconds};
+use super::{NO_CODE, ServiceError, timestamp, timestamp_from_seconds};
 use crate::model::{Model, ShapeKind, ShapeRef};
 
 pub(super) fn request(model: &Model, operation: &str, input: &Value) -> Result<HttpRequest, String> {
@@ -56,7 +56,7 @@ pub(super) fn error(response: &HttpResponse, document: &Value) -> ServiceError {
     let message = ["message", "Message", "errorMessage"].iter().find_map(|key| document.get(*key)?.as_str());
     match code {
         Some(code) => ServiceError::new(code, message),
-        None => ServiceError::new(&format!("HTTP{}", response.status().as_u16()), message),
+        None => ServiceError::new(&format!("HTTP{}", response.status().as_u16()), message.or(Some(NO_CODE))),
     }
 }
 

@@ -52,6 +52,9 @@ impl Service {
     }
 }
 
+/// The message of an error answer that names no error code.
+const NO_CODE: &str = "the service answered with an error status and no error code";
+
 /// An error answer of a service: its code and message, or a response that could not be read.
 #[derive(Debug)]
 pub(crate) struct ServiceError(ErrorMetadata);

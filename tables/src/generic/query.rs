@@ -92,9 +92,9 @@ pub(super) fn response(
     let body = response.body().bytes().unwrap_or_default();
     let text = std::str::from_utf8(body).map_err(ServiceError::unreadable)?;
     if !response.status().is_success() {
-        return Err(
-            xml::error(text).unwrap_or_else(|| ServiceError::new(&format!("HTTP{}", response.status().as_u16()), None))
-        );
+        return Err(xml::error(text).unwrap_or_else(|| {
+            ServiceError::new(&format!("HTTP{}", response.status().as_u16()), Some(super::NO_CODE))
+        }));
     }
     let Some(output) = output else { return Ok(Value::Object(Default::default())) };
     let wrapper = output.result_wrapper.clone().unwrap_or_else(|| format!("{operation}Result"));
