@@ -148,13 +148,17 @@ def seed_services(sess, name, account_id):
             "db_subnet_group": f"{name}-db-subnets", "classic_load_balancer": f"{name}-classic",
             "neptune": f"{name}-graph", "stack": f"{name}-stack", "cache_cluster": f"{name}-memcached",
             # Every account lists AWS's own aliases.
-            "alias": "alias/aws/ebs", "config_rule": f"{name}-versioning", "workgroup": f"{name}-analysts"}
+            "alias": "alias/aws/ebs", "config_rule": f"{name}-versioning", "workgroup": f"{name}-analysts",
+            "eks": f"{name}-k8s", "efs": f"{name}-share", "opensearch": f"{name}-search", "api": f"{name}-api",
+            "vault": f"{name}-vault", "plan": f"{name}-daily"}
 
 
 def seed_more_services(sess, name, role, subnets):
     """A build project, a notebook, an EMR cluster, an FSx file system, a task definition,
     a DB subnet group, a classic load balancer, a Neptune cluster, a stack, a cache
-    cluster, a Config rule and an Athena workgroup, each named after `name`. No KMS alias:
+    cluster, a Config rule, an Athena workgroup, an EKS cluster, an EFS file system, an
+    OpenSearch domain, a REST API, a backup vault and plan, each named after `name`, and
+    a GuardDuty detector in every account but dev. No KMS alias:
     aliasing needs a key, and the KMS tests count the customer keys."""
     client(sess, "codebuild").create_project(
         name=f"{name}-build", serviceRole=role, artifacts={"type": "NO_ARTIFACTS"},
@@ -196,6 +200,23 @@ def seed_more_services(sess, name, role, subnets):
         "Source": {"Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"},
     })
     client(sess, "athena").create_work_group(Name=f"{name}-analysts")
+    client(sess, "eks").create_cluster(
+        name=f"{name}-k8s", roleArn=role, resourcesVpcConfig={"subnetIds": subnets}, tags={"team": name}
+    )
+    client(sess, "efs").create_file_system(
+        CreationToken=f"{name}-share", Encrypted=name == "prod", Tags=[{"Key": "Name", "Value": f"{name}-share"}]
+    )
+    if name != "dev":
+        client(sess, "guardduty").create_detector(Enable=True)
+    client(sess, "opensearch").create_domain(
+        DomainName=f"{name}-search", EncryptionAtRestOptions={"Enabled": name == "prod"}
+    )
+    client(sess, "apigateway").create_rest_api(name=f"{name}-api", endpointConfiguration={"types": ["REGIONAL"]})
+    backup = client(sess, "backup")
+    backup.create_backup_vault(BackupVaultName=f"{name}-vault")
+    backup.create_backup_plan(BackupPlan={"BackupPlanName": f"{name}-daily", "Rules": [
+        {"RuleName": "daily", "TargetBackupVaultName": f"{name}-vault", "ScheduleExpression": "cron(0 5 * * ? *)"},
+    ]})
 
 
 def seed_monitoring(sess, name):

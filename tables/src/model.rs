@@ -48,8 +48,17 @@ pub(crate) enum Protocol {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Operation {
+    pub(crate) http: Http,
     pub(crate) input: Option<ShapeRef>,
     pub(crate) output: Option<ShapeRef>,
+}
+
+/// Where a REST operation is sent: its method and URI template (`/clusters/{name}`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Http {
+    pub(crate) method: String,
+    pub(crate) request_uri: String,
 }
 
 /// A reference to a shape from an operation or a member, with how it is serialized there.
@@ -57,6 +66,8 @@ pub(crate) struct Operation {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ShapeRef {
     pub(crate) shape: String,
+    /// Where a REST protocol puts the member: `uri`, `querystring`, `header`; None: the body.
+    pub(crate) location: Option<String>,
     pub(crate) location_name: Option<String>,
     #[serde(default)]
     pub(crate) flattened: bool,

@@ -163,6 +163,12 @@ fn every_declared_table_lists_what_was_seeded() {
         ("aws_kms_alias", "alias_name", "alias"),
         ("aws_config_rule", "name", "config_rule"),
         ("aws_athena_workgroup", "name", "workgroup"),
+        ("aws_eks_cluster", "name", "eks"),
+        ("aws_efs_file_system", "name", "efs"),
+        ("aws_opensearch_domain", "domain_name", "opensearch"),
+        ("aws_api_gateway_rest_api", "name", "api"),
+        ("aws_backup_vault", "name", "vault"),
+        ("aws_backup_plan", "name", "plan"),
     ];
     for (table, name, key) in tables {
         let rows = query(&format!("SELECT account_id, {name} FROM {table}")).csv_rows();
@@ -206,6 +212,12 @@ fn columns_of_declared_tables_read_back_for_prod() {
         ("SELECT network_mode, revision FROM aws_ecs_task_definition", "awsvpc,1"),
         ("SELECT storage_encrypted FROM aws_neptune_db_cluster", "true"),
         ("SELECT status FROM aws_cloudformation_stack", "CREATE_COMPLETE"),
+        ("SELECT status, tags ->> 'team' FROM aws_eks_cluster", "ACTIVE,prod"),
+        ("SELECT encrypted, policy IS NULL FROM aws_efs_file_system", "true,true"),
+        ("SELECT status FROM aws_guardduty_detector", "ENABLED"),
+        ("SELECT encryption_at_rest_options ->> 'Enabled' FROM aws_opensearch_domain", "true"),
+        ("SELECT endpoint_configuration -> 'types' ->> 0 FROM aws_api_gateway_rest_api", "REGIONAL"),
+        ("SELECT backup_plan -> 'Rules' -> 0 ->> 'RuleName' FROM aws_backup_plan", "daily"),
         (
             "SELECT listener_descriptions -> 0 -> 'Listener' ->> 'LoadBalancerPort' FROM aws_ec2_classic_load_balancer",
             "80",
@@ -226,4 +238,20 @@ fn columns_of_declared_tables_read_back_for_prod() {
         let rows = query(&format!("{sql}{filter} account_id = '{prod}'")).csv_rows();
         assert_eq!(rows.iter().map(|r| r.join(",")).collect::<Vec<_>>(), [expected], "{sql}");
     }
+}
+
+#[test]
+fn rest_json_key_columns_reach_the_query_string() {
+    let org = org();
+    let all = query("SELECT account_id, file_system_id FROM aws_efs_file_system").csv_rows();
+    let prod = all.iter().find(|r| r[0] == org.id("prod")).expect("prod's file system");
+    let run = query(&format!("SELECT account_id FROM aws_efs_file_system WHERE file_system_id = '{}'", prod[1]));
+    assert_eq!(run.csv_rows(), vec![vec![org.id("prod")]]);
+    let listed: Vec<_> = run.requests.iter().filter(|r| r.operation.contains("/2015-02-01/file-systems")).collect();
+    assert_eq!(listed.len(), 4, "one call per target: {listed:?}");
+    assert!(listed.iter().all(|r| r.operation.contains(&format!("FileSystemId={}", prod[1]))), "{listed:?}");
+
+    // Dev has no detector: no row, and no error either.
+    let detectors = query("SELECT account_id FROM aws_guardduty_detector").csv_rows();
+    assert_eq!(column(&detectors, 0), BTreeSet::from([org.id("staging"), org.id("prod")]));
 }

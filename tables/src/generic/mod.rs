@@ -5,6 +5,7 @@
 
 mod json;
 mod query;
+mod rest_json;
 mod transport;
 mod xml;
 
@@ -39,6 +40,7 @@ impl Service {
         let request = match self.model.metadata.protocol {
             Protocol::Json => json::request(self.model, operation, input),
             Protocol::Query => query::request(self.model, operation, input),
+            Protocol::RestJson => rest_json::request(self.model, operation, input),
             protocol => Err(format!("the {protocol:?} protocol is not supported yet")),
         }
         .map_err(|e| FetchError::internal(format!("{}:{operation}: {e}", self.name)))?;
@@ -46,6 +48,7 @@ impl Service {
         let (model, operation_name) = (self.model, operation.to_string());
         let parse = move |response: &HttpResponse| match model.metadata.protocol {
             Protocol::Json => json::response(model, output.as_ref(), response),
+            Protocol::RestJson => rest_json::response(model, output.as_ref(), response),
             _ => query::response(model, &operation_name, output.as_ref(), response),
         };
         transport::send(target, self, operation, request, parse).await
