@@ -124,6 +124,18 @@ mod tests {
     }
 
     #[test]
+    fn lists_are_numbered_members() {
+        let elbv2 = model("elbv2").unwrap();
+        let request =
+            request(elbv2, "DescribeLoadBalancers", &serde_json::json!({"Names": ["a", "b"], "PageSize": 5})).unwrap();
+        let body = String::from_utf8(request.body().bytes().unwrap().to_vec()).unwrap();
+        assert_eq!(
+            body,
+            "Action=DescribeLoadBalancers&Version=2015-12-01&Names.member.1=a&Names.member.2=b&PageSize=5"
+        );
+    }
+
+    #[test]
     fn responses_are_read_by_the_output_shape() {
         let sns = model("sns").unwrap();
         let body = r#"<GetTopicAttributesResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">

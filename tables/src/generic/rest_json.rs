@@ -100,3 +100,34 @@ pub(super) fn response(
         None => Ok(Value::Object(Map::new())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::model;
+
+    #[test]
+    fn members_go_to_the_uri_the_query_string_or_the_body() {
+        let eks = model("eks").unwrap();
+        let describe = request(eks, "DescribeCluster", &json!({"name": "a b/c"})).unwrap();
+        assert_eq!((describe.method(), describe.uri()), ("GET", "/clusters/a%20b%2Fc"));
+        assert_eq!(describe.body().bytes(), Some(&b""[..]));
+        let efs = model("efs").unwrap();
+        let list = request(efs, "DescribeFileSystems", &json!({"FileSystemId": "fs-1", "MaxItems": 5})).unwrap();
+        assert_eq!(list.uri(), "/2015-02-01/file-systems?MaxItems=5&FileSystemId=fs-1");
+        assert!(request(eks, "DescribeCluster", &json!({})).unwrap_err().contains("no value"));
+    }
+
+    #[test]
+    fn errors_come_from_the_header_or_the_body() {
+        let mut throttled = HttpResponse::new(429u16.try_into().unwrap(), SdkBody::from(r#"{"message":"slow down"}"#));
+        throttled.headers_mut().insert("x-amzn-errortype", "TooManyRequestsException:http://internal/");
+        let eks = model("eks").unwrap();
+        let error = response(eks, None, &throttled).unwrap_err();
+        assert_eq!(error.to_string(), "TooManyRequestsException: slow down");
+        let bare = HttpResponse::new(500u16.try_into().unwrap(), SdkBody::empty());
+        assert!(response(eks, None, &bare).unwrap_err().to_string().starts_with("HTTP500: "));
+    }
+}

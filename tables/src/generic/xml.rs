@@ -156,3 +156,69 @@ fn find_error(node: &mut ScopedDecoder<'_, '_>) -> Option<ServiceError> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::model;
+
+    fn read(service: &str, shape: &str, text: &str) -> Value {
+        let output = ShapeRef { shape: shape.to_string(), ..ShapeRef::default() };
+        document(model(service).unwrap(), &output, text, &["Result"]).unwrap()
+    }
+
+    #[test]
+    fn flattened_lists_and_maps_repeat_their_member() {
+        let text = "<R><Result><QueueUrls>https://q/1</QueueUrls><QueueUrls>https://q/2</QueueUrls>\
+                    <NextToken>t</NextToken></Result></R>";
+        assert_eq!(
+            read("sqs", "ListQueuesResult", text),
+            json!({"QueueUrls": ["https://q/1", "https://q/2"], "NextToken": "t"})
+        );
+        let text = "<R><Result><Attributes><key>DelaySeconds</key><value>0</value></Attributes>\
+                    <Attributes><key>Policy</key><value>{}</value></Attributes></Result></R>";
+        assert_eq!(
+            read("sqs", "GetQueueAttributesResult", text),
+            json!({"Attributes": {"DelaySeconds": "0", "Policy": "{}"}})
+        );
+    }
+
+    #[test]
+    fn wrapped_lists_use_their_member_name_and_scalars_their_type() {
+        let text = "<R><Result><CacheClusters><CacheCluster>\
+                      <CacheClusterId>c1</CacheClusterId><NumCacheNodes>2</NumCacheNodes>\
+                      <CacheClusterCreateTime>2024-03-01T12:00:00.250Z</CacheClusterCreateTime>\
+                      <AtRestEncryptionEnabled>true</AtRestEncryptionEnabled>\
+                      <SecurityGroups><member><SecurityGroupId>sg-1</SecurityGroupId></member></SecurityGroups>\
+                      <Unmodelled>ignored</Unmodelled>\
+                    </CacheCluster></CacheClusters></Result></R>";
+        let value = read("elasticache", "CacheClusterMessage", text);
+        assert_eq!(
+            value,
+            json!({"CacheClusters": [{
+                "CacheClusterId": "c1",
+                "NumCacheNodes": 2,
+                "CacheClusterCreateTime": "2024-03-01T12:00:00.25Z",
+                "AtRestEncryptionEnabled": true,
+                "SecurityGroups": [{"SecurityGroupId": "sg-1"}],
+            }]})
+        );
+    }
+
+    #[test]
+    fn a_missing_result_element_is_an_empty_result() {
+        assert_eq!(read("sqs", "ListQueuesResult", "<R><ResponseMetadata/></R>"), json!({}));
+    }
+
+    #[test]
+    fn errors_are_found_wherever_the_protocol_puts_them() {
+        let query =
+            "<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>";
+        assert_eq!(error(query).unwrap().to_string(), "Throttling: Rate exceeded");
+        let rest_xml = "<Error><Code>NoSuchDistribution</Code><Message>gone</Message></Error>";
+        assert_eq!(error(rest_xml).unwrap().to_string(), "NoSuchDistribution: gone");
+        assert!(error("<NotAnError/>").is_none());
+    }
+}
