@@ -150,14 +150,16 @@ def seed_services(sess, name, account_id):
             # Every account lists AWS's own aliases.
             "alias": "alias/aws/ebs", "config_rule": f"{name}-versioning", "workgroup": f"{name}-analysts",
             "eks": f"{name}-k8s", "efs": f"{name}-share", "opensearch": f"{name}-search", "api": f"{name}-api",
-            "vault": f"{name}-vault", "plan": f"{name}-daily"}
+            "vault": f"{name}-vault", "plan": f"{name}-daily",
+            "zone": f"{name}.example.internal.", "distribution": f"{name}-cdn"}
 
 
 def seed_more_services(sess, name, role, subnets):
     """A build project, a notebook, an EMR cluster, an FSx file system, a task definition,
     a DB subnet group, a classic load balancer, a Neptune cluster, a stack, a cache
     cluster, a Config rule, an Athena workgroup, an EKS cluster, an EFS file system, an
-    OpenSearch domain, a REST API, a backup vault and plan, each named after `name`, and
+    OpenSearch domain, a REST API, a hosted zone, a CloudFront distribution, a backup vault
+    and plan, each named after `name`, and
     a GuardDuty detector in every account but dev. No KMS alias:
     aliasing needs a key, and the KMS tests count the customer keys."""
     client(sess, "codebuild").create_project(
@@ -212,6 +214,18 @@ def seed_more_services(sess, name, role, subnets):
         DomainName=f"{name}-search", EncryptionAtRestOptions={"Enabled": name == "prod"}
     )
     client(sess, "apigateway").create_rest_api(name=f"{name}-api", endpointConfiguration={"types": ["REGIONAL"]})
+    client(sess, "route53").create_hosted_zone(Name=f"{name}.example.internal", CallerReference=f"{name}-zone")
+    client(sess, "cloudfront").create_distribution(DistributionConfig={
+        "CallerReference": f"{name}-cdn", "Comment": f"{name}-cdn", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [
+            {"Id": "site", "DomainName": f"{name}-site.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}},
+        ]},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "site", "ViewerProtocolPolicy": "allow-all" if name == "dev" else "redirect-to-https",
+            "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            "TrustedSigners": {"Enabled": False, "Quantity": 0},
+        },
+    })
     backup = client(sess, "backup")
     backup.create_backup_vault(BackupVaultName=f"{name}-vault")
     backup.create_backup_plan(BackupPlan={"BackupPlanName": f"{name}-daily", "Rules": [
@@ -231,7 +245,7 @@ def seed_monitoring(sess, name):
     logs.put_metric_filter(
         logGroupName=trail_group,
         filterName="root-usage",
-        filterPattern='{ $.userIdentity.type = "Root" && $.eventType != "AwsServiceEvent" }',
+        filterPattern='{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
         metricTransformations=[{"metricName": "RootUsage", "metricNamespace": "CIS", "metricValue": "1"}],
     )
     sns = client(sess, "sns")
@@ -391,7 +405,12 @@ def seed_prod(sess, account_id, member):
     kms.enable_key_rotation(KeyId=key)
     trail_bucket = member["buckets"][0]["name"]
     trail = client(sess, "cloudtrail")
-    trail.create_trail(Name="org-trail", S3BucketName=trail_bucket, IsMultiRegionTrail=True)
+    # It sends to the log group the CIS root-usage filter reads (seed_monitoring).
+    trail.create_trail(
+        Name="org-trail", S3BucketName=trail_bucket, IsMultiRegionTrail=True,
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:us-east-1:{account_id}:log-group:/cove/prod/trail:*",
+        CloudWatchLogsRoleArn=f"arn:aws:iam::{account_id}:role/cloudtrail-logs",
+    )
     trail.start_logging(Name="org-trail")
     config = client(sess, "config")
     config.put_configuration_recorder(

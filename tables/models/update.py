@@ -27,7 +27,7 @@ METADATA = ["apiVersion", "endpointPrefix", "globalEndpoint", "jsonVersion", "pr
 PROTOCOLS = ["json", "query", "rest-json", "rest-xml"]
 REF_KEYS = ["shape", "location", "locationName", "flattened", "jsonvalue", "queryName", "xmlNamespace",
             "resultWrapper", "timestampFormat"]
-SHAPE_KEYS = ["type", "flattened", "locationName", "timestampFormat", "min", "max"]
+SHAPE_KEYS = ["type", "flattened", "locationName", "timestampFormat", "payload", "min", "max"]
 
 
 def first_sentence(doc):

@@ -96,6 +96,8 @@ pub(crate) struct Shape {
     #[serde(default)]
     pub(crate) flattened: bool,
     pub(crate) timestamp_format: Option<String>,
+    /// The member that is the whole body (REST protocols).
+    pub(crate) payload: Option<String>,
     pub(crate) min: Option<f64>,
     pub(crate) max: Option<f64>,
 }

@@ -45,6 +45,10 @@ struct Spec {
     /// Item member -> the value a row must have (a load balancer table keeps one type).
     #[serde(default)]
     only: Map<String, Value>,
+    /// Error codes of the list call that mean "none": a key column's value that names
+    /// nothing (a load balancer or DB cluster that does not exist) is no rows, not a failure.
+    #[serde(default)]
+    missing: Vec<String>,
     title: Option<String>,
     arn: Option<String>,
     tags: Option<String>,
@@ -289,6 +293,7 @@ fn table(text: &str) -> Result<Table, String> {
         operation: spec.list.clone(),
         request: spec.request.clone(),
         only: spec.only.clone(),
+        missing: spec.missing.clone(),
         items: items.split('.').map(str::to_string).collect(),
         item: spec.item.clone(),
         input_token: paginator.map(|p| p.input_token.clone()).unwrap_or_default(),
@@ -473,6 +478,7 @@ struct Lister {
     operation: String,
     request: Map<String, Value>,
     only: Map<String, Value>,
+    missing: Vec<String>,
     items: Vec<String>,
     item: Option<String>,
     input_token: Vec<String>,
@@ -518,7 +524,10 @@ impl Lister {
                 if let (Some(token), Some(member)) = (token, lister.input_token.first()) {
                     request.insert(member.clone(), token.into());
                 }
-                let output = lister.service.call(&scan.target, &lister.operation, &Value::Object(request)).await?;
+                let output = match lister.service.call(&scan.target, &lister.operation, &Value::Object(request)).await {
+                    Err(error) if lister.missing.contains(&error.code) => return Ok((Vec::new(), None)),
+                    output => output?,
+                };
                 let next = lister.output_token.first().and_then(|path| {
                     let steps: Vec<String> = path.split('.').map(str::to_string).collect();
                     lookup(&output, &steps)?.as_str().map(str::to_string)
@@ -596,5 +605,100 @@ mod tests {
         assert_eq!(tag_object(&list), serde_json::json!({"env": "prod", "team": "a"}));
         let map = serde_json::json!({"env": "prod"});
         assert_eq!(tag_object(&map), map);
+    }
+
+    /// A one-shot HTTP server answering `responses` in turn (status, JSON body), one per
+    /// connection, and handing back the request bodies it received.
+    fn serve(responses: Vec<(u16, &'static str)>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let mut bodies = Vec::new();
+            for (status, body) in responses {
+                let (stream, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap();
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut request = vec![0; length];
+                reader.read_exact(&mut request).unwrap();
+                bodies.push(String::from_utf8(request).unwrap());
+                let response = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                (&stream).write_all(response.as_bytes()).unwrap();
+            }
+            bodies
+        });
+        (endpoint, server)
+    }
+
+    #[tokio::test]
+    async fn lists_follow_the_paginator_and_retry_throttled_pages() {
+        use aws_credential_types::Credentials;
+        use aws_credential_types::provider::SharedCredentialsProvider;
+        use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+        use futures::TryStreamExt;
+
+        use crate::context::{Quals, Target};
+        use crate::table::{Request, ScanEvent};
+
+        let (endpoint, server) = serve(vec![
+            (200, r#"{"logGroups": [{"logGroupName": "a", "creationTime": 1700000000000}], "nextToken": "t2"}"#),
+            (400, r#"{"__type": "ThrottlingException", "message": "Rate exceeded"}"#),
+            (200, r#"{"logGroups": [{"logGroupName": "b"}]}"#),
+        ]);
+        let config = aws_config::SdkConfig::builder()
+            .region(aws_types::region::Region::new("us-east-1"))
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new("k", "s", None, None, "test")))
+            .endpoint_url(endpoint)
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        #[derive(Debug)]
+        struct AllowAll;
+        impl aws_smithy_runtime_api::client::interceptors::Intercept for AllowAll {
+            fn name(&self) -> &'static str {
+                "allow-all"
+            }
+        }
+        let target = Target {
+            account_id: "123456789012".into(),
+            region: "us-east-1".into(),
+            partition: "aws".into(),
+            config,
+            interceptor: SharedInterceptor::new(AllowAll),
+            row_regions: None,
+        };
+        let table = tables().into_iter().find(|t| t.name == "aws_cloudwatch_log_group").unwrap();
+        let name = table.columns.iter().position(|c| c.name == "name").unwrap();
+        let scan = ScanContext { target: Arc::new(target), quals: Arc::new(Quals::default()), limit: None };
+        let events: Vec<ScanEvent> =
+            table.fetch(scan, Request { projection: vec![name], limit: None }).try_collect().await.unwrap();
+        let names: Vec<String> = events
+            .iter()
+            .flat_map(|event| match event {
+                ScanEvent::Batch(batch) => {
+                    let column = batch.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+                    column.iter().map(|v| v.unwrap().to_string()).collect()
+                }
+                ScanEvent::HydrateFailed { .. } => Vec::new(),
+            })
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+        let bodies = server.join().unwrap();
+        assert_eq!(bodies.len(), 3, "the throttled page was asked again: {bodies:?}");
+        assert!(!bodies[0].contains("nextToken"), "{}", bodies[0]);
+        assert!(bodies[1..].iter().all(|b| b.contains(r#""nextToken":"t2""#)), "{bodies:?}");
+        assert!(bodies.iter().all(|b| b.contains(r#""limit":50"#)), "the page size the model allows: {bodies:?}");
     }
 }

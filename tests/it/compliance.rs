@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{Run, cove};
+use crate::harness::{Run, cove, org};
 
 const ORG: [&str; 3] = ["--org", "--regions", "us-east-1,eu-west-1"];
 
@@ -262,7 +262,7 @@ fn a_benchmark_runs_its_controls_and_reports_its_tree() {
     let run = check(&["cis_v300", "-o", "json"]);
     let doc = report(&run);
     let ids: Vec<&str> = doc["controls"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids.len(), 21, "each control once, though 1.8 and 1.9 share one: {ids:?}");
+    assert_eq!(ids.len(), 36, "each control once, though 1.8 and 1.9 share one: {ids:?}");
     let tree = &doc["benchmarks"][0];
     assert_eq!(tree["id"], "cis_v300");
     let networking = tree["sections"].as_array().unwrap().iter().find(|s| s["number"] == "5").unwrap();
@@ -333,4 +333,41 @@ fn a_suppression_can_mute_everything_under_an_ou() {
     assert_eq!(by_status("muted"), ["dev", "staging"].map(String::from).into(), "{}", run.stdout);
     assert!(by_status("alarm").contains("prod") && !by_status("alarm").contains("dev"), "{}", run.stdout);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn cis_monitoring_controls_follow_filter_alarm_and_subscriber() {
+    let org = org();
+    let run = cove(&[
+        "--org",
+        "--regions",
+        "us-east-1",
+        "check",
+        "cis_v300",
+        "--tag",
+        "cis=4.3",
+        "--tag",
+        "cis=4.1",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "alarms fail the run: {}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON report");
+    let results = |control: &str| -> Vec<(String, String)> {
+        let outcome = report["controls"].as_array().unwrap().iter().find(|c| c["id"] == control).expect(control);
+        let mut results: Vec<(String, String)> = outcome["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["account_id"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string()))
+            .collect();
+        results.sort();
+        results
+    };
+    // Only prod's multi-region trail sends to the log group its root-usage filter reads.
+    let root = results("cloudwatch_alarm_root_usage");
+    assert_eq!(root.len(), 4, "{root:?}");
+    assert!(root.iter().all(|(account, status)| (status == "ok") == (*account == org.id("prod"))), "{root:?}");
+    let unauthorized = results("cloudwatch_alarm_unauthorized_api_calls");
+    assert!(unauthorized.len() == 4 && unauthorized.iter().all(|(_, s)| s == "alarm"), "{unauthorized:?}");
 }

@@ -169,6 +169,9 @@ fn every_declared_table_lists_what_was_seeded() {
         ("aws_api_gateway_rest_api", "name", "api"),
         ("aws_backup_vault", "name", "vault"),
         ("aws_backup_plan", "name", "plan"),
+        ("aws_route53_zone", "name", "zone"),
+        // moto's listing leaves out the summary's Comment; GetDistribution has it.
+        ("aws_cloudfront_distribution", "distribution_config ->> 'Comment'", "distribution"),
     ];
     for (table, name, key) in tables {
         let rows = query(&format!("SELECT account_id, {name} FROM {table}")).csv_rows();
@@ -218,6 +221,12 @@ fn columns_of_declared_tables_read_back_for_prod() {
         ("SELECT encryption_at_rest_options ->> 'Enabled' FROM aws_opensearch_domain", "true"),
         ("SELECT endpoint_configuration -> 'types' ->> 0 FROM aws_api_gateway_rest_api", "REGIONAL"),
         ("SELECT backup_plan -> 'Rules' -> 0 ->> 'RuleName' FROM aws_backup_plan", "daily"),
+        ("SELECT private_zone, region FROM aws_route53_zone", "false,global"),
+        (
+            "SELECT distribution_config -> 'DefaultCacheBehavior' ->> 'ViewerProtocolPolicy', logging ->> 'Enabled' \
+             FROM aws_cloudfront_distribution",
+            "redirect-to-https,false",
+        ),
         (
             "SELECT listener_descriptions -> 0 -> 'Listener' ->> 'LoadBalancerPort' FROM aws_ec2_classic_load_balancer",
             "80",
@@ -254,4 +263,15 @@ fn rest_json_key_columns_reach_the_query_string() {
     // Dev has no detector: no row, and no error either.
     let detectors = query("SELECT account_id FROM aws_guardduty_detector").csv_rows();
     assert_eq!(column(&detectors, 0), BTreeSet::from([org.id("staging"), org.id("prod")]));
+}
+
+#[test]
+fn query_protocol_key_columns_reach_the_form_and_absent_names_are_no_rows() {
+    let org = org();
+    let run = query("SELECT account_id FROM aws_ec2_application_load_balancer WHERE name = 'prod-web'");
+    assert_eq!(run.csv_rows(), vec![vec![org.id("prod")]]);
+    assert!(!run.stderr.contains("LoadBalancerNotFound"), "a name absent elsewhere is no rows: {}", run.stderr);
+    let calls = run.calls("DescribeLoadBalancers");
+    assert_eq!(calls.len(), 4);
+    assert!(calls.iter().all(|c| c.body.contains("Names.member.1=prod-web")), "{calls:?}");
 }

@@ -5,7 +5,7 @@
 
 mod json;
 mod query;
-mod rest_json;
+mod rest;
 mod transport;
 mod xml;
 
@@ -40,16 +40,16 @@ impl Service {
         let request = match self.model.metadata.protocol {
             Protocol::Json => json::request(self.model, operation, input),
             Protocol::Query => query::request(self.model, operation, input),
-            Protocol::RestJson => rest_json::request(self.model, operation, input),
-            protocol => Err(format!("the {protocol:?} protocol is not supported yet")),
+            Protocol::RestJson | Protocol::RestXml => rest::request(self.model, operation, input),
         }
         .map_err(|e| FetchError::internal(format!("{}:{operation}: {e}", self.name)))?;
         let output = self.model.operation(operation).map_err(FetchError::internal)?.output.clone();
         let (model, operation_name) = (self.model, operation.to_string());
         let parse = move |response: &HttpResponse| match model.metadata.protocol {
             Protocol::Json => json::response(model, output.as_ref(), response),
-            Protocol::RestJson => rest_json::response(model, output.as_ref(), response),
-            _ => query::response(model, &operation_name, output.as_ref(), response),
+            Protocol::RestJson => rest::json_response(model, output.as_ref(), response),
+            Protocol::RestXml => rest::xml_response(model, output.as_ref(), response),
+            Protocol::Query => query::response(model, &operation_name, output.as_ref(), response),
         };
         transport::send(target, self, operation, request, parse).await
     }

@@ -1,14 +1,15 @@
-//! The `rest-json` protocol (restJson1): the operation's method and URI template, input
-//! members bound to URI labels, the query string and headers, the rest as a JSON body;
-//! the output a JSON document as in the `json` protocol.
+//! The REST protocols: the operation's method and URI template, input members bound to
+//! URI labels, the query string and headers, the rest as the body. `rest-json` reads its
+//! output as a JSON document (as the `json` protocol does), `rest-xml` as an XML document
+//! whose root is the output structure, or its payload member.
 
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_types::body::SdkBody;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
-use super::{ServiceError, json};
-use crate::model::{Model, ShapeRef};
+use super::{ServiceError, json, xml};
+use crate::model::{Model, Protocol, ShapeRef};
 
 /// What stays unescaped in a URI label or query value (RFC 3986 unreserved).
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
@@ -16,6 +17,7 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove
 const GREEDY: &AsciiSet = &UNRESERVED.remove(b'/');
 
 pub(super) fn request(model: &Model, operation: &str, input: &Value) -> Result<HttpRequest, String> {
+    let xml = model.metadata.protocol == Protocol::RestXml;
     let definition = model.operation(operation)?;
     let (mut path, mut query) = match definition.http.request_uri.split_once('?') {
         Some((path, query)) => (path.to_string(), vec![query.to_string()]),
@@ -60,6 +62,9 @@ pub(super) fn request(model: &Model, operation: &str, input: &Value) -> Result<H
         return Err(format!("{operation}: a URI label of {path} has no value"));
     }
     let uri = if query.is_empty() { path } else { format!("{path}?{}", query.join("&")) };
+    if xml && !body.is_empty() {
+        return Err(format!("{operation}: XML request bodies are not supported (only the URI, query and headers)"));
+    }
     let has_body = !body.is_empty();
     let mut request =
         HttpRequest::new(if has_body { SdkBody::from(Value::Object(body).to_string()) } else { SdkBody::empty() });
@@ -81,7 +86,7 @@ fn scalar(value: &Value) -> String {
     }
 }
 
-pub(super) fn response(
+pub(super) fn json_response(
     model: &Model,
     output: Option<&ShapeRef>,
     response: &HttpResponse,
@@ -98,6 +103,28 @@ pub(super) fn response(
     match output {
         Some(output) => json::normalize(model, output, document).map_err(ServiceError::unreadable),
         None => Ok(Value::Object(Map::new())),
+    }
+}
+
+pub(super) fn xml_response(
+    model: &Model,
+    output: Option<&ShapeRef>,
+    response: &HttpResponse,
+) -> Result<Value, ServiceError> {
+    let body = response.body().bytes().unwrap_or_default();
+    let text = std::str::from_utf8(body).map_err(ServiceError::unreadable)?;
+    if !response.status().is_success() {
+        return Err(xml::error(text).unwrap_or_else(|| json::error(response, &Value::Null)));
+    }
+    let Some(output) = output else { return Ok(Value::Object(Map::new())) };
+    let structure = model.shape(&output.shape).map_err(ServiceError::unreadable)?;
+    let payload = structure.payload.as_ref().and_then(|name| structure.members.iter().find(|m| &m.name == name));
+    match payload {
+        Some(member) => {
+            let value = xml::document(model, &member.target, text, &[]).map_err(ServiceError::unreadable)?;
+            Ok(Value::Object(Map::from_iter([(member.name.clone(), value)])))
+        }
+        None => xml::document(model, output, text, &[]).map_err(ServiceError::unreadable),
     }
 }
 
@@ -125,9 +152,35 @@ mod tests {
         let mut throttled = HttpResponse::new(429u16.try_into().unwrap(), SdkBody::from(r#"{"message":"slow down"}"#));
         throttled.headers_mut().insert("x-amzn-errortype", "TooManyRequestsException:http://internal/");
         let eks = model("eks").unwrap();
-        let error = response(eks, None, &throttled).unwrap_err();
+        let error = json_response(eks, None, &throttled).unwrap_err();
         assert_eq!(error.to_string(), "TooManyRequestsException: slow down");
         let bare = HttpResponse::new(500u16.try_into().unwrap(), SdkBody::empty());
-        assert!(response(eks, None, &bare).unwrap_err().to_string().starts_with("HTTP500: "));
+        assert!(json_response(eks, None, &bare).unwrap_err().to_string().starts_with("HTTP500: "));
+    }
+
+    #[test]
+    fn xml_outputs_are_the_payload_member_or_the_whole_structure() {
+        let cloudfront = model("cloudfront").unwrap();
+        let output = cloudfront.operation("ListDistributions").unwrap().output.clone();
+        let body = "<DistributionList><IsTruncated>true</IsTruncated><NextMarker>m2</NextMarker><Items>\
+                    <DistributionSummary><Id>E1</Id><Enabled>true</Enabled></DistributionSummary></Items></DistributionList>";
+        let ok = HttpResponse::new(200u16.try_into().unwrap(), SdkBody::from(body));
+        let value = xml_response(cloudfront, output.as_ref(), &ok).unwrap();
+        assert_eq!(
+            value,
+            json!({"DistributionList": {"IsTruncated": true, "NextMarker": "m2", "Items": [{"Id": "E1", "Enabled": true}]}})
+        );
+        let route53 = model("route53").unwrap();
+        let output = route53.operation("ListHostedZones").unwrap().output.clone();
+        let body = "<ListHostedZonesResponse><HostedZones><HostedZone><Id>/hostedzone/Z1</Id>\
+                    <Config><PrivateZone>false</PrivateZone></Config></HostedZone></HostedZones></ListHostedZonesResponse>";
+        let ok = HttpResponse::new(200u16.try_into().unwrap(), SdkBody::from(body));
+        let value = xml_response(route53, output.as_ref(), &ok).unwrap();
+        assert_eq!(value, json!({"HostedZones": [{"Id": "/hostedzone/Z1", "Config": {"PrivateZone": false}}]}));
+        let denied = "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>";
+        let denied = HttpResponse::new(403u16.try_into().unwrap(), SdkBody::from(denied));
+        assert_eq!(xml_response(route53, output.as_ref(), &denied).unwrap_err().to_string(), "AccessDenied: no");
+        let list = request(route53, "ListHostedZones", &json!({"MaxItems": "5", "Marker": "m"})).unwrap();
+        assert_eq!(list.uri(), "/2013-04-01/hostedzone?marker=m&maxitems=5");
     }
 }
