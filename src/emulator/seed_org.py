@@ -138,6 +138,7 @@ def seed_services(sess, name, account_id):
         PrivateKey="-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
     )
     seed_more_services(sess, name, role, subnets)
+    seed_network(sess, name, f"cove-{name}-us-east-1-{account_id}")
     return {"secret": f"{name}/db-password", "repository": f"{name}-app", "parameter": f"/{name}/db-host",
             "certificate": certificate, "state_machine": f"{name}-flow", "cluster": f"{name}-cluster",
             "db_cluster": f"{name}-aurora", "parameter_group": f"{name}-params",
@@ -151,7 +152,8 @@ def seed_services(sess, name, account_id):
             "alias": "alias/aws/ebs", "config_rule": f"{name}-versioning", "workgroup": f"{name}-analysts",
             "eks": f"{name}-k8s", "efs": f"{name}-share", "opensearch": f"{name}-search", "api": f"{name}-api",
             "vault": f"{name}-vault", "plan": f"{name}-daily",
-            "zone": f"{name}.example.internal.", "distribution": f"{name}-cdn"}
+            "zone": f"{name}.example.internal.", "distribution": f"{name}-cdn",
+            "key_pair": f"{name}-ops", "launch_template": f"{name}-web"}
 
 
 def seed_more_services(sess, name, role, subnets):
@@ -231,6 +233,28 @@ def seed_more_services(sess, name, role, subnets):
     backup.create_backup_plan(BackupPlan={"BackupPlanName": f"{name}-daily", "Rules": [
         {"RuleName": "daily", "TargetBackupVaultName": f"{name}-vault", "ScheduleExpression": "cron(0 5 * * ? *)"},
     ]})
+
+
+def seed_network(sess, name, bucket):
+    """EC2 resources the declarative EC2 tables list, in the default VPC of us-east-1. No
+    NAT gateway or peering: they would add interfaces and VPCs the other tests count."""
+    ec2 = client(sess, "ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    ec2.create_key_pair(KeyName=f"{name}-ops")
+    ec2.allocate_address(Domain="vpc", TagSpecifications=[
+        {"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": f"{name}-ip"}]}
+    ])
+    ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway")
+    ec2.create_flow_logs(
+        ResourceIds=[vpc], ResourceType="VPC", TrafficType="REJECT", LogDestinationType="s3",
+        LogDestination=f"arn:aws:s3:::{bucket}",
+    )
+    ec2.create_launch_template(
+        LaunchTemplateName=f"{name}-web", LaunchTemplateData={"ImageId": IMAGE_ID, "InstanceType": "t3.micro"}
+    )
+    ec2.create_transit_gateway(Description=f"{name}-hub")
+    ec2.create_dhcp_options(DhcpConfigurations=[{"Key": "domain-name", "Values": [f"{name}.internal"]}])
+    ec2.create_egress_only_internet_gateway(VpcId=vpc)
 
 
 def seed_monitoring(sess, name):

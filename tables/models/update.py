@@ -24,7 +24,7 @@ DATA = pathlib.Path(botocore.__file__).parent / "data"
 METADATA = ["apiVersion", "endpointPrefix", "globalEndpoint", "jsonVersion", "protocol", "protocols",
             "serviceId", "signingName", "targetPrefix"]
 # The protocols cove speaks, in the order it prefers them when a model offers several.
-PROTOCOLS = ["json", "query", "rest-json", "rest-xml"]
+PROTOCOLS = ["json", "query", "rest-json", "rest-xml", "ec2"]
 REF_KEYS = ["shape", "location", "locationName", "flattened", "jsonvalue", "queryName", "xmlNamespace",
             "resultWrapper", "timestampFormat"]
 SHAPE_KEYS = ["type", "flattened", "locationName", "timestampFormat", "payload", "min", "max"]

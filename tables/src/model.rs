@@ -44,6 +44,8 @@ pub(crate) enum Protocol {
     RestJson,
     #[serde(rename = "rest-xml")]
     RestXml,
+    #[serde(rename = "ec2")]
+    Ec2,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +71,8 @@ pub(crate) struct ShapeRef {
     /// Where a REST protocol puts the member: `uri`, `querystring`, `header`; None: the body.
     pub(crate) location: Option<String>,
     pub(crate) location_name: Option<String>,
+    /// EC2's name for the member in a request, where it differs.
+    pub(crate) query_name: Option<String>,
     #[serde(default)]
     pub(crate) flattened: bool,
     pub(crate) result_wrapper: Option<String>,

@@ -78,7 +78,9 @@ enum SpecScope {
 struct KeySpec {
     /// The list request member the column's values go to: a list member takes them all in
     /// one call, a scalar one call per value.
-    member: String,
+    member: Option<String>,
+    /// Or the EC2 filter (`Filters: [{Name, Values}]`) that takes them all in one call.
+    filter: Option<String>,
     /// Whether the API answers exactly `column = value` (a name prefix does not).
     #[serde(default)]
     exact: bool,
@@ -276,14 +278,26 @@ fn table(text: &str) -> Result<Table, String> {
     }
 
     let list_input = list.input.as_ref().map(|i| i.shape.clone());
-    let mut keys: Vec<(&'static str, String, bool)> = Vec::new();
+    let mut keys: Vec<(String, KeyTarget)> = Vec::new();
     for (column, key) in &spec.keys {
         let input = list_input.as_deref().ok_or("the list operation takes no input")?;
-        let (shape, _) = model.member_path(input, &key.member)?;
         if !columns.iter().any(|c| c.name == column) {
             return Err(format!("key column {column} is not a column"));
         }
-        keys.push((leak(column.clone()), key.member.clone(), shape.kind == ShapeKind::List));
+        let target = match (&key.member, &key.filter) {
+            (Some(member), None) => {
+                let (shape, _) = model.member_path(input, member)?;
+                KeyTarget::Member { name: member.clone(), many: shape.kind == ShapeKind::List }
+            }
+            (None, Some(filter)) if !key.exact => {
+                let member = ["Filters", "Filter"].into_iter().find(|m| model.member_path(input, m).is_ok());
+                let member = member.ok_or(format!("{} takes no Filters", spec.list))?;
+                KeyTarget::Filter { member: member.to_string(), name: filter.clone() }
+            }
+            (None, Some(_)) => return Err(format!("key column {column}: EC2 filters match wildcards, never exactly")),
+            _ => return Err(format!("key column {column} names one `member` or one `filter`")),
+        };
+        keys.push((column.clone(), target));
     }
 
     let calls = std::iter::once(format!("{}:{}", spec.service, spec.list));
@@ -303,7 +317,7 @@ fn table(text: &str) -> Result<Table, String> {
             let (min, max) = bounds.map_or((None, None), |(shape, _)| (shape.min, shape.max));
             (key, min.unwrap_or(1.0) as usize, max.unwrap_or(100.0) as usize)
         }),
-        keys: keys.iter().map(|(column, member, many)| (column.to_string(), member.clone(), *many)).collect(),
+        keys: keys.clone(),
     };
     let lister = Arc::new(lister);
     let scope = match spec.scope {
@@ -313,9 +327,13 @@ fn table(text: &str) -> Result<Table, String> {
     let mut def =
         Def::new(leak(spec.table), leak(spec.description), scope, list_api, move |scan| lister.clone().pages(scan))
             .example(leak(spec.example));
-    for (column, member, _) in &keys {
-        let exact = spec.keys[*column].exact;
-        def = def.key(column, exact, leak(format!("{} {member}", spec.list)));
+    for (column, target) in keys {
+        let exact = spec.keys[&column].exact;
+        let api = match target {
+            KeyTarget::Member { name, .. } => format!("{} {name}", spec.list),
+            KeyTarget::Filter { member, name } => format!("{} {member} {name}", spec.list),
+        };
+        def = def.key(leak(column), exact, leak(api));
     }
     for (index, hydrate) in spec.hydrate.into_iter().enumerate() {
         let filled: Vec<&'static str> = columns.iter().filter(|c| c.hydrate == Some(index)).map(|c| c.name).collect();
@@ -485,8 +503,16 @@ struct Lister {
     output_token: Vec<String>,
     /// The page-size member and its bounds.
     limit: Option<(String, usize, usize)>,
-    /// (column, request member, whether the member takes a list of values)
-    keys: Vec<(String, String, bool)>,
+    keys: Vec<(String, KeyTarget)>,
+}
+
+/// Where a key column's values go in the list request.
+#[derive(Debug, Clone)]
+enum KeyTarget {
+    /// A request member; `many` when it takes a list of values.
+    Member { name: String, many: bool },
+    /// An EC2 filter: the request's filter member and the filter's name.
+    Filter { member: String, name: String },
 }
 
 impl Lister {
@@ -496,19 +522,33 @@ impl Lister {
             let size = scan.page_size(*min, *max);
             requests[0].insert(member.clone(), size.into());
         }
-        for (column, member, many) in &self.keys {
+        for (column, target) in &self.keys {
             let Some(values) = scan.qual(column) else { continue };
-            let choices: Vec<Value> = if *many {
-                values.chunks(MAX_LOOKUPS).map(|chunk| Value::from(chunk.to_vec())).collect()
-            } else {
-                values.iter().map(|v| Value::from(v.as_str())).collect()
+            let (member, choices): (&str, Vec<Value>) = match target {
+                KeyTarget::Member { name, many: true } => {
+                    (name, values.chunks(MAX_LOOKUPS).map(|chunk| Value::from(chunk.to_vec())).collect())
+                }
+                KeyTarget::Member { name, many: false } => {
+                    (name, values.iter().map(|v| Value::from(v.as_str())).collect())
+                }
+                KeyTarget::Filter { member, name } => {
+                    // Escaped, a value matches itself rather than as a wildcard pattern.
+                    let escaped: Vec<String> = values.iter().map(|v| crate::services::ec2::filter_value(v)).collect();
+                    for request in &mut requests {
+                        let filters = request.entry(member.as_str()).or_insert_with(|| Value::Array(Vec::new()));
+                        if let Value::Array(filters) = filters {
+                            filters.push(serde_json::json!({"Name": name, "Values": escaped}));
+                        }
+                    }
+                    continue;
+                }
             };
             requests = requests
                 .into_iter()
                 .flat_map(|request| {
                     choices.iter().map(move |choice| {
                         let mut request = request.clone();
-                        request.insert(member.clone(), choice.clone());
+                        request.insert(member.to_string(), choice.clone());
                         request
                     })
                 })

@@ -275,3 +275,39 @@ fn query_protocol_key_columns_reach_the_form_and_absent_names_are_no_rows() {
     assert_eq!(calls.len(), 4);
     assert!(calls.iter().all(|c| c.body.contains("Names.member.1=prod-web")), "{calls:?}");
 }
+
+#[test]
+fn ec2_protocol_tables_list_the_seed_and_send_filters() {
+    let org = org();
+    let members: BTreeSet<String> = org.members().iter().map(|m| m["id"].as_str().unwrap().to_string()).collect();
+    for table in [
+        "aws_vpc_eip",
+        "aws_vpc_endpoint",
+        "aws_vpc_flow_log",
+        "aws_ec2_transit_gateway",
+        "aws_vpc_dhcp_options",
+        "aws_vpc_egress_only_internet_gateway",
+    ] {
+        let rows = query(&format!("SELECT account_id FROM {table}")).csv_rows();
+        assert_eq!((rows.len(), column(&rows, 0)), (3, members.clone()), "{table}: one per member");
+    }
+    let acls =
+        query("SELECT account_id, entries -> 0 ->> 'RuleAction' FROM aws_vpc_network_acl WHERE is_default").csv_rows();
+    assert_eq!(acls.len(), 4, "each account's default VPC has its default ACL: {acls:?}");
+    let flow =
+        query("SELECT traffic_type, log_destination_type, resource_id LIKE 'vpc-%' FROM aws_vpc_flow_log").csv_rows();
+    assert!(flow.iter().all(|r| r.join(",") == "REJECT,s3,true"), "{flow:?}");
+
+    let run = query(
+        "SELECT account_id, launch_template_name FROM aws_ec2_launch_template WHERE launch_template_name = 'prod-web'",
+    );
+    assert_eq!(run.csv_rows(), vec![vec![org.id("prod"), "prod-web".to_string()]]);
+    let calls = run.calls("DescribeLaunchTemplates");
+    assert_eq!(calls.len(), 4);
+    let filter = "Filter.1.Name=launch-template-name&Filter.1.Value.1=prod-web";
+    assert!(calls.iter().all(|c| c.body.contains(filter)), "{calls:?}");
+    let rows = query("SELECT account_id, key_name FROM aws_ec2_key_pair").csv_rows();
+    let expected: BTreeSet<String> =
+        org.members().iter().map(|m| m["services"]["key_pair"].as_str().unwrap().to_string()).collect();
+    assert_eq!(column(&rows, 1), expected);
+}

@@ -39,7 +39,7 @@ impl Service {
     pub(crate) async fn call(&self, target: &Target, operation: &str, input: &Value) -> Result<Value, FetchError> {
         let request = match self.model.metadata.protocol {
             Protocol::Json => json::request(self.model, operation, input),
-            Protocol::Query => query::request(self.model, operation, input),
+            Protocol::Query | Protocol::Ec2 => query::request(self.model, operation, input),
             Protocol::RestJson | Protocol::RestXml => rest::request(self.model, operation, input),
         }
         .map_err(|e| FetchError::internal(format!("{}:{operation}: {e}", self.name)))?;
@@ -49,7 +49,7 @@ impl Service {
             Protocol::Json => json::response(model, output.as_ref(), response),
             Protocol::RestJson => rest::json_response(model, output.as_ref(), response),
             Protocol::RestXml => rest::xml_response(model, output.as_ref(), response),
-            Protocol::Query => query::response(model, &operation_name, output.as_ref(), response),
+            Protocol::Query | Protocol::Ec2 => query::response(model, &operation_name, output.as_ref(), response),
         };
         transport::send(target, self, operation, request, parse).await
     }

@@ -1,5 +1,8 @@
-//! The `query` protocol (awsQuery): a form-encoded POST naming `Action` and `Version`,
-//! answered with XML whose result sits in `<{Operation}Result>`.
+//! The `query` protocol (awsQuery) and its EC2 variant: a form-encoded POST naming
+//! `Action` and `Version`, answered with XML. awsQuery wraps lists in `.member.N` and its
+//! result in `<{Operation}Result>`; EC2 numbers lists directly (`Filter.1.Value.1`),
+//! names members by `queryName` (or the capitalized `locationName`), and answers with
+//! the result's members right under the root.
 
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_types::body::SdkBody;
@@ -7,7 +10,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use super::{ServiceError, xml};
-use crate::model::{Model, ShapeKind, ShapeRef};
+use crate::model::{Model, Protocol, ShapeKind, ShapeRef};
 
 /// RFC 3986 unreserved characters stay as they are; everything else is escaped.
 const FORM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
@@ -17,7 +20,8 @@ pub(super) fn request(model: &Model, operation: &str, input: &Value) -> Result<H
     let mut params = vec![("Action".to_string(), operation.to_string())];
     params.push(("Version".to_string(), model.metadata.api_version.clone()));
     if let Some(shape) = &definition.input {
-        flatten(model, shape, input, "", &mut params)?;
+        let ec2 = model.metadata.protocol == Protocol::Ec2;
+        flatten(model, shape, input, "", ec2, &mut params)?;
     }
     let body: Vec<String> = params
         .iter()
@@ -37,6 +41,7 @@ fn flatten(
     shape: &ShapeRef,
     value: &Value,
     prefix: &str,
+    ec2: bool,
     out: &mut Vec<(String, String)>,
 ) -> Result<(), String> {
     let definition = model.shape(&shape.shape)?;
@@ -46,8 +51,12 @@ fn flatten(
         (ShapeKind::Structure, Value::Object(object)) => {
             for member in &definition.members {
                 if let Some(value) = object.get(&member.name) {
-                    let name = member.target.location_name.as_deref().unwrap_or(&member.name);
-                    flatten(model, &member.target, value, &join(name), out)?;
+                    let name = if ec2 {
+                        ec2_name(&member.target, &member.name)
+                    } else {
+                        member.target.location_name.clone().unwrap_or_else(|| member.name.clone())
+                    };
+                    flatten(model, &member.target, value, &join(&name), ec2, out)?;
                 }
             }
         }
@@ -57,12 +66,12 @@ fn flatten(
                 out.push((prefix.to_string(), String::new()));
             }
             for (i, item) in items.iter().enumerate() {
-                let name = if shape.flattened || definition.flattened {
+                let name = if ec2 || shape.flattened || definition.flattened {
                     format!("{prefix}.{}", i + 1)
                 } else {
                     format!("{prefix}.{}.{}", member.location_name.as_deref().unwrap_or("member"), i + 1)
                 };
-                flatten(model, member, item, &name, out)?;
+                flatten(model, member, item, &name, ec2, out)?;
             }
         }
         (ShapeKind::Map, Value::Object(entries)) => {
@@ -72,7 +81,7 @@ fn flatten(
                 let entry = format!("{prefix}.entry.{}", i + 1);
                 out.push((format!("{entry}.{}", key.location_name.as_deref().unwrap_or("key")), k.clone()));
                 let value_name = format!("{entry}.{}", value_shape.location_name.as_deref().unwrap_or("value"));
-                flatten(model, value_shape, v, &value_name, out)?;
+                flatten(model, value_shape, v, &value_name, ec2, out)?;
             }
         }
         (_, Value::String(text)) => out.push((prefix.to_string(), text.clone())),
@@ -81,6 +90,16 @@ fn flatten(
         (kind, value) => return Err(format!("{value} is not a {kind:?} for {prefix}")),
     }
     Ok(())
+}
+
+/// EC2's request name of a member: its `queryName`, else its `locationName` capitalized.
+fn ec2_name(shape: &ShapeRef, member: &str) -> String {
+    if let Some(name) = &shape.query_name {
+        return name.clone();
+    }
+    let name = shape.location_name.as_deref().unwrap_or(member);
+    let mut chars = name.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 pub(super) fn response(
@@ -97,6 +116,9 @@ pub(super) fn response(
         }));
     }
     let Some(output) = output else { return Ok(Value::Object(Default::default())) };
+    if model.metadata.protocol == Protocol::Ec2 {
+        return xml::document(model, output, text, &[]).map_err(ServiceError::unreadable);
+    }
     let wrapper = output.result_wrapper.clone().unwrap_or_else(|| format!("{operation}Result"));
     xml::document(model, output, text, &[&wrapper]).map_err(ServiceError::unreadable)
 }
@@ -132,6 +154,28 @@ mod tests {
         assert_eq!(
             body,
             "Action=DescribeLoadBalancers&Version=2015-12-01&Names.member.1=a&Names.member.2=b&PageSize=5"
+        );
+    }
+
+    #[test]
+    fn ec2_numbers_lists_directly_and_answers_without_a_result_wrapper() {
+        let ec2 = model("ec2").unwrap();
+        let input = serde_json::json!({"Filters": [{"Name": "key-name", "Values": ["a", "b"]}], "MaxResults": 5});
+        let request = request(ec2, "DescribeLaunchTemplates", &input).unwrap();
+        let body = String::from_utf8(request.body().bytes().unwrap().to_vec()).unwrap();
+        assert_eq!(
+            body,
+            "Action=DescribeLaunchTemplates&Version=2016-11-15&Filter.1.Name=key-name&Filter.1.Value.1=a&Filter.1.Value.2=b&MaxResults=5"
+        );
+        let xml = "<DescribeKeyPairsResponse><requestId>r</requestId><keySet>\
+                   <item><keyName>k1</keyName><tagSet><item><key>team</key><value>a</value></item></tagSet></item>\
+                   </keySet></DescribeKeyPairsResponse>";
+        let ok = HttpResponse::new(200u16.try_into().unwrap(), SdkBody::from(xml));
+        let output = ec2.operation("DescribeKeyPairs").unwrap().output.clone();
+        let value = response(ec2, "DescribeKeyPairs", output.as_ref(), &ok).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"KeyPairs": [{"KeyName": "k1", "Tags": [{"Key": "team", "Value": "a"}]}]})
         );
     }
 
