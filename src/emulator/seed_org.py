@@ -106,7 +106,10 @@ def seed_services(sess, name, account_id):
     client(sess, "stepfunctions").create_state_machine(
         name=f"{name}-flow", definition=json.dumps(definition), roleArn=role
     )
-    client(sess, "ecs").create_cluster(clusterName=f"{name}-cluster", tags=[{"key": "team", "value": name}])
+    ecs = client(sess, "ecs")
+    ecs.create_cluster(clusterName=f"{name}-cluster", tags=[{"key": "team", "value": name}])
+    ecs.register_task_definition(family=f"{name}-worker", containerDefinitions=[{"name": "w", "image": "busybox", "memory": 64}])
+    ecs.create_service(cluster=f"{name}-cluster", serviceName=f"{name}-worker", taskDefinition=f"{name}-worker", desiredCount=1)
     rds = client(sess, "rds")
     rds.create_db_cluster(
         DBClusterIdentifier=f"{name}-aurora", Engine="aurora-postgresql", MasterUsername="admin",
@@ -117,7 +120,11 @@ def seed_services(sess, name, account_id):
     )
     subnets = [s["SubnetId"] for s in client(sess, "ec2").describe_subnets()["Subnets"][:2]]
     elbv2 = client(sess, "elbv2")
-    elbv2.create_load_balancer(Name=f"{name}-web", Subnets=subnets, Type="application")
+    web = elbv2.create_load_balancer(Name=f"{name}-web", Subnets=subnets, Type="application")["LoadBalancers"][0]
+    elbv2.create_listener(
+        LoadBalancerArn=web["LoadBalancerArn"], Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+    )
     elbv2.create_load_balancer(Name=f"{name}-tcp", Subnets=subnets, Type="network", Scheme="internal")
     autoscaling = client(sess, "autoscaling")
     autoscaling.create_launch_configuration(
@@ -215,7 +222,13 @@ def seed_more_services(sess, name, role, subnets):
     client(sess, "opensearch").create_domain(
         DomainName=f"{name}-search", EncryptionAtRestOptions={"Enabled": name == "prod"}
     )
-    client(sess, "apigateway").create_rest_api(name=f"{name}-api", endpointConfiguration={"types": ["REGIONAL"]})
+    apigateway = client(sess, "apigateway")
+    api = apigateway.create_rest_api(name=f"{name}-api", endpointConfiguration={"types": ["REGIONAL"]})["id"]
+    root = apigateway.get_resources(restApiId=api)["items"][0]["id"]
+    apigateway.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+    deployment = apigateway.create_deployment(restApiId=api)["id"]
+    apigateway.create_stage(restApiId=api, stageName="live", deploymentId=deployment, tracingEnabled=name == "prod")
     client(sess, "route53").create_hosted_zone(Name=f"{name}.example.internal", CallerReference=f"{name}-zone")
     client(sess, "cloudfront").create_distribution(DistributionConfig={
         "CallerReference": f"{name}-cdn", "Comment": f"{name}-cdn", "Enabled": True,

@@ -40,6 +40,8 @@ def first_sentence(doc):
 
 def operations_named(spec):
     yield spec["list"]
+    if "parent" in spec:
+        yield spec["parent"]["list"]
     for hydrate in spec.get("hydrate", []):
         yield hydrate["operation"]
 

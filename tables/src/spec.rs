@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use futures::FutureExt;
-use futures::stream::{self, StreamExt};
+use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -54,6 +54,9 @@ struct Spec {
     tags: Option<String>,
     #[serde(default)]
     keys: BTreeMap<String, KeySpec>,
+    /// A list to call first, the table's list then called once per item of it
+    /// (listeners per load balancer, stages per REST API).
+    parent: Option<ParentSpec>,
     #[serde(default)]
     hydrate: Vec<HydrateSpec>,
     #[serde(default)]
@@ -71,6 +74,19 @@ enum SpecScope {
     #[default]
     Regional,
     Global,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParentSpec {
+    list: String,
+    items: Option<String>,
+    item: Option<String>,
+    /// The table's list request member -> the parent item member its value comes from.
+    input: BTreeMap<String, String>,
+    /// Parent item members copied into each row (and so columns).
+    #[serde(default)]
+    keep: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -167,15 +183,7 @@ fn table(text: &str) -> Result<Table, String> {
     let service = Service::new(leak(spec.service.clone()))?;
     let model = service.model;
     let list = model.operation(&spec.list)?;
-    let output = list.output.as_ref().ok_or("the list operation has no output")?.shape.clone();
-    let paginator = model.paginators.get(&spec.list);
-    let items = spec
-        .items
-        .clone()
-        .or_else(|| paginator.and_then(|p| p.result_key.first().cloned()))
-        .ok_or("no paginator says where the items are: name them with `items`")?;
-    let (items_shape, _) = model.member_path(&output, &items)?;
-    let item_ref = items_shape.member.clone().ok_or(format!("{items} is not a list"))?;
+    let (items, item_ref) = list_items(model, &spec.list, spec.items.as_deref())?;
 
     let mut columns: Vec<Column> = Vec::new();
     let mut add = |column: Column| match columns.iter().position(|c| c.name == column.name) {
@@ -207,6 +215,27 @@ fn table(text: &str) -> Result<Table, String> {
             model.member_path(shape, member)?;
         }
     }
+    let parent_item = match &spec.parent {
+        Some(parent) => Some(list_items(model, &parent.list, parent.items.as_deref())?.1),
+        None => None,
+    };
+    let kept = |member: &str| -> Result<Option<ShapeRef>, String> {
+        let (Some(parent), Some(item)) = (&spec.parent, &parent_item) else { return Ok(None) };
+        if !parent.keep.iter().any(|k| k == member) {
+            return Ok(None);
+        }
+        if parent.item.as_deref() == Some(member) {
+            return Ok(Some(item.clone()));
+        }
+        Ok(Some(model.member_path(&item.shape, member)?.1))
+    };
+    for member in spec.parent.iter().flat_map(|p| &p.keep).filter(|m| !spec.exclude.contains(m)) {
+        let target = kept(member)?.ok_or("unreachable: a kept member")?;
+        let read = read_of(model.shape(&target.shape)?.kind);
+        let description = leak(format!("The {member} of the parent the row was listed under."));
+        let path = vec![member.clone()];
+        add(Column { name: leak(snake_case(member)), path, kind: kind_of(read), read, description, hydrate: None });
+    }
     // Where each hydrate's members land in the row, to assign declared columns to them.
     let mut hydrate_members: Vec<Vec<String>> = Vec::new();
     for (index, hydrate) in spec.hydrate.iter_mut().enumerate() {
@@ -232,6 +261,12 @@ fn table(text: &str) -> Result<Table, String> {
     }
     let row_member = |path: &str| -> Result<(Option<usize>, ShapeRef), String> {
         let root = path.split('.').next().unwrap_or(path);
+        if let Some(target) = kept(root)? {
+            return match path.split_once('.') {
+                Some((_, rest)) => Ok((None, model.member_path(&target.shape, rest)?.1)),
+                None => Ok((None, target)),
+            };
+        }
         let listed = row_shape.as_deref().is_some_and(|shape| model.member_path(shape, root).is_ok());
         if let Some(index) =
             hydrate_members.iter().position(|members| members.iter().any(|m| m == root)).filter(|_| !listed)
@@ -300,24 +335,32 @@ fn table(text: &str) -> Result<Table, String> {
         keys.push((column.clone(), target));
     }
 
-    let calls = std::iter::once(format!("{}:{}", spec.service, spec.list));
+    let parent_call = spec.parent.as_ref().map(|p| format!("{}:{} (per item:)", spec.service, p.list));
+    let calls = parent_call.into_iter().chain([format!("{}:{}", spec.service, spec.list)]);
     let list_api = leak(calls.collect::<Vec<_>>().join(", "));
+    let parent = match &spec.parent {
+        Some(parent) => {
+            let (items, _) = list_items(model, &parent.list, parent.items.as_deref())?;
+            let operation = model.operation(&spec.list)?;
+            let input = operation.input.as_ref().ok_or("the list operation takes no input")?;
+            for member in parent.input.keys() {
+                model.member_path(&input.shape, member)?;
+            }
+            Some(Arc::new(Parent {
+                lister: Arc::new(lister(service, &parent.list, &items, parent.item.clone())),
+                input: parent.input.clone(),
+                keep: parent.keep.clone(),
+            }))
+        }
+        None => None,
+    };
     let lister = Lister {
-        service,
-        operation: spec.list.clone(),
         request: spec.request.clone(),
         only: spec.only.clone(),
         missing: spec.missing.clone(),
-        items: items.split('.').map(str::to_string).collect(),
-        item: spec.item.clone(),
-        input_token: paginator.map(|p| p.input_token.clone()).unwrap_or_default(),
-        output_token: paginator.map(|p| p.output_token.clone()).unwrap_or_default(),
-        limit: paginator.and_then(|p| p.limit_key.clone()).map(|key| {
-            let bounds = list_input.as_deref().and_then(|input| model.member_path(input, &key).ok());
-            let (min, max) = bounds.map_or((None, None), |(shape, _)| (shape.min, shape.max));
-            (key, min.unwrap_or(1.0) as usize, max.unwrap_or(100.0) as usize)
-        }),
         keys: keys.clone(),
+        parent,
+        ..lister(service, &spec.list, &items, spec.item.clone())
     };
     let lister = Arc::new(lister);
     let scope = match spec.scope {
@@ -349,6 +392,45 @@ fn table(text: &str) -> Result<Table, String> {
         def = def.column(name, kind, description, move |row, _| cell(lookup(row, &path), read));
     }
     Ok(def.build())
+}
+
+/// Where a list operation's items are (its paginator's result key, or `items`), and
+/// the shape of one item.
+fn list_items(model: &Model, list: &str, items: Option<&str>) -> Result<(String, ShapeRef), String> {
+    let output = model.operation(list)?.output.as_ref().ok_or(format!("{list} has no output"))?.shape.clone();
+    let paginator = model.paginators.get(list);
+    let items = items
+        .map(str::to_string)
+        .or_else(|| paginator.and_then(|p| p.result_key.first().cloned()))
+        .ok_or(format!("no paginator says where the items of {list} are: name them with `items`"))?;
+    let (items_shape, _) = model.member_path(&output, &items)?;
+    let item = items_shape.member.clone().ok_or(format!("{items} is not a list"))?;
+    Ok((items, item))
+}
+
+/// The lister of `list`: its request, paginator and page-size bounds.
+fn lister(service: Service, list: &str, items: &str, item: Option<String>) -> Lister {
+    let model = service.model;
+    let paginator = model.paginators.get(list);
+    let input = model.operation(list).ok().and_then(|op| op.input.as_ref()).map(|i| i.shape.clone());
+    Lister {
+        service,
+        operation: list.to_string(),
+        request: Map::new(),
+        only: Map::new(),
+        missing: Vec::new(),
+        items: items.split('.').map(str::to_string).collect(),
+        item,
+        input_token: paginator.map(|p| p.input_token.clone()).unwrap_or_default(),
+        output_token: paginator.map(|p| p.output_token.clone()).unwrap_or_default(),
+        limit: paginator.and_then(|p| p.limit_key.clone()).map(|key| {
+            let bounds = input.as_deref().and_then(|input| model.member_path(input, &key).ok());
+            let (min, max) = bounds.map_or((None, None), |(shape, _)| (shape.min, shape.max));
+            (key, min.unwrap_or(1.0) as usize, max.unwrap_or(100.0) as usize)
+        }),
+        keys: Vec::new(),
+        parent: None,
+    }
 }
 
 /// The structure a hydrate's `merge` path leads to in its output (a list's items, for
@@ -504,6 +586,16 @@ struct Lister {
     /// The page-size member and its bounds.
     limit: Option<(String, usize, usize)>,
     keys: Vec<(String, KeyTarget)>,
+    parent: Option<Arc<Parent>>,
+}
+
+/// The list a table's list is called under, once per item.
+struct Parent {
+    lister: Arc<Lister>,
+    /// Request member -> the parent item member its value comes from.
+    input: BTreeMap<String, String>,
+    /// Parent item members copied into each row.
+    keep: Vec<String>,
 }
 
 /// Where a key column's values go in the list request.
@@ -517,6 +609,49 @@ enum KeyTarget {
 
 impl Lister {
     fn pages(self: Arc<Self>, scan: ScanContext) -> Pages<Value> {
+        let requests = self.requests(&scan);
+        let Some(parent) = self.parent.clone() else {
+            return stream::iter(requests).flat_map(move |request| self.clone().paged(scan.clone(), request)).boxed();
+        };
+        let parents = parent.lister.clone().pages(scan.clone());
+        parents
+            .map_ok(move |items| {
+                let (this, scan, requests, parent) = (self.clone(), scan.clone(), requests.clone(), parent.clone());
+                stream::iter(items).flat_map(move |item| {
+                    let bound = |request: &Map<String, Value>| {
+                        let mut request = request.clone();
+                        for (member, from) in &parent.input {
+                            if let Some(value) = item.get(from) {
+                                request.insert(member.clone(), value.clone());
+                            }
+                        }
+                        request
+                    };
+                    let per_item: Vec<Map<String, Value>> = requests.iter().map(bound).collect();
+                    let kept: Map<String, Value> =
+                        parent.keep.iter().filter_map(|m| Some((m.clone(), item.get(m)?.clone()))).collect();
+                    let (this, scan) = (this.clone(), scan.clone());
+                    stream::iter(per_item).flat_map(move |request| this.clone().paged(scan.clone(), request)).map_ok(
+                        move |rows| {
+                            rows.into_iter()
+                                .map(|mut row| {
+                                    if let Value::Object(members) = &mut row {
+                                        members.extend(kept.clone());
+                                    }
+                                    row
+                                })
+                                .collect()
+                        },
+                    )
+                })
+            })
+            .try_flatten()
+            .boxed()
+    }
+
+    /// The list requests a scan makes: the constant members and the page size, then one
+    /// request per combination of key-column values.
+    fn requests(&self, scan: &ScanContext) -> Vec<Map<String, Value>> {
         let mut requests = vec![self.request.clone()];
         if let Some((member, min, max)) = &self.limit {
             let size = scan.page_size(*min, *max);
@@ -554,7 +689,7 @@ impl Lister {
                 })
                 .collect();
         }
-        stream::iter(requests).flat_map(move |request| self.clone().paged(scan.clone(), request)).boxed()
+        requests
     }
 
     fn paged(self: Arc<Self>, scan: ScanContext, request: Map<String, Value>) -> Pages<Value> {

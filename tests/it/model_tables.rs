@@ -212,7 +212,7 @@ fn columns_of_declared_tables_read_back_for_prod() {
         ("SELECT environment ->> 'privilegedMode' FROM aws_codebuild_project", "false"),
         ("SELECT direct_internet_access FROM aws_sagemaker_notebook_instance", "Disabled"),
         ("SELECT state, release_label FROM aws_emr_cluster", "WAITING,emr-6.15.0"),
-        ("SELECT network_mode, revision FROM aws_ecs_task_definition", "awsvpc,1"),
+        ("SELECT network_mode, revision FROM aws_ecs_task_definition WHERE family = 'prod-web'", "awsvpc,1"),
         ("SELECT storage_encrypted FROM aws_neptune_db_cluster", "true"),
         ("SELECT status FROM aws_cloudformation_stack", "CREATE_COMPLETE"),
         ("SELECT status, tags ->> 'team' FROM aws_eks_cluster", "ACTIVE,prod"),
@@ -310,4 +310,26 @@ fn ec2_protocol_tables_list_the_seed_and_send_filters() {
     let expected: BTreeSet<String> =
         org.members().iter().map(|m| m["services"]["key_pair"].as_str().unwrap().to_string()).collect();
     assert_eq!(column(&rows, 1), expected);
+}
+
+#[test]
+fn child_tables_list_under_each_parent_item() {
+    let org = org();
+    let prod = org.id("prod");
+    let run = query("SELECT account_id, port, protocol, load_balancer_arn FROM aws_ec2_load_balancer_listener");
+    let rows = run.csv_rows();
+    assert_eq!(rows.len(), 3, "one listener on each member's ALB: {rows:?}");
+    assert!(rows.iter().all(|r| r[1] == "80" && r[2] == "HTTP" && r[3].contains("/app/")), "{rows:?}");
+    // One DescribeListeners per load balancer (an ALB and an NLB per member).
+    assert_eq!((run.calls("DescribeLoadBalancers").len(), run.calls("DescribeListeners").len()), (4, 6));
+
+    let sql = format!(
+        "SELECT name, tracing_enabled, rest_api_id IS NOT NULL FROM aws_api_gateway_stage WHERE account_id = '{prod}'"
+    );
+    assert_eq!(query(&sql).csv_rows(), vec![vec!["live", "true", "true"]]);
+
+    let sql = format!(
+        "SELECT service_name, cluster_arn LIKE '%/prod-cluster', desired_count FROM aws_ecs_service WHERE account_id = '{prod}'"
+    );
+    assert_eq!(query(&sql).csv_rows(), vec![vec!["prod-worker", "true", "1"]]);
 }
