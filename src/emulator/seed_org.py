@@ -211,6 +211,11 @@ def seed_more_services(sess, name, role, subnets):
         "Source": {"Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"},
     })
     client(sess, "athena").create_work_group(Name=f"{name}-analysts")
+    if name == "prod":
+        client(sess, "account").put_alternate_contact(
+            AlternateContactType="SECURITY", Name="Prod Security", Title="CISO",
+            EmailAddress="security@prod.example.com", PhoneNumber="+15555550100",
+        )
     client(sess, "eks").create_cluster(
         name=f"{name}-k8s", roleArn=role, resourcesVpcConfig={"subnetIds": subnets}, tags={"team": name}
     )

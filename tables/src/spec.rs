@@ -42,6 +42,9 @@ struct Spec {
     /// Constant members of every list request.
     #[serde(default)]
     request: Map<String, Value>,
+    /// Request member -> values: one list request per value (the three alternate contact types).
+    #[serde(default)]
+    each: BTreeMap<String, Vec<Value>>,
     /// Item member -> the value a row must have (a load balancer table keeps one type).
     #[serde(default)]
     only: Map<String, Value>,
@@ -354,8 +357,13 @@ fn table(text: &str) -> Result<Table, String> {
         }
         None => None,
     };
+    let input = list.input.as_ref().map(|i| i.shape.as_str()).unwrap_or_default();
+    for member in spec.request.keys().chain(spec.each.keys()) {
+        model.member_path(input, member)?;
+    }
     let lister = Lister {
         request: spec.request.clone(),
+        each: spec.each.clone(),
         only: spec.only.clone(),
         missing: spec.missing.clone(),
         keys: keys.clone(),
@@ -403,8 +411,12 @@ fn list_items(model: &Model, list: &str, items: Option<&str>) -> Result<(String,
         .map(str::to_string)
         .or_else(|| paginator.and_then(|p| p.result_key.first().cloned()))
         .ok_or(format!("no paginator says where the items of {list} are: name them with `items`"))?;
-    let (items_shape, _) = model.member_path(&output, &items)?;
-    let item = items_shape.member.clone().ok_or(format!("{items} is not a list"))?;
+    let (items_shape, reference) = model.member_path(&output, &items)?;
+    // A Get call answering one structure lists that one item.
+    let item = match items_shape.kind {
+        ShapeKind::Structure => reference,
+        _ => items_shape.member.clone().ok_or(format!("{items} is neither a list nor a structure"))?,
+    };
     Ok((items, item))
 }
 
@@ -417,6 +429,7 @@ fn lister(service: Service, list: &str, items: &str, item: Option<String>) -> Li
         service,
         operation: list.to_string(),
         request: Map::new(),
+        each: BTreeMap::new(),
         only: Map::new(),
         missing: Vec::new(),
         items: items.split('.').map(str::to_string).collect(),
@@ -577,6 +590,7 @@ struct Lister {
     service: Service,
     operation: String,
     request: Map<String, Value>,
+    each: BTreeMap<String, Vec<Value>>,
     only: Map<String, Value>,
     missing: Vec<String>,
     items: Vec<String>,
@@ -657,6 +671,18 @@ impl Lister {
             let size = scan.page_size(*min, *max);
             requests[0].insert(member.clone(), size.into());
         }
+        for (member, values) in &self.each {
+            requests = requests
+                .into_iter()
+                .flat_map(|request| {
+                    values.iter().map(move |value| {
+                        let mut request = request.clone();
+                        request.insert(member.clone(), value.clone());
+                        request
+                    })
+                })
+                .collect();
+        }
         for (column, target) in &self.keys {
             let Some(values) = scan.qual(column) else { continue };
             let (member, choices): (&str, Vec<Value>) = match target {
@@ -707,7 +733,11 @@ impl Lister {
                     let steps: Vec<String> = path.split('.').map(str::to_string).collect();
                     lookup(&output, &steps)?.as_str().map(str::to_string)
                 });
-                let mut items = lookup(&output, &lister.items).and_then(Value::as_array).cloned().unwrap_or_default();
+                let mut items = match lookup(&output, &lister.items) {
+                    Some(Value::Array(items)) => items.clone(),
+                    Some(item @ Value::Object(_)) => vec![item.clone()],
+                    _ => Vec::new(),
+                };
                 items.retain(|item| lister.only.iter().all(|(member, value)| item.get(member) == Some(value)));
                 let rows = match &lister.item {
                     Some(member) => {

@@ -333,3 +333,24 @@ fn child_tables_list_under_each_parent_item() {
     );
     assert_eq!(query(&sql).csv_rows(), vec![vec!["prod-worker", "true", "1"]]);
 }
+
+#[test]
+fn one_get_per_value_lists_single_structures() {
+    let org = org();
+    let run =
+        query("SELECT account_id, contact_type, name, email_address, contact_title FROM aws_account_alternate_contact");
+    assert_eq!(
+        run.csv_rows(),
+        vec![vec![
+            org.id("prod"),
+            "SECURITY".into(),
+            "Prod Security".into(),
+            "security@prod.example.com".into(),
+            "CISO".into()
+        ]],
+        "contacts not set are no rows, not failures: {}",
+        run.stderr
+    );
+    let gets = run.requests.iter().filter(|r| r.operation.ends_with("/getAlternateContact")).count();
+    assert_eq!(gets, 12, "three contact types in each of four accounts");
+}
