@@ -85,6 +85,14 @@ pub async fn demo() -> Result<(), String> {
                 .to_string(),
         ),
         (
+            "Declarative tables over the service models: which alarm notifies whom, per account",
+            "SELECT a.account_id, a.name AS alarm, a.metric_name, s.protocol, s.endpoint\n\
+             FROM aws_cloudwatch_alarm a\n\
+             JOIN aws_sns_topic_subscription s\n  ON s.account_id = a.account_id AND s.topic_arn = a.alarm_actions ->> 0\n\
+             ORDER BY a.account_id"
+                .to_string(),
+        ),
+        (
             "S3 buckets per region, each bucket's region looked up once",
             "SELECT region, count(*) AS buckets, min(creation_date) AS oldest\nFROM aws_s3_bucket GROUP BY region ORDER BY region"
                 .to_string(),
