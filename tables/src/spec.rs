@@ -585,6 +585,18 @@ fn tag_object(value: &Value) -> Value {
     }
 }
 
+/// Each request once per value of `member`.
+fn fan_out(requests: Vec<Map<String, Value>>, member: &str, values: &[Value]) -> Vec<Map<String, Value>> {
+    let one_each = |request: Map<String, Value>| {
+        values.iter().map(move |value| {
+            let mut request = request.clone();
+            request.insert(member.to_string(), value.clone());
+            request
+        })
+    };
+    requests.into_iter().flat_map(one_each).collect()
+}
+
 /// A declared table's list: its requests (one per combination of key values), each paged.
 struct Lister {
     service: Service,
@@ -672,16 +684,7 @@ impl Lister {
             requests[0].insert(member.clone(), size.into());
         }
         for (member, values) in &self.each {
-            requests = requests
-                .into_iter()
-                .flat_map(|request| {
-                    values.iter().map(move |value| {
-                        let mut request = request.clone();
-                        request.insert(member.clone(), value.clone());
-                        request
-                    })
-                })
-                .collect();
+            requests = fan_out(requests, member, values);
         }
         for (column, target) in &self.keys {
             let Some(values) = scan.qual(column) else { continue };
@@ -704,16 +707,7 @@ impl Lister {
                     continue;
                 }
             };
-            requests = requests
-                .into_iter()
-                .flat_map(|request| {
-                    choices.iter().map(move |choice| {
-                        let mut request = request.clone();
-                        request.insert(member.to_string(), choice.clone());
-                        request
-                    })
-                })
-                .collect();
+            requests = fan_out(requests, member, &choices);
         }
         requests
     }

@@ -46,8 +46,7 @@ impl Service {
         let output = self.model.operation(operation).map_err(FetchError::internal)?.output.clone();
         let (model, operation_name) = (self.model, operation.to_string());
         let parse = move |response: &HttpResponse| match model.metadata.protocol {
-            Protocol::Json => json::response(model, output.as_ref(), response),
-            Protocol::RestJson => rest::json_response(model, output.as_ref(), response),
+            Protocol::Json | Protocol::RestJson => json::response(model, output.as_ref(), response),
             Protocol::RestXml => rest::xml_response(model, output.as_ref(), response),
             Protocol::Query | Protocol::Ec2 => query::response(model, &operation_name, output.as_ref(), response),
         };

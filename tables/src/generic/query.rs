@@ -108,13 +108,7 @@ pub(super) fn response(
     output: Option<&ShapeRef>,
     response: &HttpResponse,
 ) -> Result<Value, ServiceError> {
-    let body = response.body().bytes().unwrap_or_default();
-    let text = std::str::from_utf8(body).map_err(ServiceError::unreadable)?;
-    if !response.status().is_success() {
-        return Err(xml::error(text).unwrap_or_else(|| {
-            ServiceError::new(&format!("HTTP{}", response.status().as_u16()), Some(super::NO_CODE))
-        }));
-    }
+    let text = xml::successful_text(response)?;
     let Some(output) = output else { return Ok(Value::Object(Default::default())) };
     if model.metadata.protocol == Protocol::Ec2 {
         return xml::document(model, output, text, &[]).map_err(ServiceError::unreadable);

@@ -8,7 +8,7 @@ use aws_smithy_types::body::SdkBody;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
-use super::{ServiceError, json, xml};
+use super::{ServiceError, xml};
 use crate::model::{Model, Protocol, ShapeRef};
 
 /// What stays unescaped in a URI label or query value (RFC 3986 unreserved).
@@ -86,36 +86,12 @@ fn scalar(value: &Value) -> String {
     }
 }
 
-pub(super) fn json_response(
-    model: &Model,
-    output: Option<&ShapeRef>,
-    response: &HttpResponse,
-) -> Result<Value, ServiceError> {
-    let body = response.body().bytes().unwrap_or_default();
-    let document: Value = if body.is_empty() {
-        Value::Object(Map::new())
-    } else {
-        serde_json::from_slice(body).map_err(ServiceError::unreadable)?
-    };
-    if !response.status().is_success() {
-        return Err(json::error(response, &document));
-    }
-    match output {
-        Some(output) => json::normalize(model, output, document).map_err(ServiceError::unreadable),
-        None => Ok(Value::Object(Map::new())),
-    }
-}
-
 pub(super) fn xml_response(
     model: &Model,
     output: Option<&ShapeRef>,
     response: &HttpResponse,
 ) -> Result<Value, ServiceError> {
-    let body = response.body().bytes().unwrap_or_default();
-    let text = std::str::from_utf8(body).map_err(ServiceError::unreadable)?;
-    if !response.status().is_success() {
-        return Err(xml::error(text).unwrap_or_else(|| json::error(response, &Value::Null)));
-    }
+    let text = xml::successful_text(response)?;
     let Some(output) = output else { return Ok(Value::Object(Map::new())) };
     let structure = model.shape(&output.shape).map_err(ServiceError::unreadable)?;
     let payload = structure.payload.as_ref().and_then(|name| structure.members.iter().find(|m| &m.name == name));
@@ -133,6 +109,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::generic::json;
     use crate::model::model;
 
     #[test]
@@ -152,10 +129,10 @@ mod tests {
         let mut throttled = HttpResponse::new(429u16.try_into().unwrap(), SdkBody::from(r#"{"message":"slow down"}"#));
         throttled.headers_mut().insert("x-amzn-errortype", "TooManyRequestsException:http://internal/");
         let eks = model("eks").unwrap();
-        let error = json_response(eks, None, &throttled).unwrap_err();
+        let error = json::response(eks, None, &throttled).unwrap_err();
         assert_eq!(error.to_string(), "TooManyRequestsException: slow down");
         let bare = HttpResponse::new(500u16.try_into().unwrap(), SdkBody::empty());
-        assert!(json_response(eks, None, &bare).unwrap_err().to_string().starts_with("HTTP500: "));
+        assert!(json::response(eks, None, &bare).unwrap_err().to_string().starts_with("HTTP500: "));
     }
 
     #[test]

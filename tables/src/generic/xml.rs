@@ -2,6 +2,7 @@
 //! lists (`<member>` items) and flattened ones (the member repeated), maps as `<entry>`
 //! key/value pairs, scalars typed by their shape, timestamps as RFC 3339 text.
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_xml::decode::{Document, ScopedDecoder, try_data};
 use serde_json::{Map, Value};
@@ -128,6 +129,17 @@ fn scalar(kind: ShapeKind, text: &str, timestamp_format: Option<&str>) -> Value 
         }
         _ => Value::String(text.to_string()),
     }
+}
+
+/// The body of a successful XML answer, or the error an unsuccessful one says.
+pub(super) fn successful_text(response: &HttpResponse) -> Result<&str, ServiceError> {
+    let body = response.body().bytes().unwrap_or_default();
+    let text = std::str::from_utf8(body).map_err(ServiceError::unreadable)?;
+    if response.status().is_success() {
+        return Ok(text);
+    }
+    let status = response.status().as_u16();
+    Err(error(text).unwrap_or_else(|| ServiceError::new(&format!("HTTP{status}"), Some(super::NO_CODE))))
 }
 
 /// The code and message of an XML error answer (`<Error><Code>` anywhere in it).
