@@ -54,8 +54,11 @@ where
     fn from(err: SdkError<E, R>) -> Self {
         if let Some(service) = err.as_service_error() {
             return match service.code() {
+                // One line: some signature errors go on to quote the canonical request,
+                // session token header included.
                 Some(code) => {
-                    FetchError::new(code, service.message().map_or_else(|| service.to_string(), str::to_string))
+                    let message = service.message().map_or_else(|| service.to_string(), str::to_string);
+                    FetchError::new(code, message.lines().next().unwrap_or_default())
                 }
                 // No error code: a response the SDK could not read; the deepest cause says why.
                 None => FetchError::new("UnreadableResponse", deepest_cause(service)),

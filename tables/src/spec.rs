@@ -48,6 +48,9 @@ struct Spec {
     /// Item member -> the value a row must have (a load balancer table keeps one type).
     #[serde(default)]
     only: Map<String, Value>,
+    /// The page-size bounds the API enforces, where the model does not say them
+    /// (RDS: 20 to 100).
+    page_size: Option<(usize, usize)>,
     /// Error codes of the list call that mean "none": a key column's value that names
     /// nothing (a load balancer or DB cluster that does not exist) is no rows, not a failure.
     #[serde(default)]
@@ -239,6 +242,12 @@ fn table(text: &str) -> Result<Table, String> {
         let path = vec![member.clone()];
         add(Column { name: leak(snake_case(member)), path, kind: kind_of(read), read, description, hydrate: None });
     }
+    let mut listed_roots: Vec<&str> = match &row_shape {
+        Some(shape) => model.shape(shape)?.members.iter().map(|m| m.name.as_str()).collect(),
+        None => Vec::new(),
+    };
+    listed_roots.extend(spec.item.as_deref());
+    listed_roots.extend(spec.parent.iter().flat_map(|p| p.keep.iter().map(String::as_str)));
     // Where each hydrate's members land in the row, to assign declared columns to them.
     let mut hydrate_members: Vec<Vec<String>> = Vec::new();
     for (index, hydrate) in spec.hydrate.iter_mut().enumerate() {
@@ -253,9 +262,11 @@ fn table(text: &str) -> Result<Table, String> {
         }
         hydrate_members.push(model.shape(&merged)?.members.iter().map(|m| m.name.clone()).collect());
         // What the list already gives stays the list's: no call for a column it fills.
-        let listed: Vec<&str> = row_shape.as_deref().map_or(Ok(Vec::new()), |shape| {
+        let mut listed: Vec<&str> = row_shape.as_deref().map_or(Ok(Vec::new()), |shape| {
             model.shape(shape).map(|s| s.members.iter().map(|m| m.name.as_str()).collect())
         })?;
+        listed.extend(spec.item.as_deref());
+        listed.extend(spec.parent.iter().flat_map(|p| p.keep.iter().map(String::as_str)));
         for column in auto_columns(model, &merged, &spec.exclude, Some(index))? {
             if !listed.contains(&column.path[0].as_str()) {
                 add(column);
@@ -270,6 +281,9 @@ fn table(text: &str) -> Result<Table, String> {
                 None => Ok((None, target)),
             };
         }
+        if spec.item.as_deref() == Some(path) {
+            return Ok((None, item_ref.clone()));
+        }
         let listed = row_shape.as_deref().is_some_and(|shape| model.member_path(shape, root).is_ok());
         if let Some(index) =
             hydrate_members.iter().position(|members| members.iter().any(|m| m == root)).filter(|_| !listed)
@@ -279,10 +293,9 @@ fn table(text: &str) -> Result<Table, String> {
             let base = merged_shape(model, output, hydrate.merge.as_deref())?;
             return Ok((Some(index), model.member_path(&base, path)?.1));
         }
-        match (&row_shape, &spec.item) {
-            (Some(shape), _) => Ok((None, model.member_path(shape, path)?.1)),
-            (None, Some(item)) if item == path => Ok((None, item_ref.clone())),
-            _ => Err(format!("no member {path} in the item or a hydrate's output")),
+        match &row_shape {
+            Some(shape) => Ok((None, model.member_path(shape, path)?.1)),
+            None => Err(format!("no member {path} in the item or a hydrate's output")),
         }
     };
     for (name, column) in &spec.columns {
@@ -361,7 +374,7 @@ fn table(text: &str) -> Result<Table, String> {
     for member in spec.request.keys().chain(spec.each.keys()) {
         model.member_path(input, member)?;
     }
-    let lister = Lister {
+    let mut lister = Lister {
         request: spec.request.clone(),
         each: spec.each.clone(),
         only: spec.only.clone(),
@@ -370,6 +383,9 @@ fn table(text: &str) -> Result<Table, String> {
         parent,
         ..lister(service, &spec.list, &items, spec.item.clone())
     };
+    if let (Some((min, max)), Some(limit)) = (spec.page_size, lister.limit.as_mut()) {
+        (limit.1, limit.2) = (min, max);
+    }
     let lister = Arc::new(lister);
     let scope = match spec.scope {
         SpecScope::Regional => Scope::Regional,
@@ -386,13 +402,39 @@ fn table(text: &str) -> Result<Table, String> {
         };
         def = def.key(leak(column), exact, leak(api));
     }
-    for (index, hydrate) in spec.hydrate.into_iter().enumerate() {
+    // A hydrate whose input another hydrate returns (DynamoDB's tags need the ARN that
+    // DescribeTable gives) makes that call first when the row lacks it.
+    let prerequisites: Vec<Vec<usize>> = spec
+        .hydrate
+        .iter()
+        .map(|hydrate| {
+            let roots = hydrate.input.values().map(|from| from.split('.').next().unwrap_or(from));
+            let from_hydrates = roots.filter(|root| !listed_roots.contains(root)).map(|root| {
+                let earlier = hydrate_members.iter().position(|members| members.iter().any(|m| m == root));
+                earlier.ok_or(format!("{}: no listed member or earlier hydrate gives {root}", hydrate.operation))
+            });
+            from_hydrates.collect::<Result<Vec<usize>, String>>()
+        })
+        .collect::<Result<_, _>>()?;
+    let hydrates: Vec<Arc<HydrateSpec>> = spec.hydrate.into_iter().map(Arc::new).collect();
+    for (index, hydrate) in hydrates.iter().enumerate() {
         let filled: Vec<&'static str> = columns.iter().filter(|c| c.hydrate == Some(index)).map(|c| c.name).collect();
         let api = leak(format!("{}:{}", spec.service, hydrate.operation));
-        let hydrate = Arc::new(hydrate);
+        let first: Vec<Arc<HydrateSpec>> = prerequisites[index].iter().map(|&i| hydrates[i].clone()).collect();
+        let hydrate = hydrate.clone();
         def = def.hydrate(api, &filled, move |scan, row| {
-            let hydrate = hydrate.clone();
-            async move { hydrate.run(service, &scan, row).await }.boxed()
+            let (hydrate, first) = (hydrate.clone(), first.clone());
+            async move {
+                let mut row = row;
+                for earlier in &first {
+                    if hydrate.gave(&row) {
+                        break;
+                    }
+                    row = earlier.run(service, &scan, row).await?;
+                }
+                hydrate.run(service, &scan, row).await
+            }
+            .boxed()
         });
     }
     for column in columns {
@@ -679,7 +721,9 @@ impl Lister {
     /// request per combination of key-column values.
     fn requests(&self, scan: &ScanContext) -> Vec<Map<String, Value>> {
         let mut requests = vec![self.request.clone()];
-        if let Some((member, min, max)) = &self.limit {
+        // Some APIs refuse a page size beside named resources (ECR's repositoryNames).
+        let named = self.keys.iter().any(|(column, _)| scan.qual(column).is_some());
+        if let (Some((member, min, max)), false) = (&self.limit, named) {
             let size = scan.page_size(*min, *max);
             requests[0].insert(member.clone(), size.into());
         }
@@ -690,7 +734,10 @@ impl Lister {
             let Some(values) = scan.qual(column) else { continue };
             let (member, choices): (&str, Vec<Value>) = match target {
                 KeyTarget::Member { name, many: true } => {
-                    (name, values.chunks(MAX_LOOKUPS).map(|chunk| Value::from(chunk.to_vec())).collect())
+                    // Where one absent name fails the call, each name is asked alone, so
+                    // that it costs only its own rows.
+                    let per_call = if self.missing.is_empty() { MAX_LOOKUPS } else { 1 };
+                    (name, values.chunks(per_call).map(|chunk| Value::from(chunk.to_vec())).collect())
                 }
                 KeyTarget::Member { name, many: false } => {
                     (name, values.iter().map(|v| Value::from(v.as_str())).collect())
@@ -716,17 +763,23 @@ impl Lister {
         paginate(move |token| {
             let (lister, scan, mut request) = (self.clone(), scan.clone(), request.clone());
             async move {
-                if let (Some(token), Some(member)) = (token, lister.input_token.first()) {
-                    request.insert(member.clone(), token.into());
+                if let (Some(token), Some(member)) = (&token, lister.input_token.first()) {
+                    request.insert(member.clone(), token.clone().into());
                 }
                 let output = match lister.service.call(&scan.target, &lister.operation, &Value::Object(request)).await {
                     Err(error) if lister.missing.contains(&error.code) => return Ok((Vec::new(), None)),
                     output => output?,
                 };
-                let next = lister.output_token.first().and_then(|path| {
-                    let steps: Vec<String> = path.split('.').map(str::to_string).collect();
-                    lookup(&output, &steps)?.as_str().map(str::to_string)
-                });
+                // A service answering with the token it was sent has no more pages: stop
+                // rather than ask for the same page forever.
+                let next = lister
+                    .output_token
+                    .first()
+                    .and_then(|path| {
+                        let steps: Vec<String> = path.split('.').map(str::to_string).collect();
+                        lookup(&output, &steps)?.as_str().map(str::to_string)
+                    })
+                    .filter(|next| Some(next) != token.as_ref());
                 let mut items = match lookup(&output, &lister.items) {
                     Some(Value::Array(items)) => items.clone(),
                     Some(item @ Value::Object(_)) => vec![item.clone()],
@@ -746,6 +799,11 @@ impl Lister {
 }
 
 impl HydrateSpec {
+    /// Whether the row already has every input this call takes from it.
+    fn gave(&self, row: &Value) -> bool {
+        self.input.values().all(|from| lookup(row, &[from.to_string()]).is_some())
+    }
+
     /// Fills a row with what the hydrate call returns for it.
     async fn run(&self, service: Service, scan: &ScanContext, mut row: Value) -> Result<Value, FetchError> {
         let mut input = self.request.clone();

@@ -354,3 +354,19 @@ fn one_get_per_value_lists_single_structures() {
     let gets = run.requests.iter().filter(|r| r.operation.ends_with("/getAlternateContact")).count();
     assert_eq!(gets, 12, "three contact types in each of four accounts");
 }
+
+#[test]
+fn an_absent_name_costs_only_its_own_rows_and_hydrates_chain() {
+    let org = org();
+    let sql =
+        "SELECT account_id, repository_name FROM aws_ecr_repository WHERE repository_name IN ('prod-app', 'absent')";
+    let run = query(sql);
+    assert_eq!(run.csv_rows(), vec![vec![org.id("prod"), "prod-app".to_string()]]);
+    assert_eq!(run.calls("DescribeRepositories").len(), 8, "each name asked alone in each of four targets");
+
+    // The tags call needs the ARN DescribeTable gives: asked for tags alone, both are made.
+    let run = query("SELECT name, tags ->> 'team' FROM aws_dynamodb_table");
+    let rows = run.csv_rows();
+    assert!(rows.iter().all(|r| r[0] == format!("{}-sessions", r[1])), "{rows:?}");
+    assert_eq!((run.calls("DescribeTable").len(), run.calls("ListTagsOfResource").len()), (3, 3));
+}

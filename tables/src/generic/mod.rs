@@ -95,7 +95,8 @@ impl ProvideErrorMetadata for ServiceError {
 
 /// A timestamp as RFC 3339 text, from a wire value in `format`.
 fn timestamp(text: &str, format: Format) -> Option<Value> {
-    let parsed = DateTime::from_str(text, format).ok()?;
+    // RFC 3339 text may spell UTC as an offset (`+00:00`), which the strict format refuses.
+    let parsed = DateTime::from_str(text, format).ok().or_else(|| crate::json::parse_time(text))?;
     parsed.fmt(Format::DateTime).ok().map(Value::String)
 }
 

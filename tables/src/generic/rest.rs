@@ -74,7 +74,7 @@ pub(super) fn request(model: &Model, operation: &str, input: &Value) -> Result<H
         request.headers_mut().insert("Content-Type", "application/json");
     }
     for (name, value) in headers {
-        request.headers_mut().insert(name, value);
+        request.headers_mut().try_insert(name, value).map_err(|e| format!("{operation}: a header value: {e}"))?;
     }
     Ok(request)
 }

@@ -101,14 +101,33 @@ impl std::fmt::Debug for Request {
     }
 }
 
+/// Global services' endpoints outside the model's `globalEndpoint` (which names the `aws`
+/// partition's only): (endpoint prefix, partition, host, signing region), after botocore's
+/// endpoints.json.
+const GLOBAL_ENDPOINTS: &[(&str, &str, &str, &str)] = &[
+    ("account", "aws", "account.us-east-1.amazonaws.com", "us-east-1"),
+    ("account", "aws-cn", "account.cn-northwest-1.amazonaws.com.cn", "cn-northwest-1"),
+    ("iam", "aws-cn", "iam.cn-north-1.amazonaws.com.cn", "cn-north-1"),
+    ("iam", "aws-us-gov", "iam.us-gov.amazonaws.com", "us-gov-west-1"),
+    ("route53", "aws-cn", "route53.amazonaws.com.cn", "cn-northwest-1"),
+    ("route53", "aws-us-gov", "route53.us-gov.amazonaws.com", "us-gov-west-1"),
+    ("cloudfront", "aws-cn", "cloudfront.cn-northwest-1.amazonaws.com.cn", "cn-northwest-1"),
+];
+
 /// Where the target's calls of this service go, and the region they are signed for: the
 /// SDK's endpoint configuration (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the
 /// profile's `endpoint_url`) when set, else the service's endpoint in the target's
-/// partition; global services (one endpoint for all regions) sign for us-east-1.
+/// partition; a global service has one endpoint per partition, signed for its region.
 fn endpoint(target: &Target, model: &Model) -> (String, String) {
     let metadata = &model.metadata;
-    let global = metadata.global_endpoint.as_deref().filter(|_| target.partition == "aws");
-    let signing_region = if global.is_some() { "us-east-1".to_string() } else { target.region.clone() };
+    let partition = target.partition.as_str();
+    let listed = GLOBAL_ENDPOINTS.iter().find(|(prefix, p, ..)| *prefix == metadata.endpoint_prefix && *p == partition);
+    let global = match (listed, metadata.global_endpoint.as_deref()) {
+        (Some((_, _, host, region)), _) => Some((host.to_string(), region.to_string())),
+        (None, Some(host)) if partition == "aws" => Some((host.to_string(), "us-east-1".to_string())),
+        _ => None,
+    };
+    let signing_region = global.as_ref().map_or_else(|| target.region.clone(), |(_, region)| region.clone());
     let configured = target.config.service_config().and_then(|config| {
         let key = ServiceConfigKey::builder()
             .service_id(&metadata.service_id)
@@ -122,11 +141,51 @@ fn endpoint(target: &Target, model: &Model) -> (String, String) {
         return (url, signing_region);
     }
     let url = match global {
-        Some(host) => format!("https://{host}"),
+        Some((host, _)) => format!("https://{host}"),
         None => {
-            let suffix = if target.region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
+            let suffix = if partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" };
             format!("https://{}.{}.{suffix}", metadata.endpoint_prefix, target.region)
         }
     };
     (url, signing_region)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+
+    use super::*;
+    use crate::model::model;
+
+    #[derive(Debug)]
+    struct Nothing;
+    impl aws_smithy_runtime_api::client::interceptors::Intercept for Nothing {
+        fn name(&self) -> &'static str {
+            "nothing"
+        }
+    }
+
+    fn at(service: &str, partition: &str, region: &str) -> (String, String) {
+        let config = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
+        let target = Target {
+            account_id: "123456789012".into(),
+            region: region.into(),
+            partition: partition.into(),
+            config,
+            interceptor: SharedInterceptor::new(Nothing),
+            row_regions: None,
+        };
+        endpoint(&target, model(service).unwrap())
+    }
+
+    #[test]
+    fn regional_and_global_services_find_their_endpoint_and_signing_region() {
+        let pair = |url: &str, region: &str| (url.to_string(), region.to_string());
+        assert_eq!(at("sqs", "aws", "eu-west-1"), pair("https://sqs.eu-west-1.amazonaws.com", "eu-west-1"));
+        assert_eq!(at("sqs", "aws-cn", "cn-north-1"), pair("https://sqs.cn-north-1.amazonaws.com.cn", "cn-north-1"));
+        assert_eq!(at("iam", "aws", "eu-west-1"), pair("https://iam.amazonaws.com", "us-east-1"));
+        assert_eq!(at("iam", "aws-us-gov", "us-gov-east-1"), pair("https://iam.us-gov.amazonaws.com", "us-gov-west-1"));
+        assert_eq!(at("account", "aws", "eu-west-1"), pair("https://account.us-east-1.amazonaws.com", "us-east-1"));
+        assert_eq!(at("route53", "aws-cn", "cn-north-1"), pair("https://route53.amazonaws.com.cn", "cn-northwest-1"));
+    }
 }
