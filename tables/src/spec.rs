@@ -329,7 +329,7 @@ fn table(text: &str) -> Result<Table, String> {
     }
 
     let list_input = list.input.as_ref().map(|i| i.shape.clone());
-    let mut keys: Vec<(String, KeyTarget)> = Vec::new();
+    let mut keys: Vec<(String, KeyTarget, bool)> = Vec::new();
     for (column, key) in &spec.keys {
         let input = list_input.as_deref().ok_or("the list operation takes no input")?;
         if !columns.iter().any(|c| c.name == column) {
@@ -348,7 +348,7 @@ fn table(text: &str) -> Result<Table, String> {
             (None, Some(_)) => return Err(format!("key column {column}: EC2 filters match wildcards, never exactly")),
             _ => return Err(format!("key column {column} names one `member` or one `filter`")),
         };
-        keys.push((column.clone(), target));
+        keys.push((column.clone(), target, key.exact));
     }
 
     let parent_call = spec.parent.as_ref().map(|p| format!("{}:{} (per item:)", spec.service, p.list));
@@ -394,8 +394,7 @@ fn table(text: &str) -> Result<Table, String> {
     let mut def =
         Def::new(leak(spec.table), leak(spec.description), scope, list_api, move |scan| lister.clone().pages(scan))
             .example(leak(spec.example));
-    for (column, target) in keys {
-        let exact = spec.keys[&column].exact;
+    for (column, target, exact) in keys {
         let api = match target {
             KeyTarget::Member { name, .. } => format!("{} {name}", spec.list),
             KeyTarget::Filter { member, name } => format!("{} {member} {name}", spec.list),
@@ -627,6 +626,9 @@ fn tag_object(value: &Value) -> Value {
     }
 }
 
+/// The most values one EC2 filter takes.
+const EC2_FILTER_VALUES: usize = 200;
+
 /// Each request once per value of `member`.
 fn fan_out(requests: Vec<Map<String, Value>>, member: &str, values: &[Value]) -> Vec<Map<String, Value>> {
     let one_each = |request: Map<String, Value>| {
@@ -653,7 +655,8 @@ struct Lister {
     output_token: Vec<String>,
     /// The page-size member and its bounds.
     limit: Option<(String, usize, usize)>,
-    keys: Vec<(String, KeyTarget)>,
+    /// (column, where its values go, whether the API answers it exactly)
+    keys: Vec<(String, KeyTarget, bool)>,
     parent: Option<Arc<Parent>>,
 }
 
@@ -722,7 +725,7 @@ impl Lister {
     fn requests(&self, scan: &ScanContext) -> Vec<Map<String, Value>> {
         let mut requests = vec![self.request.clone()];
         // Some APIs refuse a page size beside named resources (ECR's repositoryNames).
-        let named = self.keys.iter().any(|(column, _)| scan.qual(column).is_some());
+        let named = self.keys.iter().any(|(column, ..)| scan.qual(column).is_some());
         if let (Some((member, min, max)), false) = (&self.limit, named) {
             let size = scan.page_size(*min, *max);
             requests[0].insert(member.clone(), size.into());
@@ -730,8 +733,17 @@ impl Lister {
         for (member, values) in &self.each {
             requests = fan_out(requests, member, values);
         }
-        for (column, target) in &self.keys {
+        for (column, target, exact) in &self.keys {
             let Some(values) = scan.qual(column) else { continue };
+            // Past a few calls' worth of values, an inexact key lists everything instead and
+            // leaves the filtering to the engine (EC2 takes up to 200 values per filter).
+            let too_many = match target {
+                KeyTarget::Filter { .. } => values.len() > EC2_FILTER_VALUES,
+                _ => values.len() > MAX_LOOKUPS,
+            };
+            if too_many && !exact {
+                continue;
+            }
             let (member, choices): (&str, Vec<Value>) = match target {
                 KeyTarget::Member { name, many: true } => {
                     // Where one absent name fails the call, each name is asked alone, so

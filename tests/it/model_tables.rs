@@ -370,3 +370,14 @@ fn an_absent_name_costs_only_its_own_rows_and_hydrates_chain() {
     assert!(rows.iter().all(|r| r[0] == format!("{}-sessions", r[1])), "{rows:?}");
     assert_eq!((run.calls("DescribeTable").len(), run.calls("ListTagsOfResource").len()), (3, 3));
 }
+
+#[test]
+fn too_many_values_for_an_inexact_key_list_everything_once() {
+    let names: Vec<String> = (0..20).map(|i| format!("'absent-{i}'")).chain(["'root-usage'".to_string()]).collect();
+    let sql = format!("SELECT account_id FROM aws_cloudwatch_log_metric_filter WHERE name IN ({})", names.join(", "));
+    let run = query(&sql);
+    assert_eq!(run.csv_rows().len(), 3, "each member's root-usage filter");
+    let calls = run.calls("DescribeMetricFilters");
+    assert_eq!(calls.len(), 4, "one listing per target, not one call per name");
+    assert!(calls.iter().all(|c| !c.body.contains("filterNamePrefix")), "{calls:?}");
+}
