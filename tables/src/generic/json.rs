@@ -46,10 +46,14 @@ pub(super) fn response(
 /// The error a JSON service answered with: its code from `__type` (or the
 /// `X-Amzn-ErrorType` header) without the namespace, and its message.
 pub(super) fn error(response: &HttpResponse, document: &Value) -> ServiceError {
-    let code = document
-        .get("__type")
-        .or_else(|| document.get("code"))
-        .and_then(Value::as_str)
+    // Services moved from the query protocol (SQS, CloudWatch) also send the code their
+    // query API answered with (`AWS.SimpleQueueService.NonExistentQueue;Sender`): the
+    // code the SDKs report, and so the one tables' "none" codes name.
+    let query_code = response.headers().get("x-amzn-query-error").and_then(|value| value.split(';').next());
+    let code = query_code
+        .filter(|code| !code.is_empty())
+        .or_else(|| document.get("__type").and_then(Value::as_str))
+        .or_else(|| document.get("code").and_then(Value::as_str))
         .or_else(|| response.headers().get("x-amzn-errortype"))
         .map(|code| code.rsplit('#').next().unwrap_or(code))
         .map(|code| code.split(':').next().unwrap_or(code));
@@ -133,5 +137,11 @@ mod tests {
         let document = serde_json::json!({"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "gone"});
         let error = error(&response, &document);
         assert_eq!(error.to_string(), "ResourceNotFoundException: gone");
+
+        let mut compatible = HttpResponse::new(400u16.try_into().unwrap(), SdkBody::empty());
+        compatible.headers_mut().insert("x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender");
+        let document = serde_json::json!({"__type": "com.amazonaws.sqs#QueueDoesNotExist", "message": "no queue"});
+        let error = super::error(&compatible, &document);
+        assert_eq!(error.to_string(), "AWS.SimpleQueueService.NonExistentQueue: no queue");
     }
 }
