@@ -76,3 +76,47 @@ macro_rules! client {
     }};
 }
 pub(crate) use client;
+
+/// Targets for unit tests: account 123456789012 with dummy credentials.
+#[cfg(test)]
+pub(crate) mod testing {
+    use aws_credential_types::Credentials;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
+
+    use super::Target;
+
+    /// Lets every call through.
+    #[derive(Debug)]
+    struct PassThrough;
+
+    impl Intercept for PassThrough {
+        fn name(&self) -> &'static str {
+            "pass-through"
+        }
+    }
+
+    /// A target in `region` of `partition`, its calls sent to `endpoint` (else AWS's)
+    /// through `interceptor` (else one that lets everything through).
+    pub(crate) fn target(
+        partition: &str,
+        region: &str,
+        endpoint: Option<&str>,
+        interceptor: Option<SharedInterceptor>,
+    ) -> Target {
+        let credentials = Credentials::new("testing", "testing", None, None, "test");
+        let mut config = aws_config::SdkConfig::builder()
+            .region(aws_types::region::Region::new(region.to_string()))
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .behavior_version(aws_config::BehaviorVersion::latest());
+        config.set_endpoint_url(endpoint.map(str::to_string));
+        Target {
+            account_id: "123456789012".into(),
+            region: region.into(),
+            partition: partition.into(),
+            config: config.build(),
+            interceptor: interceptor.unwrap_or_else(|| SharedInterceptor::new(PassThrough)),
+            row_regions: None,
+        }
+    }
+}

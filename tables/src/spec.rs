@@ -248,8 +248,9 @@ fn table(text: &str) -> Result<Table, String> {
     };
     listed_roots.extend(spec.item.as_deref());
     listed_roots.extend(spec.parent.iter().flat_map(|p| p.keep.iter().map(String::as_str)));
-    // Where each hydrate's members land in the row, to assign declared columns to them.
-    let mut hydrate_members: Vec<Vec<String>> = Vec::new();
+    // What each hydrate merges into the row (the structure, its members), to assign
+    // declared columns to them.
+    let mut hydrate_outputs: Vec<(String, Vec<String>)> = Vec::new();
     for (index, hydrate) in spec.hydrate.iter_mut().enumerate() {
         let operation = model.operation(&hydrate.operation)?;
         let output = operation.output.as_ref().ok_or(format!("{} has no output", hydrate.operation))?;
@@ -260,18 +261,14 @@ fn table(text: &str) -> Result<Table, String> {
                 hydrate.list_inputs.push(member.clone());
             }
         }
-        hydrate_members.push(model.shape(&merged)?.members.iter().map(|m| m.name.clone()).collect());
         // What the list already gives stays the list's: no call for a column it fills.
-        let mut listed: Vec<&str> = row_shape.as_deref().map_or(Ok(Vec::new()), |shape| {
-            model.shape(shape).map(|s| s.members.iter().map(|m| m.name.as_str()).collect())
-        })?;
-        listed.extend(spec.item.as_deref());
-        listed.extend(spec.parent.iter().flat_map(|p| p.keep.iter().map(String::as_str)));
         for column in auto_columns(model, &merged, &spec.exclude, Some(index))? {
-            if !listed.contains(&column.path[0].as_str()) {
+            if !listed_roots.contains(&column.path[0].as_str()) {
                 add(column);
             }
         }
+        let members = model.shape(&merged)?.members.iter().map(|m| m.name.clone()).collect();
+        hydrate_outputs.push((merged, members));
     }
     let row_member = |path: &str| -> Result<(Option<usize>, ShapeRef), String> {
         let root = path.split('.').next().unwrap_or(path);
@@ -284,14 +281,9 @@ fn table(text: &str) -> Result<Table, String> {
         if spec.item.as_deref() == Some(path) {
             return Ok((None, item_ref.clone()));
         }
-        let listed = row_shape.as_deref().is_some_and(|shape| model.member_path(shape, root).is_ok());
-        if let Some(index) =
-            hydrate_members.iter().position(|members| members.iter().any(|m| m == root)).filter(|_| !listed)
-        {
-            let hydrate = &spec.hydrate[index];
-            let output = &model.operation(&hydrate.operation)?.output.as_ref().ok_or("no output")?.shape;
-            let base = merged_shape(model, output, hydrate.merge.as_deref())?;
-            return Ok((Some(index), model.member_path(&base, path)?.1));
+        let from_hydrate = hydrate_outputs.iter().position(|(_, members)| members.iter().any(|m| m == root));
+        if let Some(index) = from_hydrate.filter(|_| !listed_roots.contains(&root)) {
+            return Ok((Some(index), model.member_path(&hydrate_outputs[index].0, path)?.1));
         }
         match &row_shape {
             Some(shape) => Ok((None, model.member_path(shape, path)?.1)),
@@ -409,7 +401,7 @@ fn table(text: &str) -> Result<Table, String> {
         .map(|hydrate| {
             let roots = hydrate.input.values().map(|from| from.split('.').next().unwrap_or(from));
             let from_hydrates = roots.filter(|root| !listed_roots.contains(root)).map(|root| {
-                let earlier = hydrate_members.iter().position(|members| members.iter().any(|m| m == root));
+                let earlier = hydrate_outputs.iter().position(|(_, members)| members.iter().any(|m| m == root));
                 earlier.ok_or(format!("{}: no listed member or earlier hydrate gives {root}", hydrate.operation))
             });
             from_hydrates.collect::<Result<Vec<usize>, String>>()
@@ -914,12 +906,10 @@ mod tests {
 
     #[tokio::test]
     async fn lists_follow_the_paginator_and_retry_throttled_pages() {
-        use aws_credential_types::Credentials;
-        use aws_credential_types::provider::SharedCredentialsProvider;
-        use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
         use futures::TryStreamExt;
 
-        use crate::context::{Quals, Target};
+        use crate::context::Quals;
+        use crate::context::testing;
         use crate::table::{Request, ScanEvent};
 
         let (endpoint, server) = serve(vec![
@@ -927,27 +917,7 @@ mod tests {
             (400, r#"{"__type": "ThrottlingException", "message": "Rate exceeded"}"#),
             (200, r#"{"logGroups": [{"logGroupName": "b"}]}"#),
         ]);
-        let config = aws_config::SdkConfig::builder()
-            .region(aws_types::region::Region::new("us-east-1"))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new("k", "s", None, None, "test")))
-            .endpoint_url(endpoint)
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .build();
-        #[derive(Debug)]
-        struct AllowAll;
-        impl aws_smithy_runtime_api::client::interceptors::Intercept for AllowAll {
-            fn name(&self) -> &'static str {
-                "allow-all"
-            }
-        }
-        let target = Target {
-            account_id: "123456789012".into(),
-            region: "us-east-1".into(),
-            partition: "aws".into(),
-            config,
-            interceptor: SharedInterceptor::new(AllowAll),
-            row_regions: None,
-        };
+        let target = testing::target("aws", "us-east-1", Some(&endpoint), None);
         let table = tables().into_iter().find(|t| t.name == "aws_cloudwatch_log_group").unwrap();
         let name = table.columns.iter().position(|c| c.name == "name").unwrap();
         let scan = ScanContext { target: Arc::new(target), quals: Arc::new(Quals::default()), limit: None };

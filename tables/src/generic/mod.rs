@@ -16,11 +16,16 @@ use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
 use crate::context::Target;
 use crate::error::FetchError;
 use crate::model::{Model, Protocol, model};
+
+/// What stays unescaped in a form field, URI label or query value: RFC 3986's unreserved
+/// characters.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// A modelled service, by botocore's name for it (`logs`, `sns`).
 #[derive(Debug, Clone, Copy)]
@@ -109,8 +114,6 @@ fn timestamp_from_seconds(seconds: f64) -> Option<Value> {
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use aws_credential_types::Credentials;
-    use aws_credential_types::provider::SharedCredentialsProvider;
     use aws_smithy_runtime_api::box_error::BoxError;
     use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
     use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
@@ -119,6 +122,7 @@ mod tests {
     use aws_smithy_types::config_bag::ConfigBag;
 
     use super::*;
+    use crate::context::testing;
 
     /// Refuses every call, remembering what it was asked to let through.
     #[derive(Debug, Default, Clone)]
@@ -144,22 +148,9 @@ mod tests {
     #[tokio::test]
     async fn generic_calls_pass_through_the_targets_interceptor_before_sending() {
         let refuse = RefuseAll::default();
-        let credentials = Credentials::new("testing", "testing", None, None, "test");
-        let config = aws_config::SdkConfig::builder()
-            .region(aws_types::region::Region::new("us-east-1"))
-            .credentials_provider(SharedCredentialsProvider::new(credentials))
-            // Nothing listens here: a call that got past the interceptor would fail to connect.
-            .endpoint_url("http://127.0.0.1:9")
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .build();
-        let target = Target {
-            account_id: "123456789012".into(),
-            region: "us-east-1".into(),
-            partition: "aws".into(),
-            config,
-            interceptor: SharedInterceptor::new(refuse.clone()),
-            row_regions: None,
-        };
+        // Nothing listens there: a call that got past the interceptor would fail to connect.
+        let interceptor = SharedInterceptor::new(refuse.clone());
+        let target = testing::target("aws", "us-east-1", Some("http://127.0.0.1:9"), Some(interceptor));
         let sns = Service::new("sns").unwrap();
         let error = sns.call(&target, "ListTopics", &Value::Null).await.unwrap_err();
         assert!(error.message.contains("refused by the test"), "{error}");

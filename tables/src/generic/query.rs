@@ -6,14 +6,11 @@
 
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_types::body::SdkBody;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
-use super::{ServiceError, xml};
+use super::{ServiceError, UNRESERVED, xml};
 use crate::model::{Model, Protocol, ShapeKind, ShapeRef};
-
-/// RFC 3986 unreserved characters stay as they are; everything else is escaped.
-const FORM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 pub(super) fn request(model: &Model, operation: &str, input: &Value) -> Result<HttpRequest, String> {
     let definition = model.operation(operation)?;
@@ -25,7 +22,7 @@ pub(super) fn request(model: &Model, operation: &str, input: &Value) -> Result<H
     }
     let body: Vec<String> = params
         .iter()
-        .map(|(k, v)| format!("{}={}", utf8_percent_encode(k, FORM), utf8_percent_encode(v, FORM)))
+        .map(|(k, v)| format!("{}={}", utf8_percent_encode(k, UNRESERVED), utf8_percent_encode(v, UNRESERVED)))
         .collect();
     let mut request = HttpRequest::new(SdkBody::from(body.join("&")));
     request.set_method("POST").map_err(|e| e.to_string())?;

@@ -5,14 +5,12 @@
 
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_types::body::SdkBody;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde_json::{Map, Value};
 
-use super::{ServiceError, xml};
+use super::{ServiceError, UNRESERVED, xml};
 use crate::model::{Model, Protocol, ShapeRef};
 
-/// What stays unescaped in a URI label or query value (RFC 3986 unreserved).
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 /// A greedy label (`{Key+}`) keeps its slashes.
 const GREEDY: &AsciiSet = &UNRESERVED.remove(b'/');
 

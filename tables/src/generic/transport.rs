@@ -152,30 +152,12 @@ fn endpoint(target: &Target, model: &Model) -> (String, String) {
 
 #[cfg(test)]
 mod tests {
-    use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
-
     use super::*;
+    use crate::context::testing;
     use crate::model::model;
 
-    #[derive(Debug)]
-    struct Nothing;
-    impl aws_smithy_runtime_api::client::interceptors::Intercept for Nothing {
-        fn name(&self) -> &'static str {
-            "nothing"
-        }
-    }
-
     fn at(service: &str, partition: &str, region: &str) -> (String, String) {
-        let config = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
-        let target = Target {
-            account_id: "123456789012".into(),
-            region: region.into(),
-            partition: partition.into(),
-            config,
-            interceptor: SharedInterceptor::new(Nothing),
-            row_regions: None,
-        };
-        endpoint(&target, model(service).unwrap())
+        endpoint(&testing::target(partition, region, None, None), model(service).unwrap())
     }
 
     #[test]
