@@ -97,14 +97,15 @@ def seed_services(sess, name, account_id):
     client(sess, "ecr").create_repository(
         repositoryName=f"{name}-app", imageScanningConfiguration={"scanOnPush": prod}
     )
+    team = [{"Key": "team", "Value": name}]
     client(sess, "ssm").put_parameter(
-        Name=f"/{name}/db-host", Value="db.internal", Type="SecureString" if prod else "String"
+        Name=f"/{name}/db-host", Value="db.internal", Type="SecureString" if prod else "String", Tags=team
     )
-    certificate = client(sess, "acm").request_certificate(DomainName=f"{name}.example.com")["CertificateArn"]
+    certificate = client(sess, "acm").request_certificate(DomainName=f"{name}.example.com", Tags=team)["CertificateArn"]
     role = f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
     definition = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
     client(sess, "stepfunctions").create_state_machine(
-        name=f"{name}-flow", definition=json.dumps(definition), roleArn=role
+        name=f"{name}-flow", definition=json.dumps(definition), roleArn=role, tags=[{"key": "team", "value": name}]
     )
     ecs = client(sess, "ecs")
     ecs.create_cluster(clusterName=f"{name}-cluster", tags=[{"key": "team", "value": name}])
@@ -116,16 +117,16 @@ def seed_services(sess, name, account_id):
         MasterUserPassword="not-a-password", StorageEncrypted=prod, DeletionProtection=prod,
     )
     rds.create_db_parameter_group(
-        DBParameterGroupName=f"{name}-params", DBParameterGroupFamily="postgres16", Description="cove"
+        DBParameterGroupName=f"{name}-params", DBParameterGroupFamily="postgres16", Description="cove", Tags=team
     )
     subnets = [s["SubnetId"] for s in client(sess, "ec2").describe_subnets()["Subnets"][:2]]
     elbv2 = client(sess, "elbv2")
-    web = elbv2.create_load_balancer(Name=f"{name}-web", Subnets=subnets, Type="application")["LoadBalancers"][0]
+    web = elbv2.create_load_balancer(Name=f"{name}-web", Subnets=subnets, Type="application", Tags=team)["LoadBalancers"][0]
     elbv2.create_listener(
         LoadBalancerArn=web["LoadBalancerArn"], Protocol="HTTP", Port=80,
-        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}], Tags=team,
     )
-    elbv2.create_load_balancer(Name=f"{name}-tcp", Subnets=subnets, Type="network", Scheme="internal")
+    elbv2.create_load_balancer(Name=f"{name}-tcp", Subnets=subnets, Type="network", Scheme="internal", Tags=team)
     autoscaling = client(sess, "autoscaling")
     autoscaling.create_launch_configuration(
         LaunchConfigurationName=f"{name}-lc", ImageId=IMAGE_ID, InstanceType="t3.micro"
@@ -134,17 +135,19 @@ def seed_services(sess, name, account_id):
         AutoScalingGroupName=f"{name}-asg", LaunchConfigurationName=f"{name}-lc", MinSize=0, MaxSize=2,
         AvailabilityZones=["us-east-1a"],
     )
-    client(sess, "kinesis").create_stream(StreamName=f"{name}-events", ShardCount=1)
+    kinesis = client(sess, "kinesis")
+    kinesis.create_stream(StreamName=f"{name}-events", ShardCount=1)
+    kinesis.add_tags_to_stream(StreamName=f"{name}-events", Tags={"team": name})
     client(sess, "elasticache").create_replication_group(
         ReplicationGroupId=f"{name}-cache", ReplicationGroupDescription="cove", Engine="redis",
-        CacheNodeType="cache.t3.micro", AtRestEncryptionEnabled=prod,
+        CacheNodeType="cache.t3.micro", AtRestEncryptionEnabled=prod, Tags=team,
     )
     client(sess, "iam").upload_server_certificate(
         ServerCertificateName=f"{name}-legacy-cert",
         CertificateBody="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
         PrivateKey="-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
     )
-    seed_more_services(sess, name, role, subnets)
+    seed_more_services(sess, name, role, subnets, team)
     seed_network(sess, name, f"cove-{name}-us-east-1-{account_id}")
     return {"secret": f"{name}/db-password", "repository": f"{name}-app", "parameter": f"/{name}/db-host",
             "certificate": certificate, "state_machine": f"{name}-flow", "cluster": f"{name}-cluster",
@@ -163,7 +166,7 @@ def seed_services(sess, name, account_id):
             "key_pair": f"{name}-ops", "launch_template": f"{name}-web"}
 
 
-def seed_more_services(sess, name, role, subnets):
+def seed_more_services(sess, name, role, subnets, team):
     """A build project, a notebook, an EMR cluster, an FSx file system, a task definition,
     a DB subnet group, a classic load balancer, a Neptune cluster, a stack, a cache
     cluster, a Config rule, an Athena workgroup, an EKS cluster, an EFS file system, an
@@ -178,7 +181,7 @@ def seed_more_services(sess, name, role, subnets):
                      "computeType": "BUILD_GENERAL1_SMALL", "privilegedMode": name == "dev"},
     )
     client(sess, "sagemaker").create_notebook_instance(
-        NotebookInstanceName=f"{name}-notebook", InstanceType="ml.t3.medium", RoleArn=role,
+        NotebookInstanceName=f"{name}-notebook", InstanceType="ml.t3.medium", RoleArn=role, Tags=team,
         DirectInternetAccess="Enabled" if name == "dev" else "Disabled",
     )
     client(sess, "emr").run_job_flow(
@@ -188,29 +191,31 @@ def seed_more_services(sess, name, role, subnets):
     client(sess, "fsx").create_file_system(FileSystemType="LUSTRE", StorageCapacity=1200, SubnetIds=subnets[:1],
                                            Tags=[{"Key": "Name", "Value": f"{name}-scratch"}])
     client(sess, "ecs").register_task_definition(
-        family=f"{name}-web", networkMode="awsvpc", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 128}]
+        family=f"{name}-web", networkMode="awsvpc", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 128}],
+        tags=[{"key": "team", "value": name}],
     )
     client(sess, "rds").create_db_subnet_group(
-        DBSubnetGroupName=f"{name}-db-subnets", DBSubnetGroupDescription="cove", SubnetIds=subnets
+        DBSubnetGroupName=f"{name}-db-subnets", DBSubnetGroupDescription="cove", SubnetIds=subnets, Tags=team
     )
     # Given the default group, the classic load balancer creates no group of its own.
     default_group = client(sess, "ec2").describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
     client(sess, "elb").create_load_balancer(
         LoadBalancerName=f"{name}-classic", Subnets=subnets[:1], SecurityGroups=[default_group],
-        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}], Tags=team,
     )
     client(sess, "neptune").create_db_cluster(DBClusterIdentifier=f"{name}-graph", Engine="neptune",
-                                              StorageEncrypted=name == "prod")
+                                              StorageEncrypted=name == "prod", Tags=team)
     template = {"Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}}
     client(sess, "cloudformation").create_stack(StackName=f"{name}-stack", TemplateBody=json.dumps(template))
     client(sess, "elasticache").create_cache_cluster(
-        CacheClusterId=f"{name}-memcached", Engine="memcached", CacheNodeType="cache.t3.micro", NumCacheNodes=1
+        CacheClusterId=f"{name}-memcached", Engine="memcached", CacheNodeType="cache.t3.micro", NumCacheNodes=1,
+        Tags=team,
     )
     client(sess, "config").put_config_rule(ConfigRule={
         "ConfigRuleName": f"{name}-versioning",
         "Source": {"Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"},
-    })
-    client(sess, "athena").create_work_group(Name=f"{name}-analysts")
+    }, Tags=team)
+    client(sess, "athena").create_work_group(Name=f"{name}-analysts", Tags=team)
     if name == "prod":
         client(sess, "account").put_alternate_contact(
             AlternateContactType="SECURITY", Name="Prod Security", Title="CISO",
@@ -225,7 +230,7 @@ def seed_more_services(sess, name, role, subnets):
     if name != "dev":
         client(sess, "guardduty").create_detector(Enable=True)
     client(sess, "opensearch").create_domain(
-        DomainName=f"{name}-search", EncryptionAtRestOptions={"Enabled": name == "prod"}
+        DomainName=f"{name}-search", EncryptionAtRestOptions={"Enabled": name == "prod"}, TagList=team
     )
     apigateway = client(sess, "apigateway")
     api = apigateway.create_rest_api(name=f"{name}-api", endpointConfiguration={"types": ["REGIONAL"]})["id"]
@@ -234,8 +239,10 @@ def seed_more_services(sess, name, role, subnets):
     apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
     deployment = apigateway.create_deployment(restApiId=api)["id"]
     apigateway.create_stage(restApiId=api, stageName="live", deploymentId=deployment, tracingEnabled=name == "prod")
-    client(sess, "route53").create_hosted_zone(Name=f"{name}.example.internal", CallerReference=f"{name}-zone")
-    client(sess, "cloudfront").create_distribution(DistributionConfig={
+    route53 = client(sess, "route53")
+    zone = route53.create_hosted_zone(Name=f"{name}.example.internal", CallerReference=f"{name}-zone")["HostedZone"]
+    route53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone["Id"].split("/")[-1], AddTags=team)
+    client(sess, "cloudfront").create_distribution_with_tags(DistributionConfigWithTags={"Tags": {"Items": team}, "DistributionConfig": {
         "CallerReference": f"{name}-cdn", "Comment": f"{name}-cdn", "Enabled": True,
         "Origins": {"Quantity": 1, "Items": [
             {"Id": "site", "DomainName": f"{name}-site.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}},
@@ -245,12 +252,12 @@ def seed_more_services(sess, name, role, subnets):
             "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
             "TrustedSigners": {"Enabled": False, "Quantity": 0},
         },
-    })
+    }})
     backup = client(sess, "backup")
-    backup.create_backup_vault(BackupVaultName=f"{name}-vault")
+    backup.create_backup_vault(BackupVaultName=f"{name}-vault", BackupVaultTags={"team": name})
     backup.create_backup_plan(BackupPlan={"BackupPlanName": f"{name}-daily", "Rules": [
         {"RuleName": "daily", "TargetBackupVaultName": f"{name}-vault", "ScheduleExpression": "cron(0 5 * * ? *)"},
-    ]})
+    ]}, BackupPlanTags={"team": name})
 
 
 def seed_network(sess, name, bucket):
@@ -439,7 +446,8 @@ def seed_prod(sess, account_id, member):
     iam.attach_role_policy(RoleName="deployer", PolicyArn=read_only)
     role = iam.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps(lambda_trust()))["Role"]["Arn"]
     client(sess, "lambda").create_function(
-        FunctionName="private-fn", Runtime="python3.12", Role=role, Handler="handler.main", Code={"ZipFile": lambda_zip()}
+        FunctionName="private-fn", Runtime="python3.12", Role=role, Handler="handler.main", Code={"ZipFile": lambda_zip()},
+        Tags={"team": "prod"},
     )
     warehouse(sess, "prod-warehouse", public=False, encrypted=True)
     kms = client(sess, "kms")
@@ -449,7 +457,7 @@ def seed_prod(sess, account_id, member):
     trail = client(sess, "cloudtrail")
     # It sends to the log group the CIS root-usage filter reads (seed_monitoring).
     trail.create_trail(
-        Name="org-trail", S3BucketName=trail_bucket, IsMultiRegionTrail=True,
+        Name="org-trail", S3BucketName=trail_bucket, IsMultiRegionTrail=True, TagsList=[{"Key": "team", "Value": "prod"}],
         CloudWatchLogsLogGroupArn=f"arn:aws:logs:us-east-1:{account_id}:log-group:/cove/prod/trail:*",
         CloudWatchLogsRoleArn=f"arn:aws:iam::{account_id}:role/cloudtrail-logs",
     )

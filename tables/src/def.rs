@@ -40,6 +40,17 @@ pub struct Def<T> {
     pub(crate) hydrates: Vec<Hydrate<T>>,
     example: &'static str,
     pub(crate) row_region: Option<fn(&T) -> Option<&str>>,
+    untagged: bool,
+    /// Steampipe's standard columns a table gets without declaring them, after its own.
+    derived: Vec<Derived>,
+}
+
+/// A standard column derived from the table's own.
+enum Derived {
+    /// `akas` from the `arn` column at this index.
+    AkasOf(usize),
+    /// `tags` of a resource type AWS cannot tag: always null.
+    NoTags,
 }
 
 impl<T: Clone + Send + Sync + 'static> Def<T> {
@@ -64,6 +75,8 @@ impl<T: Clone + Send + Sync + 'static> Def<T> {
             hydrates: Vec::new(),
             example: "",
             row_region: None,
+            untagged: false,
+            derived: Vec::new(),
         }
     }
 
@@ -104,13 +117,31 @@ impl<T: Clone + Send + Sync + 'static> Def<T> {
         self
     }
 
+    /// The resource type has no tags: its `tags` column is null.
+    pub fn untagged(mut self) -> Self {
+        self.untagged = true;
+        self
+    }
+
     pub fn example(mut self, sql: &'static str) -> Self {
         self.example = sql;
         self
     }
 
-    pub fn build(self) -> Table {
+    pub fn build(mut self) -> Table {
+        let declared = |name: &str| self.columns.iter().position(|c| c.info.name == name);
+        if let (None, Some(arn)) = (declared("akas"), declared("arn")) {
+            self.derived.push(Derived::AkasOf(arn));
+            // Whatever call fills the ARN fills its akas.
+            for hydrate in self.hydrates.iter_mut().filter(|h| h.info.columns.contains(&"arn")) {
+                hydrate.info.columns.push("akas");
+            }
+        }
+        if self.untagged && declared("tags").is_none() {
+            self.derived.push(Derived::NoTags);
+        }
         let mut columns: Vec<ColumnInfo> = self.columns.iter().map(|c| c.info.clone()).collect();
+        columns.extend(self.derived.iter().map(Derived::info));
         columns.extend(COMMON_COLUMNS.iter().cloned());
         let schema = Arc::new(Schema::new(columns.iter().map(ColumnInfo::field).collect::<Vec<_>>()));
         Table {
@@ -130,26 +161,61 @@ impl<T: Clone + Send + Sync + 'static> Def<T> {
 }
 
 impl<T> Def<T> {
-    pub(crate) fn column_info(&self, index: usize) -> &ColumnInfo {
+    pub(crate) fn column_info(&self, index: usize) -> ColumnInfo {
         match self.columns.get(index) {
-            Some(c) => &c.info,
-            None => &COMMON_COLUMNS[index - self.columns.len()],
+            Some(c) => c.info.clone(),
+            None => match self.derived.get(index - self.columns.len()) {
+                Some(derived) => derived.info(),
+                None => COMMON_COLUMNS[index - self.columns.len() - self.derived.len()].clone(),
+            },
         }
     }
 
-    /// The cell of the column at `index` (own or common) for one row.
+    /// The cell of the column at `index` (own, derived or common) for one row.
     pub(crate) fn cell<'a>(&self, index: usize, row: &'a T, target: &'a Target) -> Cell<'a> {
         if let Some(column) = self.columns.get(index) {
             return (column.get)(row, target);
         }
-        match COMMON_COLUMNS[index - self.columns.len()].name {
+        let index = index - self.columns.len();
+        match self.derived.get(index) {
+            Some(Derived::AkasOf(arn)) => return akas((self.columns[*arn].get)(row, target)),
+            Some(Derived::NoTags) => return Cell::Null,
+            None => {}
+        }
+        match COMMON_COLUMNS[index - self.derived.len()].name {
             "partition" => target.partition.as_str().into(),
             "account_id" => target.account_id.as_str().into(),
+            "_ctx" => Cell::Json(serde_json::json!({ "connection_name": target.account_id })),
             _ => match (self.scope, self.row_region) {
                 (Scope::Global, _) => "global".into(),
                 (Scope::GlobalWithRegionColumn, Some(region_of)) => region_of(row).into(),
                 _ => target.region.as_str().into(),
             },
         }
+    }
+}
+
+impl Derived {
+    fn info(&self) -> ColumnInfo {
+        match self {
+            Derived::AkasOf(_) => ColumnInfo {
+                name: "akas",
+                kind: Kind::Json,
+                description: "The resource's ARN, as a one-element JSON array.",
+            },
+            Derived::NoTags => ColumnInfo {
+                name: "tags",
+                kind: Kind::Json,
+                description: "Always null: AWS cannot tag this resource type.",
+            },
+        }
+    }
+}
+
+/// Steampipe's `akas` of a resource: its ARN in a one-element JSON array.
+pub(crate) fn akas(arn: Cell<'_>) -> Cell<'static> {
+    match arn {
+        Cell::Text(arn) => Cell::Json(serde_json::Value::Array(vec![arn.into_owned().into()])),
+        _ => Cell::Null,
     }
 }

@@ -87,4 +87,17 @@ mod tests {
         assert!(declared.contains("GenerateCredentialReport") && declared.contains("AssumeRole"));
         assert!(NEVER.iter().all(|op| !declared.contains(op)));
     }
+
+    #[test]
+    fn every_table_has_steampipes_standard_columns() {
+        let standard = ["title", "akas", "tags", "partition", "region", "account_id", "_ctx"];
+        let lacking: Vec<String> = catalog()
+            .iter()
+            .flat_map(|table| {
+                let has = |name: &&str| table.columns.iter().any(|c| c.name == *name);
+                standard.iter().filter(move |name| !has(name)).map(move |name| format!("{}.{name}", table.name))
+            })
+            .collect();
+        assert!(lacking.is_empty(), "{lacking:?}");
+    }
 }

@@ -107,8 +107,13 @@ pub(crate) fn hydrates_needed<'a>(hydrates: impl Iterator<Item = &'a HydrateInfo
 
 /// The columns every table has after its own, filled from the target (and, for tables
 /// whose rows carry their own region, from the row).
-pub(crate) const COMMON_COLUMNS: [ColumnInfo; 3] = [
+pub(crate) const COMMON_COLUMNS: [ColumnInfo; 4] = [
     ColumnInfo { name: "partition", kind: Kind::Text, description: "The AWS partition (aws, aws-cn, aws-us-gov)." },
     ColumnInfo { name: "region", kind: Kind::Text, description: "The region the resource lives in, or 'global'." },
     ColumnInfo { name: "account_id", kind: Kind::Text, description: "The AWS account that owns the resource." },
+    ColumnInfo {
+        name: "_ctx",
+        kind: Kind::Json,
+        description: "Steampipe's connection context: {\"connection_name\": the account id}.",
+    },
 ];

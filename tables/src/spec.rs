@@ -56,8 +56,11 @@ struct Spec {
     #[serde(default)]
     missing: Vec<String>,
     title: Option<String>,
+    /// The member holding the ARN, or a template building it where the API gives none:
+    /// `arn:{partition}:ec2:{region}:{account_id}:key-pair/{KeyName}`.
     arn: Option<String>,
-    tags: Option<String>,
+    /// The member holding the tags, or `false` for a resource type AWS cannot tag.
+    tags: Option<TagsSpec>,
     #[serde(default)]
     keys: BTreeMap<String, KeySpec>,
     /// A list to call first, the table's list then called once per item of it
@@ -129,6 +132,13 @@ struct HydrateSpec {
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
+enum TagsSpec {
+    Member(String),
+    Taggable(bool),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
 enum ColumnSpec {
     Path(String),
     Full {
@@ -182,6 +192,18 @@ struct Column {
     description: &'static str,
     /// The hydrate (by index) that fills it; None for the list's own members.
     hydrate: Option<usize>,
+    /// Only the last `/` segment of the value ([`basename`]).
+    basename: bool,
+}
+
+/// A member path may end in `|basename`: the value's last `/` segment, for ids the API
+/// gives as paths (`/hostedzone/Z1` -> `Z1`). The path without it, and whether it had it.
+fn basename(path: &str) -> (&str, bool) {
+    path.strip_suffix("|basename").map_or((path, false), |path| (path, true))
+}
+
+fn last_segment(value: &str) -> &str {
+    value.rsplit('/').next().unwrap_or(value)
 }
 
 fn table(text: &str) -> Result<Table, String> {
@@ -208,6 +230,7 @@ fn table(text: &str) -> Result<Table, String> {
                 read,
                 description,
                 hydrate: None,
+                basename: false,
             });
             None
         }
@@ -240,7 +263,15 @@ fn table(text: &str) -> Result<Table, String> {
         let read = read_of(model.shape(&target.shape)?.kind);
         let description = leak(format!("The {member} of the parent the row was listed under."));
         let path = vec![member.clone()];
-        add(Column { name: leak(snake_case(member)), path, kind: kind_of(read), read, description, hydrate: None });
+        add(Column {
+            name: leak(snake_case(member)),
+            path,
+            kind: kind_of(read),
+            read,
+            description,
+            hydrate: None,
+            basename: false,
+        });
     }
     let mut listed_roots: Vec<&str> = match &row_shape {
         Some(shape) => model.shape(shape)?.members.iter().map(|m| m.name.as_str()).collect(),
@@ -295,6 +326,7 @@ fn table(text: &str) -> Result<Table, String> {
             ColumnSpec::Path(from) => (from, None, None),
             ColumnSpec::Full { from, kind, description } => (from, *kind, description.clone()),
         };
+        let (from, basename) = basename(from);
         let (hydrate, target) = row_member(from)?;
         let read = read.unwrap_or(read_of(model.shape(&target.shape)?.kind));
         let description = description.unwrap_or_else(|| member_doc(model, &row_shape, from));
@@ -306,17 +338,35 @@ fn table(text: &str) -> Result<Table, String> {
             read,
             description: leak(description),
             hydrate,
+            basename,
         });
     }
+    let arn_template = match spec.arn.as_deref().map(ArnTemplate::parse) {
+        Some(Some(template)) => {
+            for member in template.members() {
+                if row_member(&member)?.0.is_some() {
+                    return Err(format!("the ARN template's {member} is not a listed member"));
+                }
+            }
+            Some(template)
+        }
+        _ => None,
+    };
+    let tags = match &spec.tags {
+        Some(TagsSpec::Member(member)) => Some(member),
+        Some(TagsSpec::Taggable(true)) => return Err("`tags` names the member holding them, or is false".into()),
+        Some(TagsSpec::Taggable(false)) | None => None,
+    };
+    let arn = spec.arn.as_ref().filter(|_| arn_template.is_none());
     for (name, from, read, description) in [
-        ("title", &spec.title, ColumnType::Text, "The resource's name."),
-        ("akas", &spec.arn, ColumnType::Akas, "The resource's ARN, as a one-element JSON array."),
-        ("tags", &spec.tags, ColumnType::Tags, "The tags, as an object of key -> value."),
+        ("title", spec.title.as_ref(), ColumnType::Text, "The resource's name."),
+        ("akas", arn, ColumnType::Akas, "The resource's ARN, as a one-element JSON array."),
+        ("tags", tags, ColumnType::Tags, "The tags, as an object of key -> value."),
     ] {
         if let Some(from) = from {
             let (hydrate, _) = row_member(from)?;
             let path = from.split('.').map(str::to_string).collect();
-            add(Column { name, path, kind: kind_of(read), read, description, hydrate });
+            add(Column { name, path, kind: kind_of(read), read, description, hydrate, basename: false });
         }
     }
 
@@ -399,9 +449,10 @@ fn table(text: &str) -> Result<Table, String> {
         .hydrate
         .iter()
         .map(|hydrate| {
-            let roots = hydrate.input.values().map(|from| from.split('.').next().unwrap_or(from));
-            let from_hydrates = roots.filter(|root| !listed_roots.contains(root)).map(|root| {
-                let earlier = hydrate_outputs.iter().position(|(_, members)| members.iter().any(|m| m == root));
+            let roots =
+                hydrate.input_members().into_iter().map(|from| from.split('.').next().unwrap_or(&from).to_string());
+            let from_hydrates = roots.filter(|root| !listed_roots.contains(&root.as_str())).map(|root| {
+                let earlier = hydrate_outputs.iter().position(|(_, members)| members.contains(&root));
                 earlier.ok_or(format!("{}: no listed member or earlier hydrate gives {root}", hydrate.operation))
             });
             from_hydrates.collect::<Result<Vec<usize>, String>>()
@@ -429,8 +480,20 @@ fn table(text: &str) -> Result<Table, String> {
         });
     }
     for column in columns {
-        let Column { name, path, kind, read, description, .. } = column;
-        def = def.column(name, kind, description, move |row, _| cell(lookup(row, &path), read));
+        let Column { name, path, kind, read, description, basename, .. } = column;
+        def = def.column(name, kind, description, move |row, _| match (basename, lookup(row, &path)) {
+            (true, Some(Value::String(id))) => Cell::from(last_segment(id)),
+            (_, value) => cell(value, read),
+        });
+    }
+    if let Some(template) = arn_template {
+        let description = "The resource's ARN (built from its identifiers), as a one-element JSON array.";
+        def = def.column("akas", Kind::Json, description, move |row, target| {
+            template.render(row, target).map_or(Cell::Null, |arn| Cell::Json(Value::Array(vec![arn.into()])))
+        });
+    }
+    if matches!(spec.tags, Some(TagsSpec::Taggable(false))) {
+        def = def.untagged();
     }
     Ok(def.build())
 }
@@ -505,6 +568,7 @@ fn auto_columns(model: &Model, shape: &str, exclude: &[String], hydrate: Option<
             read,
             description,
             hydrate,
+            basename: false,
         });
     }
     Ok(columns)
@@ -615,6 +679,67 @@ fn tag_object(value: &Value) -> Value {
                 .collect(),
         ),
         other => other.clone(),
+    }
+}
+
+/// An ARN built from the target and row members, for resources the API names by id only.
+struct ArnTemplate(Vec<ArnPart>);
+
+enum ArnPart {
+    Literal(String),
+    Partition,
+    Region,
+    AccountId,
+    /// A member path, and whether only its last `/` segment is wanted.
+    Member(Vec<String>, bool),
+}
+
+impl ArnTemplate {
+    /// None when `text` is a member path rather than a template.
+    fn parse(text: &str) -> Option<ArnTemplate> {
+        if !text.contains('{') {
+            return None;
+        }
+        let mut parts = Vec::new();
+        let mut rest = text;
+        while let Some((literal, after)) = rest.split_once('{') {
+            let (name, tail) = after.split_once('}').unwrap_or((after, ""));
+            parts.push(ArnPart::Literal(literal.to_string()));
+            parts.push(match name {
+                "partition" => ArnPart::Partition,
+                "region" => ArnPart::Region,
+                "account_id" => ArnPart::AccountId,
+                member => {
+                    let (path, basename) = basename(member);
+                    ArnPart::Member(path.split('.').map(str::to_string).collect(), basename)
+                }
+            });
+            rest = tail;
+        }
+        parts.push(ArnPart::Literal(rest.to_string()));
+        Some(ArnTemplate(parts))
+    }
+
+    fn members(&self) -> impl Iterator<Item = String> + '_ {
+        self.0.iter().filter_map(|part| match part {
+            ArnPart::Member(path, _) => Some(path.join(".")),
+            _ => None,
+        })
+    }
+
+    /// The ARN of one row; None when the row lacks a member it is built from.
+    fn render(&self, row: &Value, target: &crate::context::Target) -> Option<String> {
+        self.0.iter().try_fold(String::new(), |mut arn, part| {
+            match part {
+                ArnPart::Literal(text) => arn.push_str(text),
+                ArnPart::Partition => arn.push_str(&target.partition),
+                ArnPart::Region => arn.push_str(&target.region),
+                ArnPart::AccountId => arn.push_str(&target.account_id),
+                ArnPart::Member(path, false) => arn.push_str(lookup(row, path)?.as_str()?),
+                ArnPart::Member(path, true) => arn.push_str(last_segment(lookup(row, path)?.as_str()?)),
+            }
+            Some(arn)
+        })
     }
 }
 
@@ -805,16 +930,31 @@ impl Lister {
 impl HydrateSpec {
     /// Whether the row already has every input this call takes from it.
     fn gave(&self, row: &Value) -> bool {
-        self.input.values().all(|from| lookup(row, &[from.to_string()]).is_some())
+        self.input_members().into_iter().all(|from| lookup(row, &[from]).is_some())
+    }
+
+    /// The row members the request is built from (an ARN template's included).
+    fn input_members(&self) -> Vec<String> {
+        let members = self.input.values().flat_map(|from| match ArnTemplate::parse(from) {
+            Some(template) => template.members().collect(),
+            None => vec![basename(from).0.to_string()],
+        });
+        members.collect()
     }
 
     /// Fills a row with what the hydrate call returns for it.
     async fn run(&self, service: Service, scan: &ScanContext, mut row: Value) -> Result<Value, FetchError> {
         let mut input = self.request.clone();
         for (member, from) in &self.input {
+            if let Some(template) = ArnTemplate::parse(from) {
+                input.extend(template.render(&row, &scan.target).map(|arn| (member.clone(), arn.into())));
+                continue;
+            }
+            let (from, basename) = basename(from);
             let steps: Vec<String> = from.split('.').map(str::to_string).collect();
             if let Some(value) = lookup(&row, &steps) {
                 let value = match value {
+                    Value::String(id) if basename => Value::from(last_segment(id)),
                     Value::Array(_) => value.clone(),
                     _ if self.list_inputs.contains(member) => Value::Array(vec![value.clone()]),
                     _ => value.clone(),
@@ -866,6 +1006,21 @@ mod tests {
         assert_eq!(tag_object(&list), serde_json::json!({"env": "prod", "team": "a"}));
         let map = serde_json::json!({"env": "prod"});
         assert_eq!(tag_object(&map), map);
+    }
+
+    #[test]
+    fn arn_templates_fill_in_the_target_and_row_members() {
+        let target = crate::context::testing::target("aws-cn", "cn-north-1", None, None);
+        let row = serde_json::json!({"Id": "/hostedzone/Z1", "Name": "web"});
+        let render = |text| ArnTemplate::parse(text).unwrap().render(&row, &target);
+        assert_eq!(
+            render("arn:{partition}:route53:::hostedzone/{Id|basename}").unwrap(),
+            "arn:aws-cn:route53:::hostedzone/Z1"
+        );
+        let built = render("arn:{partition}:athena:{region}:{account_id}:workgroup/{Name}").unwrap();
+        assert_eq!(built, format!("arn:aws-cn:athena:cn-north-1:{}:workgroup/web", target.account_id));
+        assert_eq!(render("arn:{partition}:x:::{Absent}"), None, "no ARN from a missing member");
+        assert!(ArnTemplate::parse("Attributes.QueueArn").is_none(), "a member path is not a template");
     }
 
     /// A one-shot HTTP server answering `responses` in turn (status, JSON body), one per

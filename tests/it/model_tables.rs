@@ -381,3 +381,82 @@ fn too_many_values_for_an_inexact_key_list_everything_once() {
     assert_eq!(calls.len(), 4, "one listing per target, not one call per name");
     assert!(calls.iter().all(|c| !c.body.contains("filterNamePrefix")), "{calls:?}");
 }
+
+#[test]
+fn tags_read_back_whatever_call_holds_them() {
+    let org = org();
+    // Tags listed with the resource, in a hydrate of their own (ListTagsForResource,
+    // DescribeTags, ListTags ...), as a map or as a list of pairs.
+    let tables = [
+        "aws_acm_certificate",
+        "aws_backup_plan",
+        "aws_backup_vault",
+        "aws_cloudfront_distribution",
+        "aws_config_rule",
+        "aws_ec2_application_load_balancer",
+        "aws_ec2_network_load_balancer",
+        "aws_ec2_load_balancer_listener",
+        "aws_ec2_classic_load_balancer",
+        "aws_elasticache_cluster",
+        "aws_elasticache_replication_group",
+        "aws_kinesis_stream",
+        "aws_neptune_db_cluster",
+        "aws_opensearch_domain",
+        "aws_rds_db_subnet_group",
+        "aws_route53_zone",
+        "aws_sagemaker_notebook_instance",
+        "aws_sfn_state_machine",
+        "aws_ssm_parameter",
+        // moto answers ListTagsForResource of an untagged workgroup (primary) with an error.
+        "aws_athena_workgroup WHERE name <> 'primary'",
+        "aws_rds_db_parameter_group WHERE name NOT LIKE 'default%'",
+        "aws_ecs_task_definition WHERE family LIKE '%-web'",
+    ];
+    let expected: BTreeSet<(String, String)> =
+        ["dev", "staging", "prod"].iter().map(|name| (org.id(name).to_string(), name.to_string())).collect();
+    for table in tables {
+        let run = query(&format!("SELECT DISTINCT account_id, tags ->> 'team' FROM {table}"));
+        let found: BTreeSet<(String, String)> =
+            run.csv_rows().into_iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+        assert_eq!(found, expected, "{table}: {}", run.stderr);
+    }
+    for table in ["aws_lambda_function", "aws_cloudtrail_trail"] {
+        let rows = query(&format!("SELECT name FROM {table} WHERE tags ->> 'team' = 'prod'")).csv_rows();
+        assert_eq!(rows.len(), 1, "{table}: {rows:?}");
+    }
+}
+
+#[test]
+fn every_table_has_an_arn_in_akas_and_its_standard_columns() {
+    let tables = query("SELECT DISTINCT table_name FROM information_schema.columns WHERE table_name LIKE 'aws%'");
+    // moto lacks DescribePendingMaintenanceActions and DescribeParameters' ARN; the
+    // password policy and account summary have no ARN.
+    let skipped = [
+        "aws_rds_pending_maintenance_action",
+        "aws_ssm_parameter",
+        "aws_iam_account_password_policy",
+        "aws_iam_account_summary",
+    ];
+    let counts: Vec<String> = tables
+        .csv_rows()
+        .into_iter()
+        .map(|r| r[0].clone())
+        .filter(|table| !skipped.contains(&table.as_str()))
+        .map(|table| {
+            format!(
+                "SELECT '{table}' AS t, count(*) AS n, \
+                 count(CASE WHEN akas ->> 0 LIKE 'arn:aws:%' THEN 1 END) AS arns, count(title) AS titles, \
+                 count(DISTINCT _ctx ->> 'connection_name') AS connections FROM {table}"
+            )
+        })
+        .collect();
+    assert!(counts.len() > 80, "{counts:?}");
+    let rows = query(&counts.join(" UNION ALL ")).csv_rows();
+    for row in &rows {
+        let [table, n, arns, titles, connections] = &row[..] else { panic!("{row:?}") };
+        assert_eq!((arns, titles), (n, n), "{table}: every row has an ARN and a title");
+        assert!(n == "0" || connections != "0", "{table}: _ctx names the account");
+    }
+    let listed: usize = rows.iter().filter(|r| r[1] != "0").count();
+    assert!(listed > 75, "the seed gives most tables rows: {rows:?}");
+}

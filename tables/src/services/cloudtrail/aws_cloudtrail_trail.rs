@@ -3,6 +3,7 @@ use aws_sdk_cloudtrail::types::Trail;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use crate::context::{ScanContext, client};
+use crate::json::tag_map;
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{Pages, single_page};
@@ -14,6 +15,7 @@ use crate::table::Table;
 pub struct CloudTrail {
     trail: Trail,
     status: Option<GetTrailStatusOutput>,
+    tags: Option<serde_json::Value>,
 }
 
 pub fn table() -> Table {
@@ -29,6 +31,7 @@ pub fn table() -> Table {
         &["is_logging", "latest_delivery_time", "latest_delivery_error", "start_logging_time"],
         get_status,
     )
+    .hydrate("cloudtrail:ListTags", &["tags"], list_tags)
     .example("SELECT account_id, name, is_multi_region_trail, is_logging FROM aws_cloudtrail_trail")
     .column("name", Text, "The trail's name.", |t, _| t.trail.name().into())
     .column("arn", Text, "The ARN of the trail.", |t, _| t.trail.trail_arn().into())
@@ -68,6 +71,7 @@ pub fn table() -> Table {
         t.status.as_ref().and_then(GetTrailStatusOutput::latest_delivery_error).into()
     })
     .column("title", Text, "The trail's name.", |t, _| t.trail.name().into())
+    .column("tags", Json, "The tags, as an object of key -> value.", |t, _| t.tags.clone().into())
     .build()
 }
 
@@ -76,7 +80,7 @@ fn list(scan: ScanContext) -> Pages<CloudTrail> {
     single_page(async move {
         // Multi-region trails also show in every other region as shadows; one row each.
         let out = cloudtrail.describe_trails().include_shadow_trails(false).send().await?;
-        Ok(out.trail_list.unwrap_or_default().into_iter().map(|trail| CloudTrail { trail, status: None }).collect())
+        Ok(out.trail_list.unwrap_or_default().into_iter().map(|trail| CloudTrail { trail, status: None, tags: None }).collect())
     })
 }
 
@@ -85,6 +89,19 @@ fn get_status(scan: ScanContext, mut trail: CloudTrail) -> BoxFuture<'static, Re
     async move {
         if let Some(arn) = trail.trail.trail_arn() {
             trail.status = Some(cloudtrail.get_trail_status().name(arn).send().await?);
+        }
+        Ok(trail)
+    }
+    .boxed()
+}
+
+fn list_tags(scan: ScanContext, mut trail: CloudTrail) -> BoxFuture<'static, Result<CloudTrail, FetchError>> {
+    let cloudtrail = client!(aws_sdk_cloudtrail, scan);
+    async move {
+        if let Some(arn) = trail.trail.trail_arn() {
+            let out = cloudtrail.list_tags().resource_id_list(arn).send().await?;
+            let tags = out.resource_tag_list.unwrap_or_default().into_iter().next().and_then(|r| r.tags_list);
+            trail.tags = Some(tag_map(&tags.unwrap_or_default(), |t| (t.key(), t.value())));
         }
         Ok(trail)
     }

@@ -88,6 +88,7 @@ pub fn table() -> Table {
         },
     )
     .column("title", Text, "The recorder's name.", |r, _| r.recorder.name().into())
+    .untagged()
     .build()
 }
 

@@ -1,4 +1,5 @@
 use aws_sdk_ec2::types::Region;
+use crate::def::akas;
 use crate::cell::text;
 use crate::context::{ScanContext, client};
 use crate::def::Def;
@@ -21,6 +22,10 @@ pub fn table() -> Table {
     .column("opt_in_status", Text, "opt-in-not-required, opted-in or not-opted-in.", |r, _| r.opt_in_status().into())
     .column("endpoint", Text, "The EC2 endpoint of the region.", |r, _| r.endpoint().into())
     .column("title", Text, "The region code.", |r, _| text(r.region_name()))
+    .column("akas", Json, "The region's ARN-style identifier, as a one-element JSON array.", |r, t| {
+        akas(r.region_name().map(|name| format!("arn:{}::{name}:{}", t.partition, t.account_id)).into())
+    })
+    .untagged()
     .build()
 }
 

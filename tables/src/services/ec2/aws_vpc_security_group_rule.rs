@@ -1,5 +1,6 @@
 use aws_sdk_ec2::types::SecurityGroupRule;
 
+use crate::def::akas;
 use crate::services::ec2;
 use crate::context::ScanContext;
 use crate::def::Def;
@@ -52,6 +53,10 @@ pub fn table() -> Table {
     })
     .column("referenced_vpc_peering_connection_id", Text, "The peering connection to that group's VPC.", |r, _| {
         r.referenced_group_info().and_then(|g| g.vpc_peering_connection_id()).into()
+    })
+    .column("akas", Json, "The rule's ARN, as a one-element JSON array.", |r, t| {
+        let arn = |id| format!("arn:{}:ec2:{}:{}:security-group-rule/{id}", t.partition, t.region, t.account_id);
+        akas(r.security_group_rule_id().map(arn).into())
     })
     .build()
 }

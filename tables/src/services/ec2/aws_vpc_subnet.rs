@@ -1,6 +1,7 @@
 use aws_sdk_ec2::types::Subnet;
 use serde_json::{Value, json};
 
+use crate::def::akas;
 use crate::services::ec2;
 use crate::cell::text;
 use crate::context::ScanContext;
@@ -61,6 +62,7 @@ pub fn table() -> Table {
             )
             .into()
         })
+        .column("akas", Json, "The subnet's ARN, as a one-element JSON array.", |n, _| akas(n.subnet_arn().into()))
         .build()
 }
 

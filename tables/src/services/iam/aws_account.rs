@@ -70,6 +70,7 @@ pub fn table() -> Table {
         .column("title", Text, "The first alias, else the account ID.", |a, t| {
             a.aliases.first().map_or(t.account_id.as_str(), String::as_str).into()
         })
+        .untagged()
         .build()
 }
 

@@ -2,6 +2,7 @@ use aws_sdk_iam::types::{AccessKeyLastUsed, AccessKeyMetadata};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt, TryStreamExt};
+use crate::def::akas;
 use crate::cell::text;
 use crate::context::{ScanContext, client};
 use crate::def::Def;
@@ -53,6 +54,11 @@ pub fn table() -> Table {
         k.last_used.as_ref().map(AccessKeyLastUsed::region).into()
     })
     .column("title", Text, "The access key ID.", |k, _| k.key.access_key_id().into())
+    .column("akas", Json, "The key's ARN-style identifier, as a one-element JSON array.", |k, t| {
+        let arn = |(user, id)| format!("arn:{}:iam::{}:user/{user}/accesskey/{id}", t.partition, t.account_id);
+        akas(k.key.user_name().zip(k.key.access_key_id()).map(arn).into())
+    })
+    .untagged()
     .build()
 }
 

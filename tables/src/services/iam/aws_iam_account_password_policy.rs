@@ -1,4 +1,5 @@
 use aws_sdk_iam::types::PasswordPolicy;
+use crate::cell::Cell;
 use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::absent;
@@ -37,6 +38,9 @@ pub fn table() -> Table {
     })
     .column("expire_passwords", Bool, "Whether passwords expire.", |p, _| p.expire_passwords().into())
     .column("hard_expiry", Bool, "Whether users with expired passwords are locked out.", |p, _| p.hard_expiry().into())
+    .column("title", Text, "The account's ID.", |_, t| t.account_id.as_str().into())
+    .column("akas", Json, "Always null: the account's password policy has no ARN.", |_, _| Cell::Null)
+    .untagged()
     .build()
 }
 

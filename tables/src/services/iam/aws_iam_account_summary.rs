@@ -61,6 +61,9 @@ pub fn table() -> Table {
         .fold(def, |def, &(column, key, description)| {
             def.column(column, Kind::Int, description, move |s, _| s.get(&SummaryKeyType::from(key)).copied().into())
         })
+        .column("title", Kind::Text, "The account's ID.", |_, t| t.account_id.as_str().into())
+        .column("akas", Kind::Json, "Always null: the account's summary has no ARN.", |_, _| Cell::Null)
+        .untagged()
         .build()
 }
 

@@ -5,6 +5,7 @@ use aws_sdk_iam::config::AsyncSleep;
 use aws_sdk_iam::types::ReportStateType;
 use aws_smithy_types::DateTime;
 
+use crate::def::akas;
 use crate::json::parse_time;
 use crate::cell::Cell;
 use crate::context::{ScanContext, client};
@@ -73,6 +74,9 @@ pub fn table() -> Table {
         }
     })
     .column("generated_time", Kind::Timestamp, "When the report was generated.", |row, _| row.generated.as_ref().into())
+    .column("title", Kind::Text, "The user's name.", |row, _| cell(row, "user", Kind::Text))
+    .column("akas", Kind::Json, "The user's ARN, as a one-element JSON array.", |row, _| akas(cell(row, "arn", Kind::Text)))
+    .untagged()
     .build()
 }
 

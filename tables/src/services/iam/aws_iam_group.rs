@@ -61,6 +61,7 @@ pub fn table() -> Table {
         });
     policy_columns(def, |g| &g.policies)
         .column("title", Text, "The group's name.", |g, _| g.group.group_name().into())
+        .untagged()
         .build()
 }
 

@@ -1,6 +1,7 @@
 use aws_sdk_iam::types::{AssignmentStatusType, VirtualMfaDevice};
 use serde_json::json;
 
+use crate::def::akas;
 use crate::json::{tag_list, tag_map, time};
 use crate::context::{ScanContext, client};
 use crate::def::Def;
@@ -41,6 +42,9 @@ pub fn table() -> Table {
         tag_list(d.tags(), |t| (t.key(), Some(t.value()))).into()
     })
     .column("title", Text, "The device's serial number.", |d, _| d.serial_number().into())
+    .column("akas", Json, "The serial number (an ARN), as a one-element JSON array.", |d, _| {
+        akas(d.serial_number().into())
+    })
     .build()
 }
 

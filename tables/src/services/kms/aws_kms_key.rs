@@ -3,6 +3,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use crate::cell::text;
 use crate::context::{ScanContext, client};
+use crate::json::tag_map;
 use crate::def::Def;
 use crate::error::{FetchError, absent};
 use crate::pages::{Pages, paginate};
@@ -15,6 +16,7 @@ pub struct KmsKey {
     key: KeyListEntry,
     metadata: Option<KeyMetadata>,
     rotation_enabled: Option<bool>,
+    tags: Option<serde_json::Value>,
 }
 
 /// Every column but the id and ARN needs DescribeKey.
@@ -35,6 +37,7 @@ pub fn table() -> Table {
     Def::new("aws_kms_key", "KMS keys, AWS and customer managed.", Scope::Regional, "kms:ListKeys", list)
         .hydrate("kms:DescribeKey", METADATA_COLUMNS, describe_key)
         .hydrate("kms:GetKeyRotationStatus", &["key_rotation_enabled"], get_rotation_status)
+        .hydrate("kms:ListResourceTags", &["tags"], list_tags)
         .example(
             "SELECT account_id, region, id FROM aws_kms_key\n\
              WHERE key_manager = 'CUSTOMER' AND key_state = 'Enabled' AND NOT key_rotation_enabled",
@@ -74,6 +77,7 @@ pub fn table() -> Table {
             |k, _| k.rotation_enabled.into(),
         )
         .column("title", Text, "The key's ID.", |k, _| k.key.key_id().into())
+        .column("tags", Json, "The tags, as an object of key -> value.", |k, _| k.tags.clone().into())
         .build()
 }
 
@@ -86,7 +90,7 @@ fn list(scan: ScanContext) -> Pages<KmsKey> {
             let out = request.send().await?;
             let next = if out.truncated { out.next_marker } else { None };
             let keys = out.keys.unwrap_or_default().into_iter();
-            Ok((keys.map(|key| KmsKey { key, metadata: None, rotation_enabled: None }).collect(), next))
+            Ok((keys.map(|key| KmsKey { key, metadata: None, rotation_enabled: None, tags: None }).collect(), next))
         }
     })
 }
@@ -110,6 +114,18 @@ fn get_rotation_status(scan: ScanContext, mut key: KmsKey) -> BoxFuture<'static,
             // Asymmetric and HMAC keys do not rotate; keys pending deletion cannot say.
             let out = absent(result, &["UnsupportedOperationException", "KMSInvalidStateException"])?;
             key.rotation_enabled = out.map(|o| o.key_rotation_enabled);
+        }
+        Ok(key)
+    }
+    .boxed()
+}
+
+fn list_tags(scan: ScanContext, mut key: KmsKey) -> BoxFuture<'static, Result<KmsKey, FetchError>> {
+    let kms = client!(aws_sdk_kms, scan);
+    async move {
+        if let Some(id) = key.key.key_id() {
+            let out = kms.list_resource_tags().key_id(id).send().await?;
+            key.tags = Some(tag_map(out.tags(), |t| (t.tag_key(), Some(t.tag_value()))));
         }
         Ok(key)
     }

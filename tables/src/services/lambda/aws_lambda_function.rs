@@ -18,12 +18,14 @@ pub struct Function {
     policy: Option<String>,
     /// GetFunctionUrlConfig's answer: Some(None) when the function has no URL.
     url_config: Option<Option<Value>>,
+    tags: Option<Value>,
 }
 
 pub fn table() -> Table {
     Def::new("aws_lambda_function", "Lambda functions ($LATEST).", Scope::Regional, "lambda:ListFunctions", list)
         .hydrate("lambda:GetPolicy", &["policy", "policy_std"], get_policy)
         .hydrate("lambda:GetFunctionUrlConfig", &["url_config"], get_url_config)
+        .hydrate("lambda:ListTags", &["tags"], list_tags)
         .example(
             "SELECT account_id, region, name, s ->> 'Effect' AS effect\n\
              FROM (SELECT account_id, region, name, unnest(json_get_array(policy_std, 'Statement')) AS s\n\
@@ -77,6 +79,7 @@ pub fn table() -> Table {
             |f, _| f.url_config.clone().flatten().into(),
         )
         .column("title", Text, "The function's name.", |f, _| f.function.function_name().into())
+        .column("tags", Json, "The tags, as an object of key -> value.", |f, _| f.tags.clone().into())
         .build()
 }
 
@@ -88,7 +91,7 @@ fn list(scan: ScanContext) -> Pages<Function> {
         async move {
             let out = request.send().await?;
             let functions = out.functions.unwrap_or_default().into_iter();
-            let functions = functions.map(|function| Function { function, policy: None, url_config: None });
+            let functions = functions.map(|function| Function { function, policy: None, url_config: None, tags: None });
             Ok((functions.collect(), out.next_marker))
         }
     })
@@ -114,6 +117,18 @@ fn get_url_config(scan: ScanContext, mut function: Function) -> BoxFuture<'stati
             let out = absent(result, &["ResourceNotFoundException"])?;
             function.url_config =
                 Some(out.map(|o| json!({"FunctionUrl": o.function_url, "AuthType": o.auth_type.as_str()})));
+        }
+        Ok(function)
+    }
+    .boxed()
+}
+
+fn list_tags(scan: ScanContext, mut function: Function) -> BoxFuture<'static, Result<Function, FetchError>> {
+    let lambda = client!(aws_sdk_lambda, scan);
+    async move {
+        if let Some(arn) = function.function.function_arn() {
+            let out = lambda.list_tags().resource(arn).send().await?;
+            function.tags = Some(json!(out.tags.unwrap_or_default()));
         }
         Ok(function)
     }
