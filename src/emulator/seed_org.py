@@ -421,6 +421,16 @@ def seed_prod(sess, account_id, member):
             },
         )
         s3c.put_bucket_tagging(Bucket=bucket["name"], Tagging={"TagSet": [{"Key": "Owner", "Value": "team-prod"}]})
+    # The account-level block (S3 Control); no per-account host names on the emulator.
+    control = client(sess, "s3control")
+
+    def unprefix(request, **_):
+        request.url = request.url.replace(f"//{account_id}.", "//")
+
+    control.meta.events.register("before-sign.s3-control.*", unprefix)
+    control.put_public_access_block(AccountId=account_id, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+    })
     rds = client(sess, "rds")
     database(rds, "prod-db", "postgres", public=True, encrypted=False)
     rds.create_db_snapshot(DBInstanceIdentifier="prod-db", DBSnapshotIdentifier="prod-db-public")

@@ -77,6 +77,8 @@ def compact(model, operations):
     for name in sorted(operations):
         op = model["operations"][name]
         ops[name] = {"http": {k: op["http"][k] for k in ("method", "requestUri") if k in op["http"]}}
+        if "hostPrefix" in op.get("endpoint", {}):
+            ops[name]["hostPrefix"] = op["endpoint"]["hostPrefix"]
         for part in ("input", "output"):
             if part in op:
                 ops[name][part] = compact_ref(op[part])

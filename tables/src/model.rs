@@ -51,6 +51,9 @@ pub(crate) enum Protocol {
 #[derive(Debug, Deserialize)]
 pub(crate) struct Operation {
     pub(crate) http: Http,
+    /// Labels the endpoint's host starts with, from input members (`{AccountId}.`).
+    #[serde(rename = "hostPrefix")]
+    pub(crate) host_prefix: Option<String>,
     pub(crate) input: Option<ShapeRef>,
     pub(crate) output: Option<ShapeRef>,
 }

@@ -55,6 +55,10 @@ struct Spec {
     /// nothing (a load balancer or DB cluster that does not exist) is no rows, not a failure.
     #[serde(default)]
     missing: Vec<String>,
+    /// The item a `missing` answer of the list stands for, where "none" has a meaning
+    /// (S3 account settings never set: all four blocks off).
+    missing_item: Option<Value>,
+    /// The member naming the resource, or a template like `arn`'s.
     title: Option<String>,
     /// The member holding the ARN, or a template building it where the API gives none:
     /// `arn:{partition}:ec2:{region}:{account_id}:key-pair/{KeyName}`.
@@ -341,25 +345,26 @@ fn table(text: &str) -> Result<Table, String> {
             basename,
         });
     }
-    let arn_template = match spec.arn.as_deref().map(ArnTemplate::parse) {
-        Some(Some(template)) => {
-            for member in template.members() {
-                if row_member(&member)?.0.is_some() {
-                    return Err(format!("the ARN template's {member} is not a listed member"));
-                }
+    let template = |text: Option<&String>| -> Result<Option<ArnTemplate>, String> {
+        let Some(template) = text.and_then(|text| ArnTemplate::parse(text)) else { return Ok(None) };
+        for member in template.members() {
+            if row_member(&member)?.0.is_some() {
+                return Err(format!("the template's {member} is not a listed member"));
             }
-            Some(template)
         }
-        _ => None,
+        Ok(Some(template))
     };
+    let arn_template = template(spec.arn.as_ref())?;
+    let title_template = template(spec.title.as_ref())?;
     let tags = match &spec.tags {
         Some(TagsSpec::Member(member)) => Some(member),
         Some(TagsSpec::Taggable(true)) => return Err("`tags` names the member holding them, or is false".into()),
         Some(TagsSpec::Taggable(false)) | None => None,
     };
     let arn = spec.arn.as_ref().filter(|_| arn_template.is_none());
+    let title = spec.title.as_ref().filter(|_| title_template.is_none());
     for (name, from, read, description) in [
-        ("title", spec.title.as_ref(), ColumnType::Text, "The resource's name."),
+        ("title", title, ColumnType::Text, "The resource's name."),
         ("akas", arn, ColumnType::Akas, "The resource's ARN, as a one-element JSON array."),
         ("tags", tags, ColumnType::Tags, "The tags, as an object of key -> value."),
     ] {
@@ -416,11 +421,19 @@ fn table(text: &str) -> Result<Table, String> {
     for member in spec.request.keys().chain(spec.each.keys()) {
         model.member_path(input, member)?;
     }
+    if spec.missing_item.is_some() && !spec.keys.is_empty() {
+        return Err("`missing_item` stands for a whole list's answer: a table with key columns cannot have one".into());
+    }
+    let templated = spec.request.values().filter_map(|v| v.as_str().and_then(ArnTemplate::parse));
+    if let Some(member) = templated.flat_map(|t| t.members().collect::<Vec<_>>()).next() {
+        return Err(format!("a list request is built from the target only, not from {member}"));
+    }
     let mut lister = Lister {
         request: spec.request.clone(),
         each: spec.each.clone(),
         only: spec.only.clone(),
         missing: spec.missing.clone(),
+        missing_item: spec.missing_item.clone(),
         keys: keys.clone(),
         parent,
         ..lister(service, &spec.list, &items, spec.item.clone())
@@ -486,6 +499,11 @@ fn table(text: &str) -> Result<Table, String> {
             (_, value) => cell(value, read),
         });
     }
+    if let Some(template) = title_template {
+        def = def.column("title", Kind::Text, "The resource's name.", move |row, target| {
+            template.render(row, target).map_or(Cell::Null, Cell::from)
+        });
+    }
     if let Some(template) = arn_template {
         let description = "The resource's ARN (built from its identifiers), as a one-element JSON array.";
         def = def.column("akas", Kind::Json, description, move |row, target| {
@@ -528,6 +546,7 @@ fn lister(service: Service, list: &str, items: &str, item: Option<String>) -> Li
         each: BTreeMap::new(),
         only: Map::new(),
         missing: Vec::new(),
+        missing_item: None,
         items: items.split('.').map(str::to_string).collect(),
         item,
         input_token: paginator.map(|p| p.input_token.clone()).unwrap_or_default(),
@@ -766,6 +785,7 @@ struct Lister {
     each: BTreeMap<String, Vec<Value>>,
     only: Map<String, Value>,
     missing: Vec<String>,
+    missing_item: Option<Value>,
     items: Vec<String>,
     item: Option<String>,
     input_token: Vec<String>,
@@ -840,7 +860,13 @@ impl Lister {
     /// The list requests a scan makes: the constant members and the page size, then one
     /// request per combination of key-column values.
     fn requests(&self, scan: &ScanContext) -> Vec<Map<String, Value>> {
-        let mut requests = vec![self.request.clone()];
+        // Constants may name the target (`{account_id}`: S3 Control's AccountId).
+        let constant = |value: &Value| match value.as_str().and_then(ArnTemplate::parse) {
+            Some(template) => template.render(&Value::Null, &scan.target).map_or(value.clone(), Value::from),
+            None => value.clone(),
+        };
+        let mut requests: Vec<Map<String, Value>> =
+            vec![self.request.iter().map(|(k, v)| (k.clone(), constant(v))).collect()];
         // Some APIs refuse a page size beside named resources (ECR's repositoryNames).
         let named = self.keys.iter().any(|(column, ..)| scan.qual(column).is_some());
         if let (Some((member, min, max)), false) = (&self.limit, named) {
@@ -896,7 +922,9 @@ impl Lister {
                     request.insert(member.clone(), token.clone().into());
                 }
                 let output = match lister.service.call(&scan.target, &lister.operation, &Value::Object(request)).await {
-                    Err(error) if lister.missing.contains(&error.code) => return Ok((Vec::new(), None)),
+                    Err(error) if lister.missing.contains(&error.code) => {
+                        return Ok((lister.missing_item.iter().cloned().collect(), None));
+                    }
                     output => output?,
                 };
                 // A service answering with the token it was sent has no more pages: stop

@@ -460,3 +460,27 @@ fn every_table_has_an_arn_in_akas_and_its_standard_columns() {
     let listed: usize = rows.iter().filter(|r| r[1] != "0").count();
     assert!(listed > 75, "the seed gives most tables rows: {rows:?}");
 }
+
+#[test]
+fn account_settings_are_one_row_per_account_blocks_off_when_never_set() {
+    let org = org();
+    let run = query(
+        "SELECT account_id, block_public_acls, ignore_public_acls, restrict_public_buckets, region FROM aws_s3_account_settings",
+    );
+    let rows = run.csv_rows();
+    assert_eq!(rows.len(), 4, "the management account and three members: {rows:?}");
+    for row in &rows {
+        let on = if row[0] == org.id("prod") { "true" } else { "false" };
+        assert_eq!(row[1..], [on, on, on, "global"], "{row:?}");
+    }
+    // S3 Control names the account in a header and a host prefix; against an endpoint
+    // override (the emulator) the host stays as configured.
+    let calls: Vec<_> =
+        run.requests.iter().filter(|r| r.operation.contains("/v20180820/configuration/publicAccessBlock")).collect();
+    assert_eq!(
+        calls.len(),
+        4,
+        "one call per account: {:?}",
+        run.requests.iter().map(|r| &r.operation).collect::<Vec<_>>()
+    );
+}

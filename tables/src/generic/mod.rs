@@ -48,15 +48,39 @@ impl Service {
             Protocol::RestJson | Protocol::RestXml => rest::request(self.model, operation, input),
         }
         .map_err(|e| FetchError::internal(format!("{}:{operation}: {e}", self.name)))?;
-        let output = self.model.operation(operation).map_err(FetchError::internal)?.output.clone();
+        let definition = self.model.operation(operation).map_err(FetchError::internal)?;
+        let host_prefix = match &definition.host_prefix {
+            Some(template) => Some(
+                host_prefix(template, input)
+                    .map_err(|e| FetchError::internal(format!("{}:{operation}: {e}", self.name)))?,
+            ),
+            None => None,
+        };
+        let output = definition.output.clone();
         let (model, operation_name) = (self.model, operation.to_string());
         let parse = move |response: &HttpResponse| match model.metadata.protocol {
             Protocol::Json | Protocol::RestJson => json::response(model, output.as_ref(), response),
             Protocol::RestXml => rest::xml_response(model, output.as_ref(), response),
             Protocol::Query | Protocol::Ec2 => query::response(model, &operation_name, output.as_ref(), response),
         };
-        transport::send(target, self, operation, request, parse).await
+        transport::send(target, self, operation, host_prefix.as_deref(), request, parse).await
     }
+}
+
+/// An operation's host prefix with its labels filled from the input (S3 Control's
+/// `{AccountId}.`); a value that is not a host label is refused, never sent.
+fn host_prefix(template: &str, input: &Value) -> Result<String, String> {
+    let mut prefix = template.to_string();
+    while let Some(start) = prefix.find('{') {
+        let end = prefix[start..].find('}').ok_or(format!("unclosed label in {template}"))? + start;
+        let member = &prefix[start + 1..end];
+        let value = input.get(member).and_then(Value::as_str).ok_or(format!("no value for the host label {member}"))?;
+        if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(format!("{member} {value:?} is not a host label"));
+        }
+        prefix.replace_range(start..=end, value);
+    }
+    Ok(prefix)
 }
 
 /// The message of an error answer that names no error code.

@@ -35,13 +35,14 @@ pub(super) async fn send(
     target: &Target,
     service: &Service,
     operation: &str,
+    host_prefix: Option<&str>,
     request: HttpRequest,
     parse: impl Fn(&HttpResponse) -> Result<Value, ServiceError> + Send + Sync + 'static,
 ) -> Result<Value, FetchError> {
     let config = &target.config;
     let model = service.model;
     let metadata = &model.metadata;
-    let (endpoint, signing_region) = endpoint(target, model);
+    let (endpoint, signing_region) = endpoint(target, model, host_prefix);
     let credentials = config
         .credentials_provider()
         .ok_or_else(|| FetchError::new("NoCredentials", "no AWS credentials for the generic client"))?;
@@ -118,7 +119,9 @@ const GLOBAL_ENDPOINTS: &[(&str, &str, &str, &str)] = &[
 /// SDK's endpoint configuration (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the
 /// profile's `endpoint_url`) when set, else the service's endpoint in the target's
 /// partition; a global service has one endpoint per partition, signed for its region.
-fn endpoint(target: &Target, model: &Model) -> (String, String) {
+/// An operation's host prefix goes in front of the service's own endpoint, not of a
+/// configured one (an emulator on 127.0.0.1 has no per-account host names).
+fn endpoint(target: &Target, model: &Model, host_prefix: Option<&str>) -> (String, String) {
     let metadata = &model.metadata;
     let partition = target.partition.as_str();
     let listed = GLOBAL_ENDPOINTS.iter().find(|(prefix, p, ..)| *prefix == metadata.endpoint_prefix && *p == partition);
@@ -141,10 +144,11 @@ fn endpoint(target: &Target, model: &Model) -> (String, String) {
         return (url, signing_region);
     }
     let url = match global {
-        Some((host, _)) => format!("https://{host}"),
+        Some((host, _)) => format!("https://{}{host}", host_prefix.unwrap_or_default()),
         None => {
             let suffix = if partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" };
-            format!("https://{}.{}.{suffix}", metadata.endpoint_prefix, target.region)
+            let prefix = host_prefix.unwrap_or_default();
+            format!("https://{prefix}{}.{}.{suffix}", metadata.endpoint_prefix, target.region)
         }
     };
     (url, signing_region)
@@ -157,7 +161,7 @@ mod tests {
     use crate::model::model;
 
     fn at(service: &str, partition: &str, region: &str) -> (String, String) {
-        endpoint(&testing::target(partition, region, None, None), model(service).unwrap())
+        endpoint(&testing::target(partition, region, None, None), model(service).unwrap(), None)
     }
 
     #[test]
@@ -169,5 +173,19 @@ mod tests {
         assert_eq!(at("iam", "aws-us-gov", "us-gov-east-1"), pair("https://iam.us-gov.amazonaws.com", "us-gov-west-1"));
         assert_eq!(at("account", "aws", "eu-west-1"), pair("https://account.us-east-1.amazonaws.com", "us-east-1"));
         assert_eq!(at("route53", "aws-cn", "cn-north-1"), pair("https://route53.amazonaws.com.cn", "cn-northwest-1"));
+    }
+
+    #[test]
+    fn host_prefixes_name_the_account_in_the_services_own_endpoint_only() {
+        let input = serde_json::json!({"AccountId": "123456789012"});
+        let prefix = crate::generic::host_prefix("{AccountId}.", &input).unwrap();
+        let target = testing::target("aws", "eu-west-1", None, None);
+        let (url, _) = endpoint(&target, model("s3control").unwrap(), Some(&prefix));
+        assert_eq!(url, "https://123456789012.s3-control.eu-west-1.amazonaws.com");
+        let overridden = testing::target("aws", "eu-west-1", Some("http://127.0.0.1:1"), None);
+        assert_eq!(endpoint(&overridden, model("s3control").unwrap(), Some(&prefix)).0, "http://127.0.0.1:1");
+        let injected = serde_json::json!({"AccountId": "evil.example.com/x"});
+        assert!(crate::generic::host_prefix("{AccountId}.", &injected).unwrap_err().contains("not a host label"));
+        assert!(crate::generic::host_prefix("{AccountId}.", &serde_json::json!({})).is_err());
     }
 }
