@@ -2,7 +2,7 @@
 -- title: Every account has a multi-region CloudTrail trail that is logging
 -- severity: high
 -- remediation: Create a multi-region trail (or an organization trail) and start logging. With the AWS CLI: aws cloudtrail create-trail --name NAME --s3-bucket-name BUCKET --is-multi-region-trail; aws cloudtrail start-logging --name NAME
--- tags: cloudtrail, logging, cis:3.1
+-- tags: cloudtrail, logging, cis:3.1, fsbp:CloudTrail.1
 WITH good AS (
   SELECT account_id, min(name) AS trail
   FROM aws_cloudtrail_trail

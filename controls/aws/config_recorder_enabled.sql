@@ -2,7 +2,7 @@
 -- title: AWS Config records in every region
 -- severity: medium
 -- remediation: Create a configuration recorder and delivery channel in the region, and start recording. With the AWS CLI: aws configservice put-configuration-recorder ...; aws configservice put-delivery-channel ...; aws configservice start-configuration-recorder --configuration-recorder-name default
--- tags: config, logging, cis:3.3
+-- tags: config, logging, cis:3.3, fsbp:Config.1
 WITH recording AS (
   SELECT account_id, region, min(name) AS recorder
   FROM aws_config_configuration_recorder

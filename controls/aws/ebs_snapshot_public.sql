@@ -2,7 +2,7 @@
 -- title: EBS snapshots are not public
 -- severity: critical
 -- remediation: aws ec2 modify-snapshot-attribute --snapshot-id ID --attribute createVolumePermission --operation-type remove --group-names all
--- tags: ebs, public
+-- tags: ebs, public, fsbp:EC2.1
 WITH public AS (
   SELECT DISTINCT snapshot_id, account_id, region
   FROM (SELECT snapshot_id, account_id, region, unnest(json_get_array(create_volume_permissions)) AS p FROM aws_ebs_snapshot)

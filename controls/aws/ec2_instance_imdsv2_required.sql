@@ -2,7 +2,7 @@
 -- title: EC2 instances require IMDSv2
 -- severity: high
 -- remediation: aws ec2 modify-instance-metadata-options --instance-id ID --http-tokens required
--- tags: ec2, cis:5.6
+-- tags: ec2, cis:5.6, fsbp:EC2.8
 SELECT
   arn AS resource,
   CASE WHEN metadata_options ->> 'HttpTokens' = 'required' THEN 'ok' ELSE 'alarm' END AS status,

@@ -2,7 +2,7 @@
 -- title: EC2 instances have no public IP address
 -- severity: medium
 -- remediation: Launch into a private subnet, or disassociate the public address and reach the instance through a load balancer or SSM.
--- tags: ec2, network
+-- tags: ec2, network, fsbp:EC2.9
 SELECT
   arn AS resource,
   CASE WHEN public_ip_address IS NULL THEN 'ok' ELSE 'alarm' END AS status,

@@ -2,7 +2,7 @@
 -- title: Active IAM access keys have been used in the last 90 days
 -- severity: medium
 -- remediation: Deactivate keys nobody uses, then delete them. With the AWS CLI: aws iam update-access-key --user-name USER --access-key-id KEY --status Inactive; aws iam delete-access-key --user-name USER --access-key-id KEY
--- tags: iam, keys, cis:1.12
+-- tags: iam, keys, cis:1.12, fsbp:IAM.8
 -- var: max_unused_days = 90
 SELECT
   'arn:' || partition || ':iam::' || account_id || ':user/' || user_name || '/accesskey/' || access_key_id AS resource,

@@ -2,7 +2,7 @@
 -- title: The account password policy is strong
 -- severity: medium
 -- remediation: aws iam update-account-password-policy --minimum-password-length 14 --password-reuse-prevention 24 --require-symbols --require-numbers --require-uppercase-characters --require-lowercase-characters --max-password-age 90
--- tags: iam, cis:1.8, cis:1.9
+-- tags: iam, cis:1.8, cis:1.9, fsbp:IAM.7
 WITH checked AS (
   SELECT a.partition, a.account_id, a.region, p.account_id AS has_policy,
     concat_ws(', ',

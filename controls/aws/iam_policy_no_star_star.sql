@@ -2,7 +2,7 @@
 -- title: Attached customer managed policies do not grant *:* on *
 -- severity: high
 -- remediation: Replace full-admin statements with the actions and resources the principals need. With the AWS CLI: aws iam create-policy-version --policy-arn ARN --policy-document file://least-privilege.json --set-as-default
--- tags: iam, least-privilege, cis:1.16
+-- tags: iam, least-privilege, cis:1.16, fsbp:IAM.1
 WITH admin AS (
   SELECT DISTINCT arn
   FROM (SELECT arn, unnest(json_get_array(policy_std, 'Statement')) AS s FROM aws_iam_policy)

@@ -2,7 +2,7 @@
 -- title: The root user's MFA is a hardware device
 -- severity: high
 -- remediation: Replace the root user's virtual MFA with a hardware key.
--- tags: iam, root, mfa, cis:1.6
+-- tags: iam, root, mfa, cis:1.6, fsbp:IAM.6
 WITH virtual_root AS (
   SELECT DISTINCT account_id FROM aws_iam_virtual_mfa_device WHERE user ->> 'Arn' LIKE '%:root'
 )

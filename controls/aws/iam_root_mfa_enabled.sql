@@ -2,7 +2,7 @@
 -- title: The root user has MFA
 -- severity: critical
 -- remediation: Sign in as root and assign a hardware MFA device.
--- tags: iam, root, mfa, cis:1.5
+-- tags: iam, root, mfa, cis:1.5, fsbp:IAM.9
 SELECT
   'arn:' || partition || ':iam::' || account_id || ':root' AS resource,
   CASE WHEN account_mfa_enabled THEN 'ok' ELSE 'alarm' END AS status,

@@ -2,7 +2,7 @@
 -- title: IAM console passwords have been used in the last 90 days
 -- severity: medium
 -- remediation: Delete the login profile of users who no longer sign in. With the AWS CLI: aws iam delete-login-profile --user-name USER
--- tags: iam, cis:1.12
+-- tags: iam, cis:1.12, fsbp:IAM.22
 -- var: max_unused_days = 90
 SELECT
   user_arn AS resource,

@@ -2,7 +2,7 @@
 -- title: IAM users with a console password have MFA
 -- severity: high
 -- remediation: Enable an MFA device for the user, or delete their login profile if they do not need the console. With the AWS CLI: aws iam create-virtual-mfa-device ...; aws iam enable-mfa-device --user-name USER ...
--- tags: iam, mfa, cis:1.10
+-- tags: iam, mfa, cis:1.10, fsbp:IAM.5
 SELECT
   user_arn AS resource,
   CASE WHEN NOT password_enabled THEN 'ok' WHEN mfa_active THEN 'ok' ELSE 'alarm' END AS status,

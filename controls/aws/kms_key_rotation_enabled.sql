@@ -2,7 +2,7 @@
 -- title: Customer managed KMS keys rotate automatically
 -- severity: medium
 -- remediation: aws kms enable-key-rotation --key-id ID
--- tags: kms, encryption, cis:3.6
+-- tags: kms, encryption, cis:3.6, fsbp:KMS.4
 SELECT
   arn AS resource,
   CASE WHEN key_rotation_enabled THEN 'ok' ELSE 'alarm' END AS status,

@@ -2,7 +2,7 @@
 -- title: Lambda functions cannot be invoked by anyone
 -- severity: critical
 -- remediation: Remove the policy statement with Principal "*", or limit it with aws:SourceAccount / aws:SourceArn. With the AWS CLI: aws lambda remove-permission --function-name NAME --statement-id SID
--- tags: lambda, public
+-- tags: lambda, public, fsbp:Lambda.1
 WITH public_statements AS (
   SELECT arn, count(*) AS statements
   FROM (SELECT arn, unnest(json_get_array(policy_std, 'Statement')) AS s FROM aws_lambda_function)

@@ -2,7 +2,7 @@
 -- title: RDS instances are not publicly accessible
 -- severity: critical
 -- remediation: aws rds modify-db-instance --db-instance-identifier ID --no-publicly-accessible
--- tags: rds, public, cis:2.3.3
+-- tags: rds, public, cis:2.3.3, fsbp:RDS.2
 SELECT
   arn AS resource,
   CASE WHEN publicly_accessible THEN 'alarm' ELSE 'ok' END AS status,

@@ -2,7 +2,7 @@
 -- title: RDS snapshots are not public
 -- severity: critical
 -- remediation: aws rds modify-db-snapshot-attribute --db-snapshot-identifier ID --attribute-name restore --values-to-remove all
--- tags: rds, public
+-- tags: rds, public, fsbp:RDS.1
 WITH public AS (
   SELECT DISTINCT arn
   FROM (

@@ -2,7 +2,7 @@
 -- title: Redshift clusters are not publicly accessible
 -- severity: critical
 -- remediation: aws redshift modify-cluster --cluster-identifier ID --no-publicly-accessible
--- tags: redshift, public
+-- tags: redshift, public, fsbp:Redshift.1
 SELECT
   arn AS resource,
   CASE WHEN publicly_accessible THEN 'alarm' ELSE 'ok' END AS status,

@@ -2,7 +2,7 @@
 -- title: S3 buckets log server access
 -- severity: low
 -- remediation: aws s3api put-bucket-logging --bucket NAME with a target bucket for the access logs.
--- tags: s3, logging
+-- tags: s3, logging, fsbp:S3.9
 SELECT
   arn AS resource,
   CASE WHEN logging IS NULL THEN 'alarm' ELSE 'ok' END AS status,

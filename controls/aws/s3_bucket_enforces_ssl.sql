@@ -2,7 +2,7 @@
 -- title: S3 bucket policies deny requests without TLS
 -- severity: medium
 -- remediation: Add a Deny statement for principal "*" with the condition {"Bool": {"aws:SecureTransport": "false"}}. With the AWS CLI: aws s3api put-bucket-policy --bucket NAME --policy file://deny-insecure-transport.json
--- tags: s3, encryption, cis:2.1.1
+-- tags: s3, encryption, cis:2.1.1, fsbp:S3.5
 WITH tls_denied AS (
   SELECT DISTINCT name, account_id
   FROM (SELECT name, account_id, unnest(json_get_array(policy_std, 'Statement')) AS s FROM aws_s3_bucket)

@@ -2,7 +2,7 @@
 -- title: S3 buckets are not public through their ACL
 -- severity: critical
 -- remediation: Remove grants to AllUsers and AuthenticatedUsers, and turn on BlockPublicAcls and IgnorePublicAcls. With the AWS CLI: aws s3api put-bucket-acl --bucket NAME --acl private; aws s3api put-public-access-block --bucket NAME --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
--- tags: s3, public
+-- tags: s3, public, fsbp:S3.2
 WITH public_grants AS (
   SELECT name, account_id, string_agg(DISTINCT g ->> 'Permission', ', ') AS permissions
   FROM (SELECT name, account_id, unnest(json_get_array(acl, 'Grants')) AS g FROM aws_s3_bucket)

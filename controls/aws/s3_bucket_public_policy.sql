@@ -2,7 +2,7 @@
 -- title: S3 bucket policies do not allow anyone without a condition
 -- severity: critical
 -- remediation: Scope the policy's principals to your accounts or add a condition (aws:PrincipalOrgID, aws:SourceVpce, ...); turn on BlockPublicPolicy. With the AWS CLI: aws s3api put-public-access-block --bucket NAME --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
--- tags: s3, public
+-- tags: s3, public, fsbp:S3.2
 WITH public_statements AS (
   SELECT name, account_id, count(*) AS statements
   FROM (SELECT name, account_id, unnest(json_get_array(policy_std, 'Statement')) AS s FROM aws_s3_bucket)

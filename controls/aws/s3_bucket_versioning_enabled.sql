@@ -2,7 +2,7 @@
 -- title: S3 buckets keep object versions
 -- severity: low
 -- remediation: aws s3api put-bucket-versioning --bucket NAME --versioning-configuration Status=Enabled
--- tags: s3, resilience
+-- tags: s3, resilience, fsbp:S3.14
 SELECT
   arn AS resource,
   CASE WHEN versioning_enabled IS NULL THEN 'error' WHEN versioning_enabled THEN 'ok' ELSE 'alarm' END AS status,

@@ -2,7 +2,7 @@
 -- title: Default security groups allow no traffic
 -- severity: medium
 -- remediation: Remove every inbound and outbound rule from each VPC's default security group, and use purpose-made groups. With the AWS CLI: aws ec2 revoke-security-group-ingress --group-id ID --ip-permissions file://rules.json; aws ec2 revoke-security-group-egress --group-id ID --ip-permissions file://rules.json
--- tags: vpc, network, cis:5.4
+-- tags: vpc, network, cis:5.4, fsbp:EC2.2
 SELECT
   arn AS resource,
   CASE WHEN coalesce(json_length(ip_permissions), 0) + coalesce(json_length(ip_permissions_egress), 0) = 0 THEN 'ok'

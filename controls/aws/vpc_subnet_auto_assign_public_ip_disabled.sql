@@ -2,7 +2,7 @@
 -- title: Subnets do not give instances public IP addresses automatically
 -- severity: low
 -- remediation: aws ec2 modify-subnet-attribute --subnet-id ID --no-map-public-ip-on-launch
--- tags: vpc, network
+-- tags: vpc, network, fsbp:EC2.15
 SELECT
   subnet_arn AS resource,
   CASE WHEN map_public_ip_on_launch THEN 'alarm' ELSE 'ok' END AS status,

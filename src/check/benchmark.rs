@@ -16,6 +16,9 @@ use super::runner::{Outcome, Status};
 pub struct Benchmark {
     pub id: String,
     pub title: String,
+    /// The control tag key carrying this framework's item numbers (`cis` for `cis:1.2`):
+    /// the built-in controls tagged with it are exactly the benchmark's items.
+    pub tag: Option<String>,
     #[serde(rename = "section", default)]
     pub sections: Vec<Section>,
 }
@@ -167,5 +170,32 @@ mod tests {
                 assert!(controls.contains(&id), "{} names {id}, which is no built-in control", benchmark.id);
             }
         }
+    }
+
+    #[test]
+    fn benchmarks_and_their_controls_tags_agree() {
+        fn items(section: &Section, into: &mut BTreeSet<(String, String)>) {
+            into.extend(section.items.iter().cloned());
+            section.sections.iter().for_each(|child| items(child, into));
+        }
+        let controls = sources::load(&[]).unwrap().controls;
+        let benchmarks = builtin().unwrap();
+        for benchmark in &benchmarks {
+            let Some(key) = &benchmark.tag else { continue };
+            let mut listed = BTreeSet::new();
+            benchmark.sections.iter().for_each(|section| items(section, &mut listed));
+            let prefix = format!("{key}:");
+            let tagged: BTreeSet<(String, String)> = controls
+                .iter()
+                .flat_map(|c| c.tags.iter().filter_map(|t| Some((t.strip_prefix(&prefix)?.to_string(), c.id.clone()))))
+                .collect();
+            assert_eq!(
+                listed.symmetric_difference(&tagged).collect::<Vec<_>>(),
+                Vec::<&(String, String)>::new(),
+                "{}: items and `{key}:` tags differ",
+                benchmark.id
+            );
+        }
+        assert_eq!(benchmarks.iter().filter(|b| b.tag.is_some()).count(), 2, "cis_v300 and fsbp");
     }
 }

@@ -262,11 +262,11 @@ fn a_benchmark_runs_its_controls_and_reports_its_tree() {
     let run = check(&["cis_v300", "-o", "json"]);
     let doc = report(&run);
     let ids: Vec<&str> = doc["controls"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids.len(), 39, "each control once, though 1.8 and 1.9 share one: {ids:?}");
+    assert_eq!(ids.len(), 44, "each control once, though 1.8 and 1.9 share one: {ids:?}");
     let tree = &doc["benchmarks"][0];
     assert_eq!(tree["id"], "cis_v300");
     let networking = tree["sections"].as_array().unwrap().iter().find(|s| s["number"] == "5").unwrap();
-    assert_eq!(networking["items"].as_array().unwrap().len(), 4);
+    assert_eq!(networking["items"].as_array().unwrap().len(), 5);
     assert!(networking["counts"]["alarm"].as_u64().unwrap() >= 1, "the open SSH group: {networking}");
 
     let table = check(&["cis_v300"]);
@@ -370,4 +370,59 @@ fn cis_monitoring_controls_follow_filter_alarm_and_subscriber() {
     assert!(root.iter().all(|(account, status)| (status == "ok") == (*account == org.id("prod"))), "{root:?}");
     let unauthorized = results("cloudwatch_alarm_unauthorized_api_calls");
     assert!(unauthorized.len() == 4 && unauthorized.iter().all(|(_, s)| s == "alarm"), "{unauthorized:?}");
+}
+
+#[test]
+fn fsbp_controls_judge_the_seeded_accounts() {
+    let run = check(&["fsbp", "-o", "json"]);
+    let doc = report(&run);
+    let controls = doc["controls"].as_array().unwrap();
+    assert_eq!(controls.len(), 97, "each FSBP item's control once");
+    // moto answers GetBucketVersioning in a shape the SDK rejects (see check.rs); every
+    // other control decides every resource.
+    for control in controls.iter().filter(|c| c["id"] != "s3_bucket_versioning_enabled") {
+        let errors: Vec<&Value> =
+            control["results"].as_array().unwrap().iter().filter(|r| r["status"] == "error").collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", control["id"]);
+    }
+    // (control, the one member whose resources get the odd status, that status):
+    // prod is the hardened account, dev the careless one.
+    let org = org();
+    let statuses = |control: &str| -> Vec<(String, String)> {
+        let found = controls.iter().find(|c| c["id"] == control).unwrap_or_else(|| panic!("{control}"));
+        let rows = found["results"].as_array().unwrap().iter();
+        let mut pairs: Vec<(String, String)> = rows
+            .map(|r| (r["account_id"].as_str().unwrap().to_string(), r["status"].as_str().unwrap().to_string()))
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        pairs
+    };
+    for (control, member, odd, usual) in [
+        ("s3_account_public_access_block", "prod", "ok", "alarm"),
+        ("dynamodb_table_point_in_time_recovery", "prod", "ok", "alarm"),
+        ("efs_file_system_encrypted", "prod", "ok", "alarm"),
+        ("ecr_repository_scan_on_push", "prod", "ok", "alarm"),
+        ("rds_cluster_encrypted", "prod", "ok", "alarm"),
+        ("neptune_cluster_encrypted", "prod", "ok", "alarm"),
+        ("opensearch_domain_encrypted_at_rest", "prod", "ok", "alarm"),
+        ("elasticache_replication_group_encrypted_at_rest", "prod", "ok", "alarm"),
+        ("codebuild_project_privileged_mode_disabled", "dev", "alarm", "ok"),
+        ("sagemaker_notebook_no_direct_internet", "dev", "alarm", "ok"),
+        ("cloudfront_distribution_https_only", "dev", "alarm", "ok"),
+    ] {
+        let found = statuses(control);
+        let members = ["dev", "staging", "prod"].map(|m| (org.id(m).to_string(), m));
+        let expected: Vec<(String, String)> = members
+            .iter()
+            .filter(|(id, _)| found.iter().any(|(account, _)| account == id))
+            .map(|(id, m)| (id.clone(), if *m == member { odd } else { usual }.to_string()))
+            .collect();
+        let of_members: Vec<(String, String)> =
+            found.into_iter().filter(|(account, _)| members.iter().any(|(id, _)| id == account)).collect();
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(of_members, expected, "{control}");
+        assert_eq!(of_members.len(), 3, "{control}: every member judged");
+    }
 }
