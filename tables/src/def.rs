@@ -206,7 +206,7 @@ impl Derived {
             Derived::NoTags => ColumnInfo {
                 name: "tags",
                 kind: Kind::Json,
-                description: "Always null: AWS cannot tag this resource type.",
+                description: "Always null: the resource has no tags of its own.",
             },
         }
     }
