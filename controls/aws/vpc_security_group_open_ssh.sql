@@ -2,7 +2,7 @@
 -- title: Security groups do not allow SSH (22) from the whole internet
 -- severity: critical
 -- remediation: Remove ingress rules from 0.0.0.0/0 and ::/0 covering port 22; reach instances through SSM Session Manager or a VPN. With the AWS CLI: aws ec2 revoke-security-group-ingress --group-id ID --protocol tcp --port 22 --cidr 0.0.0.0/0
--- tags: vpc, network, cis:5.2, fsbp:EC2.13
+-- tags: vpc, network, cis:5.2, cis:5.3, fsbp:EC2.13
 WITH open_rules AS (
   SELECT group_id, account_id, region, count(*) AS rules
   FROM aws_vpc_security_group_rule
