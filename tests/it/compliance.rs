@@ -262,7 +262,7 @@ fn a_benchmark_runs_its_controls_and_reports_its_tree() {
     let run = check(&["cis_v300", "-o", "json"]);
     let doc = report(&run);
     let ids: Vec<&str> = doc["controls"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids.len(), 46, "each control once, though 1.8 and 1.9 share one: {ids:?}");
+    assert_eq!(ids.len(), 50, "each control once, though 1.8 and 1.9 share one: {ids:?}");
     let tree = &doc["benchmarks"][0];
     assert_eq!(tree["id"], "cis_v300");
     let networking = tree["sections"].as_array().unwrap().iter().find(|s| s["number"] == "5").unwrap();
@@ -425,4 +425,36 @@ fn fsbp_controls_judge_the_seeded_accounts() {
         assert_eq!(of_members, expected, "{control}");
         assert_eq!(of_members.len(), 3, "{control}: every member judged");
     }
+}
+
+#[test]
+fn cis_identity_controls_read_the_credential_report_and_policies() {
+    let run = check(&[
+        "--control",
+        "iam_user_no_access_key_from_setup",
+        "--control",
+        "iam_root_not_used_recently",
+        "--control",
+        "iam_support_role_exists",
+        "-o",
+        "json",
+    ]);
+    let doc = report(&run);
+    let org = org();
+    let user = |member: &str, name: &str| format!("arn:aws:iam::{}:user/{name}", org.id(member));
+    // The seed's console users each got a key they never used.
+    let unused: Vec<String> = results(&doc, "iam_user_no_access_key_from_setup")
+        .into_iter()
+        .filter(|(status, ..)| status == "alarm")
+        .map(|(_, resource, _)| resource)
+        .collect();
+    let mut expected = vec![user("dev", "alice"), user("staging", "carol"), user("prod", "dave")];
+    expected.sort();
+    assert_eq!(unused, expected);
+    // moto's credential report has no root row: each account is a skip, never a silent pass.
+    let root = results(&doc, "iam_root_not_used_recently");
+    assert_eq!(root.len(), 4, "{root:?}");
+    assert!(root.iter().all(|(status, resource, _)| status == "skip" && resource.ends_with(":root")), "{root:?}");
+    let support = results(&doc, "iam_support_role_exists");
+    assert!(support.len() == 4 && support.iter().all(|(status, ..)| status == "alarm"), "{support:?}");
 }
