@@ -1,5 +1,6 @@
-//! Embeds the built-in control packs (every `controls/<pack>/*.sql` file) and benchmarks
-//! (every `controls/benchmarks/*.toml`), so that adding either is adding a file.
+//! Embeds the built-in control packs (every `controls/<pack>/*.sql` file), benchmarks
+//! (every `controls/benchmarks/*.toml`) and the views controls share (every
+//! `controls/views/*.sql`), so that adding any of them is adding a file.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -10,7 +11,8 @@ fn main() {
     packs.sort();
     let mut out = String::from("pub const BUILTIN: &[(&str, &str, &str)] = &[\n");
     let benchmarks = Path::new("controls").join("benchmarks");
-    for pack in packs.iter().filter(|p| p.is_dir() && **p != benchmarks) {
+    let views = Path::new("controls").join("views");
+    for pack in packs.iter().filter(|p| p.is_dir() && **p != benchmarks && **p != views) {
         let mut files: Vec<_> = std::fs::read_dir(pack).expect("pack").flatten().map(|e| e.path()).collect();
         files.sort();
         for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "sql")) {
@@ -20,15 +22,21 @@ fn main() {
         }
     }
     out.push_str("];\n");
-    out.push_str("pub const BENCHMARKS: &[(&str, &str)] = &[\n");
-    let mut files: Vec<_> = std::fs::read_dir(&benchmarks).expect("benchmarks").flatten().map(|e| e.path()).collect();
-    files.sort();
-    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "toml")) {
-        let absolute = std::fs::canonicalize(file).expect("benchmark path");
-        let name = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        writeln!(out, "    ({name:?}, include_str!({absolute:?})),").unwrap();
-    }
-    out.push_str("];\n");
+    embed_folder(&mut out, "BENCHMARKS", &benchmarks, "toml");
+    embed_folder(&mut out, "VIEWS", &views, "sql");
     let target = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("controls.rs");
     std::fs::write(target, out).expect("write controls.rs");
+}
+
+/// `pub const NAME: &[(file name, text)]` of the `extension` files in `folder`.
+fn embed_folder(out: &mut String, name: &str, folder: &Path, extension: &str) {
+    writeln!(out, "pub const {name}: &[(&str, &str)] = &[").unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(folder).expect("controls folder").flatten().map(|e| e.path()).collect();
+    files.sort();
+    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == extension)) {
+        let absolute = std::fs::canonicalize(file).expect("embedded file path");
+        let file_name = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        writeln!(out, "    ({file_name:?}, include_str!({absolute:?})),").unwrap();
+    }
+    out.push_str("];\n");
 }

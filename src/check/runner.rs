@@ -13,6 +13,7 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use futures::stream::{self, StreamExt};
 
+use super::builtin::VIEWS;
 use super::control::{Control, REQUIRED_COLUMNS};
 use crate::engine::Engine;
 use crate::engine::failures::Failure;
@@ -202,6 +203,9 @@ pub async fn run_controls(
     controls: Vec<Control>,
     vars: &BTreeMap<String, String>,
 ) -> Result<Vec<Outcome>, String> {
+    for (file, sql) in VIEWS {
+        ctx.sql(sql).await.map_err(|e| format!("controls/views/{file}: {}", session::describe(&e)))?;
+    }
     let planned = plan(ctx, engine, controls, vars).await?;
     engine.begin_query();
     let results: Vec<Result<Vec<Finding>, String>> = stream::iter(&planned)
