@@ -1,17 +1,11 @@
 //! `cove demo`: a local emulator, a seeded organization, and example queries over it.
 
-use std::time::Duration;
-
-use aws_config::{BehaviorVersion, Region};
-use aws_credential_types::Credentials;
-
 use crate::check::siem::Stamp;
 use crate::check::{self, report, runner::run_controls};
 use crate::emulator::Moto;
 use crate::engine::failures::summarize;
 use crate::engine::session;
 use crate::output::{Destination, Format, Layout};
-use crate::settings::{Accounts, Regions, Settings};
 
 pub async fn demo() -> Result<(), String> {
     eprintln!("starting a local AWS emulator (moto) ...");
@@ -19,33 +13,7 @@ pub async fn demo() -> Result<(), String> {
     eprintln!("seeding an organization: 3 member accounts x 2 regions ...");
     tokio::task::block_in_place(|| moto.seed_org())?;
 
-    // Explicit endpoint, dummy credentials and region: nothing here reaches real AWS or
-    // the instance metadata service.
-    let base = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(&moto.endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "cove-demo"))
-        .load()
-        .await;
-    let settings = Settings {
-        profile: None,
-        accounts: Accounts::Organization,
-        exclude_accounts: Vec::new(),
-        ous: Vec::new(),
-        exclude_ous: Vec::new(),
-        ou_paths: false,
-        role_name: crate::settings::DEFAULT_ROLE.into(),
-        external_id: None,
-        regions: Regions::List(vec!["us-east-1".into(), "eu-west-1".into()]),
-        concurrency: crate::settings::DEFAULT_CONCURRENCY,
-        strict: false,
-        // The cache lets the closing check run share its scans across controls.
-        cache_ttl: Some(Duration::from_secs(3600)),
-        call_timeout: crate::settings::DEFAULT_CALL_TIMEOUT,
-        vars: Default::default(),
-        suppressions: Vec::new(),
-    };
-    let (engine, ctx) = session::open_with(base, &settings).await?;
+    let (engine, ctx) = moto.open_org().await?;
     let prod = engine
         .estate
         .accounts

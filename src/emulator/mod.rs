@@ -5,7 +5,15 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+use datafusion::prelude::SessionContext;
+
+use crate::engine::{Engine, session};
+use crate::settings::{Accounts, Regions, Settings};
 
 /// The moto release the project is tested against.
 pub const MOTO_VERSION: &str = "5.2.1";
@@ -99,6 +107,36 @@ impl Moto {
 
     /// Seeds the demo organization (3 member accounts x 2 regions); returns the seed
     /// script's JSON description of what it created.
+    /// A session over the seeded organization's every account, in its two regions, with
+    /// explicit endpoint, dummy credentials and region: nothing reaches real AWS or the
+    /// instance metadata service. Scans are cached for the session's life.
+    pub async fn open_org(&self) -> Result<(Arc<Engine>, SessionContext), String> {
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "cove-emulator"))
+            .load()
+            .await;
+        let settings = Settings {
+            profile: None,
+            accounts: Accounts::Organization,
+            exclude_accounts: Vec::new(),
+            ous: Vec::new(),
+            exclude_ous: Vec::new(),
+            ou_paths: false,
+            role_name: crate::settings::DEFAULT_ROLE.into(),
+            external_id: None,
+            regions: Regions::List(vec!["us-east-1".into(), "eu-west-1".into()]),
+            concurrency: crate::settings::DEFAULT_CONCURRENCY,
+            strict: false,
+            cache_ttl: Some(Duration::from_secs(3600)),
+            call_timeout: crate::settings::DEFAULT_CALL_TIMEOUT,
+            vars: Default::default(),
+            suppressions: Vec::new(),
+        };
+        session::open_with(base, &settings).await
+    }
+
     pub fn seed_org(&self) -> Result<String, String> {
         seed_with(&self.python, &self.endpoint)
     }

@@ -103,8 +103,8 @@ impl Summary {
 /// text form does not always parse back (a COPY's quoted path loses its quotes).
 pub fn statements(sql: &str) -> Result<Vec<Statement>, String> {
     let parsed = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).map_err(|e| describe(&e))?;
-    let statements: Vec<Statement> = parsed.into_iter().collect();
-    for statement in &statements {
+    let mut statements: Vec<Statement> = parsed.into_iter().collect();
+    for statement in &mut statements {
         let depth = expression_depth(statement);
         if depth > MAX_EXPRESSION_DEPTH {
             return Err(format!(
@@ -112,6 +112,7 @@ pub fn statements(sql: &str) -> Result<Vec<Statement>, String> {
                  use IN (...) for long lists of values"
             ));
         }
+        postgres::rewrite(statement)?;
     }
     Ok(statements)
 }

@@ -16,4 +16,5 @@ mod read_only;
 mod robustness;
 mod security_tables;
 mod shell;
+mod sqllogic;
 mod structure;

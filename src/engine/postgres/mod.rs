@@ -1,0 +1,122 @@
+//! The Postgres idioms Steampipe users write, planned by DataFusion: the SQL dialect,
+//! `::jsonb` / `::json` casts, which name JSON held as text, the way cove's JSON columns
+//! hold it (so `->`, `->>`, `?` apply, and exports nest it), and the submodules' rewrites
+//! and functions.
+
+mod boolean_text;
+mod functions;
+mod inet;
+mod json;
+mod lateral;
+mod syntax;
+mod to_char;
+
+pub use syntax::rewrite;
+
+use std::sync::Arc;
+
+use cove_tables::JSON_METADATA_KEY;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::error::Result;
+use datafusion::execution::{FunctionRegistry, SessionStateBuilder};
+use datafusion::logical_expr::ScalarUDF;
+use datafusion::logical_expr::planner::TypePlanner;
+use datafusion::optimizer::analyzer::Analyzer;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::sqlparser::ast;
+
+use boolean_text::BooleanText;
+use lateral::LateralUnnest;
+use to_char::PostgresToChar;
+
+/// A session that reads Postgres: its dialect, UTC, JSON functions and operators, and the
+/// JSON type names.
+pub fn session() -> Result<SessionContext> {
+    // The postgres dialect makes `tags ->> 'Name' = 'web'` and the JSON `?` operator parse
+    // as Steampipe users write them.
+    let config = SessionConfig::new()
+        .with_information_schema(true)
+        .set_str("datafusion.sql_parser.dialect", "postgres")
+        .set_str("datafusion.execution.time_zone", "UTC");
+    // Before type coercion, which would refuse `Boolean = Utf8`; lateral unnests once the
+    // plan is typed.
+    let mut analyzer_rules = Analyzer::new().rules;
+    analyzer_rules.insert(0, Arc::new(BooleanText));
+    analyzer_rules.push(Arc::new(LateralUnnest));
+    let state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .with_type_planner(Arc::new(PostgresTypes))
+        .with_analyzer_rules(analyzer_rules)
+        .build();
+    let mut ctx = SessionContext::new_with_state(state);
+    // Ahead of functions-json's planner, which would read a `'{a,b}'` path as one key.
+    ctx.register_expr_planner(Arc::new(json::JsonOperators))?;
+    ctx.register_expr_planner(Arc::new(inet::InetOperators))?;
+    datafusion_functions_json::register_all(&mut ctx)?;
+    ctx.register_udf(ScalarUDF::new_from_impl(PostgresToChar { inner: datafusion::functions::datetime::to_char() }));
+    for udf in json::functions().into_iter().chain(inet::functions()).chain(functions::functions()) {
+        ctx.register_udf(udf);
+    }
+    Ok(ctx)
+}
+
+/// `jsonb` and `json` as text holding a JSON document, marked as cove's JSON columns are;
+/// `inet` and `cidr` as text, which the network functions read.
+#[derive(Debug)]
+struct PostgresTypes;
+
+impl TypePlanner for PostgresTypes {
+    fn plan_type_field(&self, sql_type: &ast::DataType) -> Result<Option<FieldRef>> {
+        let named = |name: &str| match sql_type {
+            ast::DataType::Custom(object, modifiers) => {
+                modifiers.is_empty() && object.to_string().eq_ignore_ascii_case(name)
+            }
+            _ => false,
+        };
+        let json = matches!(sql_type, ast::DataType::JSON | ast::DataType::JSONB) || named("jsonb") || named("json");
+        if json {
+            let metadata = [(JSON_METADATA_KEY.to_string(), "true".to_string())].into();
+            return Ok(Some(Arc::new(Field::new("", DataType::Utf8, true).with_metadata(metadata))));
+        }
+        Ok((named("inet") || named("cidr")).then(|| Arc::new(Field::new("", DataType::Utf8, true))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::sql::parser::DFParser;
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+
+    use super::*;
+
+    /// The first column of the first row `sql` returns, as text.
+    pub async fn one(sql: &str) -> String {
+        run(sql).await.unwrap()
+    }
+
+    /// Like [`one`], or the error planning or running `sql` gave.
+    pub async fn run(sql: &str) -> Result<String, String> {
+        let ctx = session().unwrap();
+        let mut statements = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).unwrap();
+        let mut statement = statements.pop_front().expect("a statement");
+        rewrite(&mut statement)?;
+        let plan = ctx.state().statement_to_plan(statement).await.map_err(|e| e.to_string())?;
+        let frame = ctx.execute_logical_plan(plan).await.map_err(|e| e.to_string())?;
+        let batches = frame.collect().await.map_err(|e| e.to_string())?;
+        let column = datafusion::arrow::compute::cast(batches[0].column(0), &DataType::Utf8).unwrap();
+        Ok(column.as_string::<i32>().value(0).to_string())
+    }
+
+    #[tokio::test]
+    async fn jsonb_casts_are_json_text_the_operators_apply_to() {
+        assert_eq!(one(r#"SELECT '{"a": [1, 2]}'::jsonb ->> 'a'"#).await, "[1, 2]");
+        assert_eq!(one(r#"SELECT '{"a": 1}'::jsonb ? 'a'"#).await, "true");
+        assert_eq!(one(r#"SELECT CAST('{"b": "x"}' AS json) ->> 'b'"#).await, "x");
+        let ctx = session().unwrap();
+        let frame = ctx.sql(r#"SELECT '{"a": 1}'::jsonb AS doc"#).await.unwrap();
+        let field = frame.schema().field(0).clone();
+        assert_eq!(field.metadata().get(JSON_METADATA_KEY).map(String::as_str), Some("true"), "{field:?}");
+    }
+}

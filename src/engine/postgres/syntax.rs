@@ -1,0 +1,291 @@
+//! Postgres syntax DataFusion plans differently or not at all, rewritten in the parsed
+//! statement before planning, so the query text stays the user's:
+//! - set-returning JSON functions in FROM (`, jsonb_array_elements(r.doc -> 'Statement') AS s`,
+//!   `CROSS JOIN LATERAL`, `LEFT JOIN LATERAL ... ON true`) become UNNEST over cove's
+//!   list-valued functions, which [`super::lateral`] then joins row by row;
+//! - the same functions in an expression become `unnest(...)`;
+//! - `x LIKE ANY (ARRAY['a%', 'b%'])` (and ILIKE, NOT LIKE) becomes ORs;
+//! - `jsonb_agg(x)` becomes `to_jsonb(array_agg(x))`.
+
+use std::collections::HashSet;
+use std::ops::ControlFlow;
+
+use datafusion::sql::parser::{CopyToSource, Statement};
+use datafusion::sql::sqlparser::ast::{
+    self, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName,
+    Select, SelectItem, TableAlias, TableAliasColumnDef, TableFactor, TableWithJoins, VisitMut, VisitorMut,
+};
+
+/// Rewrites `statement` in place, or says which construct cove cannot plan.
+pub fn rewrite(statement: &mut Statement) -> Result<(), String> {
+    let mut rewriter = Rewriter::default();
+    let flow = match statement {
+        Statement::Statement(s) => s.visit(&mut rewriter),
+        Statement::CopyTo(copy) => match &mut copy.source {
+            CopyToSource::Query(query) => query.visit(&mut rewriter),
+            CopyToSource::Relation(_) => ControlFlow::Continue(()),
+        },
+        Statement::Explain(explain) => return rewrite(&mut explain.statement),
+        _ => ControlFlow::Continue(()),
+    };
+    match flow {
+        ControlFlow::Break(error) => Err(error),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+/// A set-returning JSON function: the list-valued functions whose elements are its rows,
+/// one per output column, and the column names Postgres gives them.
+struct SetReturning {
+    lists: &'static [&'static str],
+    columns: &'static [&'static str],
+}
+
+fn set_returning(name: &str) -> Option<SetReturning> {
+    let (lists, columns): (&[&str], &[&str]) = match name.trim_start_matches("jsonb_").trim_start_matches("json_") {
+        "array_elements" => (&["cove_json_array_elements"], &["value"]),
+        "array_elements_text" => (&["cove_json_array_elements_text"], &["value"]),
+        "object_keys" => (&["cove_json_object_keys"], &[]),
+        "each" => (&["cove_json_object_keys", "cove_json_each_values"], &["key", "value"]),
+        "each_text" => (&["cove_json_object_keys", "cove_json_each_text_values"], &["key", "value"]),
+        "path_query" => (&["cove_json_path_query"], &[]),
+        _ => return None,
+    };
+    (name.starts_with("json_") || name.starts_with("jsonb_")).then_some(SetReturning { lists, columns })
+}
+
+#[derive(Default)]
+struct Rewriter {
+    /// Aliases of one-column set-returning functions in FROM, with the function's output
+    /// name: Postgres reads both `s` and `s.value` as the element, so `s.value` is
+    /// rewritten to the column, named `s`.
+    element_aliases: HashSet<(String, String)>,
+}
+
+impl VisitorMut for Rewriter {
+    type Break = String;
+
+    fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<String> {
+        for table in &mut select.from {
+            if let Err(e) = self.rewrite_from(table) {
+                return ControlFlow::Break(e);
+            }
+        }
+        for item in &mut select.projection {
+            // A set-returning function in the select list is named after the function, as
+            // Postgres names it.
+            if let SelectItem::UnnamedExpr(expr @ Expr::Function(_)) = item
+                && let Some(name) = function_name(expr)
+                && set_returning(&name).is_some()
+            {
+                *item = SelectItem::ExprWithAlias { expr: expr.clone(), alias: Ident::new(name) };
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<String> {
+        let rewritten = match expr {
+            Expr::CompoundIdentifier(parts)
+                if parts.len() == 2
+                    && self.element_aliases.contains(&(parts[0].value.to_lowercase(), parts[1].value.to_lowercase())) =>
+            {
+                Some(Expr::CompoundIdentifier(vec![parts[0].clone(), parts[0].clone()]))
+            }
+            Expr::Function(f) => match set_returning(&f.name.to_string().to_lowercase()) {
+                Some(srf) if srf.lists.len() > 1 => {
+                    return ControlFlow::Break(format!("{} in an expression is not supported: call it in FROM", f.name));
+                }
+                Some(srf) => Some(call("unnest", vec![argument(call(srf.lists[0], arguments(f)))])),
+                None if ["jsonb_agg", "json_agg"].contains(&f.name.to_string().to_lowercase().as_str()) => {
+                    let mut aggregate = f.clone();
+                    aggregate.name = ObjectName::from(vec![Ident::new("array_agg")]);
+                    Some(call("to_jsonb", vec![argument(Expr::Function(aggregate))]))
+                }
+                None => None,
+            },
+            Expr::Like { negated, any: true, expr: value, pattern, escape_char } => {
+                let Some(patterns) = pattern_list(pattern) else {
+                    return ControlFlow::Break("LIKE ANY needs a list of patterns: ARRAY['a%', ...]".into());
+                };
+                let each = patterns.into_iter().map(|p| Expr::Like {
+                    negated: *negated,
+                    any: false,
+                    expr: value.clone(),
+                    pattern: Box::new(p),
+                    escape_char: escape_char.clone(),
+                });
+                Some(any_of(each))
+            }
+            Expr::ILike { negated, any: true, expr: value, pattern, escape_char } => {
+                let Some(patterns) = pattern_list(pattern) else {
+                    return ControlFlow::Break("ILIKE ANY needs a list of patterns: ARRAY['a%', ...]".into());
+                };
+                let each = patterns.into_iter().map(|p| Expr::ILike {
+                    negated: *negated,
+                    any: false,
+                    expr: value.clone(),
+                    pattern: Box::new(p),
+                    escape_char: escape_char.clone(),
+                });
+                Some(any_of(each))
+            }
+            _ => None,
+        };
+        if let Some(rewritten) = rewritten {
+            *expr = rewritten;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+impl Rewriter {
+    fn rewrite_from(&mut self, table: &mut TableWithJoins) -> Result<(), String> {
+        self.rewrite_factor(&mut table.relation)?;
+        for join in &mut table.joins {
+            self.rewrite_factor(&mut join.relation)?;
+        }
+        Ok(())
+    }
+
+    /// `f(args) [AS alias[(columns)]]`, LATERAL or not, as `UNNEST(list(args), ...) AS alias(columns)`.
+    fn rewrite_factor(&mut self, factor: &mut TableFactor) -> Result<(), String> {
+        let (name, args, alias, with_ordinality) = match factor {
+            TableFactor::Table { name, args: Some(args), alias, with_ordinality, .. } => {
+                (name.clone(), args.args.clone(), alias.clone(), *with_ordinality)
+            }
+            TableFactor::Function { name, args, alias, with_ordinality, .. } => {
+                (name.clone(), args.clone(), alias.clone(), *with_ordinality)
+            }
+            TableFactor::NestedJoin { table_with_joins, .. } => return self.rewrite_from(table_with_joins),
+            _ => return Ok(()),
+        };
+        let function = name.to_string().to_lowercase();
+        let Some(srf) = set_returning(&function) else { return Ok(()) };
+        if with_ordinality {
+            return Err(format!("{function} WITH ORDINALITY is not supported"));
+        }
+        let alias = alias.unwrap_or_else(|| TableAlias { explicit: true, name: Ident::new(&function), columns: vec![], at: None });
+        let aliased = alias.name.value != function;
+        let columns: Vec<TableAliasColumnDef> = match srf.columns {
+            _ if !alias.columns.is_empty() => alias.columns.clone(),
+            [_, _, ..] => srf.columns.iter().map(|c| TableAliasColumnDef::from_name(*c)).collect(),
+            // One column: named after the alias, as Postgres reads a bare `s`; `s.value`
+            // (the function's output name) is rewritten to it.
+            [out] if aliased => {
+                self.element_aliases.insert((alias.name.value.to_lowercase(), out.to_string()));
+                vec![TableAliasColumnDef::from_name(alias.name.value.clone())]
+            }
+            [out] => vec![TableAliasColumnDef::from_name(*out)],
+            [] if aliased => vec![TableAliasColumnDef::from_name(alias.name.value.clone())],
+            [] => vec![TableAliasColumnDef::from_name(function.clone())],
+        };
+        *factor = TableFactor::UNNEST {
+            alias: Some(TableAlias { columns, ..alias }),
+            array_exprs: srf.lists.iter().map(|list| call(list, args.clone())).collect(),
+            with_offset: false,
+            with_offset_alias: None,
+            with_ordinality: false,
+        };
+        Ok(())
+    }
+}
+
+fn function_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Function(f) => Some(f.name.to_string().to_lowercase()),
+        _ => None,
+    }
+}
+
+fn arguments(function: &Function) -> Vec<FunctionArg> {
+    match &function.args {
+        FunctionArguments::List(list) => list.args.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn argument(expr: Expr) -> FunctionArg {
+    FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))
+}
+
+fn call(name: &str, args: Vec<FunctionArg>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args,
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+/// The patterns of `ANY (ARRAY[...])` or `ANY (('a', 'b'))`.
+fn pattern_list(pattern: &Expr) -> Option<Vec<Expr>> {
+    match pattern {
+        Expr::Nested(inner) => pattern_list(inner),
+        Expr::Array(ast::Array { elem, .. }) | Expr::Tuple(elem) => Some(elem.clone()),
+        _ => None,
+    }
+}
+
+fn any_of(each: impl Iterator<Item = Expr>) -> Expr {
+    let either = each
+        .reduce(|a, b| Expr::BinaryOp { left: Box::new(a), op: ast::BinaryOperator::Or, right: Box::new(b) })
+        .unwrap_or(Expr::Value(ast::Value::Boolean(false).into()));
+    Expr::Nested(Box::new(either))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{one, run};
+
+    #[tokio::test]
+    async fn set_returning_functions_in_from_give_a_row_per_element() {
+        let roles = r#"(VALUES ('a', '{"Statement": [{"Effect": "Allow", "Action": ["s3:*", "iam:*"]}, {"Effect": "Deny", "Action": "*"}]}'), ('b', '{"Statement": []}')) AS r(name, doc)"#;
+        let count = |from: &str| format!("SELECT count(*) FROM {roles}{from}");
+        assert_eq!(one(&count(", jsonb_array_elements(r.doc::jsonb -> 'Statement') AS s")).await, "2");
+        assert_eq!(one(&count(" CROSS JOIN LATERAL jsonb_array_elements(doc -> 'Statement') AS s WHERE s ->> 'Effect' = 'Allow'")).await, "1");
+        assert_eq!(one(&count(" LEFT JOIN LATERAL jsonb_array_elements(doc -> 'Statement') AS s ON true")).await, "3");
+        // Nested: the second function reads the first one's element.
+        assert_eq!(
+            one(&format!(
+                "SELECT string_agg(a, ',' ORDER BY a) FROM {roles}, jsonb_array_elements(doc -> 'Statement') AS s, \
+                 jsonb_array_elements_text(s -> 'Action') AS a WHERE jsonb_typeof(s -> 'Action') = 'array'"
+            ))
+            .await,
+            "iam:*,s3:*"
+        );
+        assert_eq!(one(&count(", jsonb_array_elements(doc -> 'Statement') AS s WHERE s.value ->> 'Effect' = 'Deny'")).await, "1");
+    }
+
+    #[tokio::test]
+    async fn jsonb_each_gives_keys_and_values() {
+        let tags = r#"(VALUES ('i-1', '{"env": "prod", "team": "sec"}'), ('i-2', NULL)) AS i(id, tags)"#;
+        assert_eq!(one(&format!("SELECT string_agg(t.key || '=' || t.value, ',') FROM {tags}, jsonb_each_text(i.tags) AS t")).await, "env=prod,team=sec");
+        assert_eq!(one(&format!(r#"SELECT string_agg(value, ',') FROM {tags}, jsonb_each(tags)"#)).await, r#""prod","sec""#);
+        assert_eq!(one(&format!("SELECT count(*) FROM {tags} LEFT JOIN LATERAL jsonb_object_keys(tags) AS k ON true")).await, "3");
+        let err = run(&format!("SELECT jsonb_each(tags) FROM {tags}")).await.unwrap_err();
+        assert!(err.contains("in an expression is not supported: call it in FROM"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn set_returning_functions_in_the_select_list_and_aggregates() {
+        assert_eq!(one(r#"SELECT count(*) FROM (SELECT jsonb_array_elements_text('["a", "b"]') AS x)"#).await, "2");
+        assert_eq!(one(r#"SELECT jsonb_agg(x ORDER BY x DESC) FROM (VALUES (1), (2)) AS t(x)"#).await, "[2,1]");
+    }
+
+    #[tokio::test]
+    async fn like_any_matches_any_pattern() {
+        let names = "(VALUES ('prod-web'), ('dev-db'), ('Prod-cache')) AS t(n)";
+        assert_eq!(one(&format!("SELECT count(*) FROM {names} WHERE n LIKE ANY (ARRAY['prod-%', '%-db'])")).await, "2");
+        assert_eq!(one(&format!("SELECT count(*) FROM {names} WHERE n ILIKE ANY (ARRAY['prod-%'])")).await, "2");
+        assert_eq!(one(&format!("SELECT count(*) FROM {names} WHERE n NOT LIKE ANY (ARRAY['prod-%'])")).await, "2");
+    }
+}

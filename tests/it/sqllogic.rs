@@ -1,0 +1,109 @@
+//! SQL behaviour pinned in sqllogictest files (`tests/slt/*.slt`), each run in a session
+//! over the seeded organization opened as `cove query --org` opens it: the same parsing,
+//! rewrites, functions and tables. `COVE_SLT_COMPLETE=1 cargo test sqllogic` rewrites the
+//! files' expected results with what cove answers, for review in the diff.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use cove::engine::session;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::prelude::SessionContext;
+use sqllogictest::{DBOutput, DefaultColumnType};
+
+use crate::harness::org;
+
+#[derive(Debug)]
+struct SqlError(String);
+
+impl std::fmt::Display for SqlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SqlError {}
+
+struct Cove {
+    ctx: SessionContext,
+}
+
+#[async_trait]
+impl sqllogictest::AsyncDB for Cove {
+    type Error = SqlError;
+    type ColumnType = DefaultColumnType;
+
+    async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SqlError> {
+        let [statement] = session::statements(sql).map_err(SqlError)?.try_into().map_err(|_| SqlError("not one statement".into()))?;
+        let fail = |e: datafusion::error::DataFusionError| SqlError(session::describe(&e));
+        let plan = self.ctx.state().statement_to_plan(statement).await.map_err(fail)?;
+        let frame = self.ctx.execute_logical_plan(plan).await.map_err(fail)?;
+        let schema = frame.schema().as_arrow().clone();
+        let batches = frame.collect().await.map_err(fail)?;
+        if schema.fields().is_empty() {
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        let types = schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                t if t.is_integer() => DefaultColumnType::Integer,
+                t if t.is_floating() || matches!(t, DataType::Decimal128(..)) => DefaultColumnType::FloatingPoint,
+                _ => DefaultColumnType::Text,
+            })
+            .collect();
+        let options = FormatOptions::default().with_null("NULL");
+        let mut rows = Vec::new();
+        for batch in &batches {
+            let formatters = batch
+                .columns()
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| SqlError(e.to_string()))?;
+            for row in 0..batch.num_rows() {
+                rows.push(
+                    formatters
+                        .iter()
+                        .map(|f| match f.value(row).to_string() {
+                            empty if empty.is_empty() => "(empty)".to_string(),
+                            cell => cell,
+                        })
+                        .collect(),
+                );
+            }
+        }
+        Ok(DBOutput::Rows { types, rows })
+    }
+
+    async fn shutdown(&mut self) {}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sql_files_pass() {
+    let org = org();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(&dir).expect("tests/slt").map(|e| e.expect("entry").path()).collect();
+    files.retain(|p| p.extension().is_some_and(|e| e == "slt"));
+    files.sort();
+    assert!(!files.is_empty(), "no .slt files in {}", dir.display());
+    let mut failures = Vec::new();
+    for file in &files {
+        let (_engine, ctx) = org.moto.open_org().await.expect("a session over the seeded organization");
+        let mut runner = sqllogictest::Runner::new(move || {
+            let ctx = ctx.clone();
+            async move { Ok(Cove { ctx }) }
+        });
+        if std::env::var_os("COVE_SLT_COMPLETE").is_some() {
+            use sqllogictest::{default_column_validator, default_normalizer, default_validator};
+            let completed =
+                runner.update_test_file(file, " ", default_validator, default_normalizer, default_column_validator).await;
+            completed.unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        } else if let Err(e) = runner.run_file_async(file).await {
+            failures.push(format!("{}", e.display(false)));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} files failed:\n{}", failures.len(), files.len(), failures.join("\n\n"));
+}
