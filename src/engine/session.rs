@@ -206,6 +206,11 @@ pub async fn execute(
 
 /// A DataFusion error as one line a user can act on.
 pub fn describe(error: &DataFusionError) -> String {
+    // An optimizer or analyzer rule's name in front of its error says nothing to a user.
+    let error = match error {
+        DataFusionError::Context(_, inner) => inner.find_root(),
+        other => other,
+    };
     let message = error.to_string().replace("table 'datafusion.public.", "table '");
     let message = message.lines().map(str::trim).collect::<Vec<_>>().join(" ");
     let message = match message.split_once(" Valid fields are") {

@@ -1,18 +1,90 @@
 //! Functions Steampipe queries call that DataFusion lacks: Postgres's `age` and
-//! Steampipe's `glob`.
+//! `interval * number`, and Steampipe's `glob`.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Months, NaiveTime, Utc};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, IntervalMonthDayNanoBuilder, StringBuilder};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, TimeUnit};
-use datafusion::common::exec_err;
+use datafusion::arrow::datatypes::{
+    DataType, Float64Type, IntervalMonthDayNano, IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
+    TimestampNanosecondType,
+};
+use datafusion::common::{DFSchema, ExprSchema, exec_err};
 use datafusion::error::Result;
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
+};
+use datafusion::sql::sqlparser::ast::BinaryOperator;
 
 pub fn functions() -> Vec<ScalarUDF> {
-    vec![ScalarUDF::new_from_impl(Age::new()), ScalarUDF::new_from_impl(Glob::new())]
+    vec![ScalarUDF::new_from_impl(Age::new()), ScalarUDF::new_from_impl(Glob::new()), interval_times()]
+}
+
+fn interval_times() -> ScalarUDF {
+    ScalarUDF::new_from_impl(IntervalTimes { signature: Signature::any(2, Volatility::Immutable) })
+}
+
+/// `interval '1 day' * 90` (or `90 * interval ...`), which DataFusion refuses: each part
+/// multiplied, a fraction of a month carried into days (30 to a month) and of a day into
+/// time, as Postgres does.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct IntervalTimes {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for IntervalTimes {
+    fn name(&self) -> &str {
+        "cove_interval_times"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Interval(IntervalUnit::MonthDayNano))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let interval = cast(&args.args[0].to_array(rows)?, &DataType::Interval(IntervalUnit::MonthDayNano))?;
+        let factor = cast(&args.args[1].to_array(rows)?, &DataType::Float64)?;
+        let factor = factor.as_primitive::<Float64Type>();
+        let mut builder = IntervalMonthDayNanoBuilder::new();
+        for (interval, factor) in interval.as_primitive::<IntervalMonthDayNanoType>().iter().zip(factor.iter()) {
+            builder.append_option(interval.zip(factor).map(|(i, f)| {
+                let months = f64::from(i.months) * f;
+                let days = f64::from(i.days) * f + months.fract() * 30.0;
+                let nanos = i.nanoseconds as f64 * f + days.fract() * 86_400e9;
+                IntervalMonthDayNano::new(months.trunc() as i32, days.trunc() as i32, nanos.round() as i64)
+            }));
+        }
+        Ok(ColumnarValue::Array(Arc::new(builder.finish())))
+    }
+}
+
+/// Plans `interval * number` and `number * interval` as [`IntervalTimes`].
+#[derive(Debug)]
+pub struct IntervalArithmetic;
+
+impl ExprPlanner for IntervalArithmetic {
+    fn plan_binary_op(&self, expr: RawBinaryExpr, schema: &DFSchema) -> Result<PlannerResult<RawBinaryExpr>> {
+        if expr.op != BinaryOperator::Multiply {
+            return Ok(PlannerResult::Original(expr));
+        }
+        let kind = |e: &Expr| e.get_type(schema as &dyn ExprSchema).ok();
+        let (interval, factor) = match (kind(&expr.left), kind(&expr.right)) {
+            (Some(DataType::Interval(_)), Some(t)) if t.is_numeric() => (expr.left, expr.right),
+            (Some(t), Some(DataType::Interval(_))) if t.is_numeric() => (expr.right, expr.left),
+            _ => return Ok(PlannerResult::Original(expr)),
+        };
+        let call = ScalarFunction::new_udf(Arc::new(interval_times()), vec![interval, factor]);
+        Ok(PlannerResult::Planned(Expr::ScalarFunction(call)))
+    }
 }
 
 /// `age(later, earlier)` and `age(ts)` (from today's midnight): the difference in years,
@@ -25,10 +97,7 @@ struct Age {
 
 impl Age {
     fn new() -> Self {
-        Self { signature: Signature::one_of(
-            vec![datafusion::logical_expr::TypeSignature::Any(1), datafusion::logical_expr::TypeSignature::Any(2)],
-            Volatility::Stable,
-        ) }
+        Self { signature: Signature::one_of(vec![TypeSignature::Any(1), TypeSignature::Any(2)], Volatility::Stable) }
     }
 }
 
@@ -42,7 +111,7 @@ impl ScalarUDFImpl for Age {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Interval(datafusion::arrow::datatypes::IntervalUnit::MonthDayNano))
+        Ok(DataType::Interval(IntervalUnit::MonthDayNano))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -66,7 +135,7 @@ fn instants(array: &ArrayRef) -> Result<Vec<Option<DateTime<Utc>>>> {
     let Ok(nanos) = cast(array, &DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))) else {
         return exec_err!("age takes timestamps, not {}", array.data_type());
     };
-    let nanos = nanos.as_primitive::<datafusion::arrow::datatypes::TimestampNanosecondType>();
+    let nanos = nanos.as_primitive::<TimestampNanosecondType>();
     Ok(nanos.iter().map(|n| n.map(DateTime::from_timestamp_nanos)).collect())
 }
 
@@ -134,6 +203,13 @@ mod tests {
         assert_eq!(one(&age("2026-01-01", "2026-01-02")).await, "-1 days");
         assert_eq!(one("SELECT age(TIMESTAMP '2020-01-01') > interval '1 year'").await, "true");
         assert_eq!(one("SELECT age(now() - interval '10 days') < interval '90 days'").await, "true");
+    }
+
+    #[tokio::test]
+    async fn intervals_multiply_by_numbers() {
+        assert_eq!(one("SELECT interval '1 day' * 90").await, "90 days");
+        assert_eq!(one("SELECT 1.5 * interval '1 month 1 hour'").await, "1 mons 15 days 1 hours 30 mins");
+        assert_eq!(one("SELECT now() - interval '1 day' * 2 < now()").await, "true");
     }
 
     #[tokio::test]

@@ -38,6 +38,8 @@ pub enum Kind {
     EachTextValues,
     /// The items a JSON path selects, as JSON.
     PathQuery,
+    /// 1 to the number of an array's elements or an object's keys: WITH ORDINALITY.
+    Ordinals,
     ArrayLength,
     TypeOf,
     Pretty,
@@ -58,13 +60,14 @@ pub enum Kind {
 /// The JSON functions, by the names queries call them.
 pub fn functions() -> Vec<ScalarUDF> {
     use Kind::*;
-    let named: [(&'static str, Kind); 29] = [
+    let named: [(&'static str, Kind); 30] = [
         ("cove_json_array_elements", ArrayElements),
         ("cove_json_array_elements_text", ArrayElementsText),
         ("cove_json_object_keys", ObjectKeys),
         ("cove_json_each_values", EachValues),
         ("cove_json_each_text_values", EachTextValues),
         ("cove_json_path_query", PathQuery),
+        ("cove_json_ordinals", Ordinals),
         ("jsonb_path_query_array", PathQuery),
         ("jsonb_path_exists", PathExists),
         ("jsonb_array_length", ArrayLength),
@@ -144,6 +147,7 @@ impl ScalarUDFImpl for JsonFunction {
             ArrayElementsText | ObjectKeys | EachTextValues => {
                 Field::new("", DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))), true)
             }
+            Ordinals => Field::new("", DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))), true),
             PathQuery if self.name == "jsonb_path_query_array" => json_field(DataType::Utf8),
             PathQuery => json_list_field(),
             ArrayLength => Field::new("", DataType::Int64, true),
@@ -180,6 +184,19 @@ impl ScalarUDFImpl for JsonFunction {
                         builder.values().append_value(item);
                     }
                     builder.append(true);
+                }
+                Arc::new(builder.finish())
+            }
+            Ordinals => {
+                let mut builder = ListBuilder::new(Int64Builder::new());
+                for document in documents(&arrays[0])? {
+                    let count = match &document {
+                        Some(Value::Array(a)) => a.len(),
+                        Some(Value::Object(o)) => o.len(),
+                        _ => 0,
+                    };
+                    builder.values().append_values(&(1..=count as i64).collect::<Vec<_>>(), &vec![true; count]);
+                    builder.append(document.is_some());
                 }
                 Arc::new(builder.finish())
             }

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{NullHandling, TableReference, UnnestOptions, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::expr_rewriter::strip_outer_reference;
@@ -27,7 +27,7 @@ impl AnalyzerRule for LateralUnnest {
     }
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(|node| {
+        let plan = plan.transform_up_with_subqueries(|node| {
             let LogicalPlan::Join(join) = &node else { return Ok(Transformed::no(node)) };
             let Some((subquery, alias)) = lateral_unnest(&join.right) else { return Ok(Transformed::no(node)) };
             let null_handling = match join.join_type {
@@ -65,8 +65,18 @@ impl AnalyzerRule for LateralUnnest {
                 joined = joined.filter(filter.clone())?;
             }
             Ok(Transformed::yes(joined.build()?))
-        })
-        .map(|t| t.data)
+        })?
+        .data;
+        // What is left reads an outer query's row from inside a subquery expression, which
+        // DataFusion cannot run: say so rather than fail in the physical planner.
+        plan.apply_with_subqueries(|node| match node {
+            LogicalPlan::Unnest(u) if u.input.contains_outer_reference() => plan_err!(
+                "a set-returning function over the outer query's columns inside EXISTS, IN or a scalar \
+                 subquery is not supported: join it in FROM instead (FROM t, jsonb_array_elements(t.doc) AS s)"
+            ),
+            _ => Ok(TreeNodeRecursion::Continue),
+        })?;
+        Ok(plan)
     }
 }
 

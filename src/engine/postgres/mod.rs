@@ -53,6 +53,7 @@ pub fn session() -> Result<SessionContext> {
     // Ahead of functions-json's planner, which would read a `'{a,b}'` path as one key.
     ctx.register_expr_planner(Arc::new(json::JsonOperators))?;
     ctx.register_expr_planner(Arc::new(inet::InetOperators))?;
+    ctx.register_expr_planner(Arc::new(functions::IntervalArithmetic))?;
     datafusion_functions_json::register_all(&mut ctx)?;
     ctx.register_udf(ScalarUDF::new_from_impl(PostgresToChar { inner: datafusion::functions::datetime::to_char() }));
     for udf in json::functions().into_iter().chain(inet::functions()).chain(functions::functions()) {

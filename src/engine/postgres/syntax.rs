@@ -162,12 +162,13 @@ impl Rewriter {
         };
         let function = name.to_string().to_lowercase();
         let Some(srf) = set_returning(&function) else { return Ok(()) };
-        if with_ordinality {
+        let Some(document) = args.first().cloned() else { return Err(format!("{function} takes a JSON argument")) };
+        if with_ordinality && srf.lists == ["cove_json_path_query"] {
             return Err(format!("{function} WITH ORDINALITY is not supported"));
         }
         let alias = alias.unwrap_or_else(|| TableAlias { explicit: true, name: Ident::new(&function), columns: vec![], at: None });
         let aliased = alias.name.value != function;
-        let columns: Vec<TableAliasColumnDef> = match srf.columns {
+        let mut columns: Vec<TableAliasColumnDef> = match srf.columns {
             _ if !alias.columns.is_empty() => alias.columns.clone(),
             [_, _, ..] => srf.columns.iter().map(|c| TableAliasColumnDef::from_name(*c)).collect(),
             // One column: named after the alias, as Postgres reads a bare `s`; `s.value`
@@ -180,9 +181,17 @@ impl Rewriter {
             [] if aliased => vec![TableAliasColumnDef::from_name(alias.name.value.clone())],
             [] => vec![TableAliasColumnDef::from_name(function.clone())],
         };
+        let mut lists: Vec<Expr> = srf.lists.iter().map(|list| call(list, args.clone())).collect();
+        if with_ordinality {
+            // Postgres numbers the rows from 1 in a last column, `ordinality` unless named.
+            lists.push(call("cove_json_ordinals", vec![document]));
+            if columns.len() < lists.len() {
+                columns.push(TableAliasColumnDef::from_name("ordinality"));
+            }
+        }
         *factor = TableFactor::UNNEST {
             alias: Some(TableAlias { columns, ..alias }),
-            array_exprs: srf.lists.iter().map(|list| call(list, args.clone())).collect(),
+            array_exprs: lists,
             with_offset: false,
             with_offset_alias: None,
             with_ordinality: false,
