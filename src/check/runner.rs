@@ -204,7 +204,7 @@ pub async fn run_controls(
     vars: &BTreeMap<String, String>,
 ) -> Result<Vec<Outcome>, String> {
     for (file, sql) in VIEWS {
-        ctx.sql(sql).await.map_err(|e| format!("controls/views/{file}: {}", session::describe(&e)))?;
+        session::frame(ctx, sql).await.map_err(|e| format!("controls/views/{file}: {e}"))?;
     }
     let planned = plan(ctx, engine, controls, vars).await?;
     engine.begin_query();

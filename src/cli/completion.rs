@@ -147,8 +147,8 @@ mod tests {
     fn completes_tables_columns_keywords_and_meta_commands() {
         let h = helper();
         assert_eq!(h.candidates("SELECT * FROM aws_ec2_i", 23), (14, vec!["aws_ec2_instance".to_string()]));
-        let (_, found) = h.candidates("SELECT instance_st FROM aws_ec2_instance", 18);
-        assert_eq!(found, vec!["instance_state"]);
+        let (_, found) = h.candidates("SELECT instance_ty FROM aws_ec2_instance", 18);
+        assert_eq!(found, vec!["instance_type"]);
         let (_, found) = h.candidates("sel", 3);
         assert_eq!(found, vec!["SELECT"]);
         let (_, found) = h.candidates(".ti", 3);

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use datafusion::error::{DataFusionError, Result};
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use futures::StreamExt;
@@ -115,6 +115,14 @@ pub fn statements(sql: &str) -> Result<Vec<Statement>, String> {
         postgres::rewrite(statement)?;
     }
     Ok(statements)
+}
+
+/// Plans `sql`, one statement, as cove reads it (Postgres's idioms rewritten): DDL runs
+/// now, a query when the frame is collected.
+pub async fn frame(ctx: &SessionContext, sql: &str) -> Result<DataFrame, String> {
+    let [statement] = statements(sql)?.try_into().map_err(|_| "expected one statement".to_string())?;
+    let plan = ctx.state().statement_to_plan(statement).await.map_err(|e| describe(&e))?;
+    ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))
 }
 
 /// The deepest expression planning is sure to handle within the planning threads' stack

@@ -35,12 +35,9 @@ impl sqllogictest::AsyncDB for Cove {
     type ColumnType = DefaultColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SqlError> {
-        let [statement] = session::statements(sql).map_err(SqlError)?.try_into().map_err(|_| SqlError("not one statement".into()))?;
-        let fail = |e: datafusion::error::DataFusionError| SqlError(session::describe(&e));
-        let plan = self.ctx.state().statement_to_plan(statement).await.map_err(fail)?;
-        let frame = self.ctx.execute_logical_plan(plan).await.map_err(fail)?;
+        let frame = session::frame(&self.ctx, sql).await.map_err(SqlError)?;
         let schema = frame.schema().as_arrow().clone();
-        let batches = frame.collect().await.map_err(fail)?;
+        let batches = frame.collect().await.map_err(|e| SqlError(session::describe(&e)))?;
         if schema.fields().is_empty() {
             return Ok(DBOutput::StatementComplete(0));
         }

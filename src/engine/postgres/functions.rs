@@ -1,4 +1,4 @@
-//! Functions Steampipe queries call that DataFusion lacks: Postgres's `age` and
+//! Functions Steampipe queries call that DataFusion lacks: Postgres's `age`, `date` and
 //! `interval * number`, and Steampipe's `glob`.
 
 use std::sync::Arc;
@@ -21,7 +21,36 @@ use datafusion::logical_expr::{
 use datafusion::sql::sqlparser::ast::BinaryOperator;
 
 pub fn functions() -> Vec<ScalarUDF> {
-    vec![ScalarUDF::new_from_impl(Age::new()), ScalarUDF::new_from_impl(Glob::new()), interval_times()]
+    vec![
+        ScalarUDF::new_from_impl(Age::new()),
+        ScalarUDF::new_from_impl(Date { signature: Signature::any(1, Volatility::Immutable) }),
+        ScalarUDF::new_from_impl(Glob::new()),
+        interval_times(),
+    ]
+}
+
+/// `date(ts)`: the day of a timestamp (or of text naming one), as `ts::date`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Date {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for Date {
+    fn name(&self) -> &str {
+        "date"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Date32)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        args.args[0].cast_to(&DataType::Date32, None)
+    }
 }
 
 fn interval_times() -> ScalarUDF {
@@ -210,6 +239,12 @@ mod tests {
         assert_eq!(one("SELECT interval '1 day' * 90").await, "90 days");
         assert_eq!(one("SELECT 1.5 * interval '1 month 1 hour'").await, "1 mons 15 days 1 hours 30 mins");
         assert_eq!(one("SELECT now() - interval '1 day' * 2 < now()").await, "true");
+    }
+
+    #[tokio::test]
+    async fn date_is_the_day() {
+        assert_eq!(one("SELECT date(TIMESTAMP '2026-03-04 23:59:59')").await, "2026-03-04");
+        assert_eq!(one("SELECT date('2026-03-04') < current_date").await, "true");
     }
 
     #[tokio::test]

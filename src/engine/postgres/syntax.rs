@@ -5,15 +5,17 @@
 //!   list-valued functions, which [`super::lateral`] then joins row by row;
 //! - the same functions in an expression become `unnest(...)`;
 //! - `x LIKE ANY (ARRAY['a%', 'b%'])` (and ILIKE, NOT LIKE) becomes ORs;
-//! - `jsonb_agg(x)` becomes `to_jsonb(array_agg(x))`.
+//! - `jsonb_agg(x)` becomes `to_jsonb(array_agg(x))`;
+//! - an unaliased function call's column is named after the function (`count`).
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use datafusion::sql::parser::{CopyToSource, Statement};
 use datafusion::sql::sqlparser::ast::{
-    self, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName,
-    Select, SelectItem, TableAlias, TableAliasColumnDef, TableFactor, TableWithJoins, VisitMut, VisitorMut,
+    self, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, Join,
+    JoinConstraint, JoinOperator, ObjectName, Select, SelectItem, TableAlias, TableAliasColumnDef, TableFactor,
+    TableWithJoins, VisitMut, VisitorMut,
 };
 
 /// Rewrites `statement` in place, or says which construct cove cannot plan.
@@ -66,21 +68,27 @@ impl VisitorMut for Rewriter {
     type Break = String;
 
     fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<String> {
+        // `FROM a, f(a.x) AS s JOIN b ON ...`: a function reads the items before it, so it
+        // joins them (across, as the comma does) instead of starting an item of its own,
+        // which would plan its joins before it could see `a`.
+        let mut from: Vec<TableWithJoins> = Vec::new();
+        for table in std::mem::take(&mut select.from) {
+            match from.last_mut() {
+                Some(previous) if is_set_returning(&table.relation) => {
+                    let across = JoinOperator::CrossJoin(JoinConstraint::None);
+                    previous.joins.push(Join { relation: table.relation, global: false, join_operator: across });
+                    previous.joins.extend(table.joins);
+                }
+                _ => from.push(table),
+            }
+        }
+        select.from = from;
         for table in &mut select.from {
             if let Err(e) = self.rewrite_from(table) {
                 return ControlFlow::Break(e);
             }
         }
-        for item in &mut select.projection {
-            // A set-returning function in the select list is named after the function, as
-            // Postgres names it.
-            if let SelectItem::UnnamedExpr(expr @ Expr::Function(_)) = item
-                && let Some(name) = function_name(expr)
-                && set_returning(&name).is_some()
-            {
-                *item = SelectItem::ExprWithAlias { expr: expr.clone(), alias: Ident::new(name) };
-            }
-        }
+        name_function_columns(&mut select.projection);
         ControlFlow::Continue(())
     }
 
@@ -200,10 +208,37 @@ impl Rewriter {
     }
 }
 
-fn function_name(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Function(f) => Some(f.name.to_string().to_lowercase()),
+fn is_set_returning(factor: &TableFactor) -> bool {
+    match factor {
+        TableFactor::Table { name, args: Some(_), .. } | TableFactor::Function { name, .. } => {
+            set_returning(&name.to_string().to_lowercase()).is_some()
+        }
+        _ => false,
+    }
+}
+
+/// Postgres names an unaliased function call's column after the function (`count`, not
+/// `count(*)`), which queries then refer to (`cte.count`). Names that would repeat are left
+/// as DataFusion has them, which are unique; so is a select list with a `*`.
+fn name_function_columns(projection: &mut [SelectItem]) {
+    let name = |item: &SelectItem| match item {
+        SelectItem::UnnamedExpr(Expr::Function(f)) => f.name.0.last().map(|p| p.to_string().to_lowercase()),
+        SelectItem::UnnamedExpr(Expr::Identifier(i)) | SelectItem::ExprWithAlias { alias: i, .. } => {
+            Some(i.value.to_lowercase())
+        }
+        SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => parts.last().map(|i| i.value.to_lowercase()),
         _ => None,
+    };
+    if projection.iter().any(|item| matches!(item, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..))) {
+        return;
+    }
+    let names: Vec<Option<String>> = projection.iter().map(name).collect();
+    for (item, own) in projection.iter_mut().zip(&names) {
+        if let (SelectItem::UnnamedExpr(expr @ Expr::Function(_)), Some(own)) = (&*item, own)
+            && names.iter().filter(|n| n.as_ref() == Some(own)).count() == 1
+        {
+            *item = SelectItem::ExprWithAlias { expr: expr.clone(), alias: Ident::new(own) };
+        }
     }
 }
 
