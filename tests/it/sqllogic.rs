@@ -95,8 +95,9 @@ async fn sql_files_pass() {
         });
         if std::env::var_os("COVE_SLT_COMPLETE").is_some() {
             use sqllogictest::{default_column_validator, default_normalizer, default_validator};
-            let completed =
-                runner.update_test_file(file, " ", default_validator, default_normalizer, default_column_validator).await;
+            let completed = runner
+                .update_test_file(file, " ", default_validator, default_normalizer, default_column_validator)
+                .await;
             completed.unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         } else if let Err(e) = runner.run_file_async(file).await {
             failures.push(format!("{}", e.display(false)));

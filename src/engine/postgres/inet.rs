@@ -152,7 +152,10 @@ pub struct InetOperators;
 impl ExprPlanner for InetOperators {
     fn plan_binary_op(&self, expr: RawBinaryExpr, schema: &DFSchema) -> Result<PlannerResult<RawBinaryExpr>> {
         let text = |e: &Expr| {
-            matches!(e.get_type(schema as &dyn ExprSchema), Ok(DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8))
+            matches!(
+                e.get_type(schema as &dyn ExprSchema),
+                Ok(DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8)
+            )
         };
         if !text(&expr.left) && !text(&expr.right) {
             return Ok(PlannerResult::Original(expr));

@@ -7,9 +7,7 @@
 use std::sync::Arc;
 
 use cove_tables::JSON_METADATA_KEY;
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Int64Builder, ListBuilder, StringBuilder,
-};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanBuilder, Int64Builder, ListBuilder, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{DFSchema, ExprSchema, exec_err, plan_err};
 use datafusion::error::Result;
@@ -105,7 +103,9 @@ fn signature(kind: Kind) -> Signature {
     use Kind::*;
     match kind {
         BuildObject | BuildArray => Signature::variadic_any(Volatility::Immutable),
-        PathQuery | PathExists | Contains | KeyExists | AnyKeyExists | AllKeysExist => Signature::any(2, Volatility::Immutable),
+        PathQuery | PathExists | Contains | KeyExists | AnyKeyExists | AllKeysExist => {
+            Signature::any(2, Volatility::Immutable)
+        }
         _ => Signature::any(1, Volatility::Immutable),
     }
 }
@@ -168,7 +168,7 @@ impl ScalarUDFImpl for JsonFunction {
                 if self.name != "jsonb_path_query_array" =>
             {
                 let documents = documents(&arrays[0])?;
-                let paths = arrays.get(1).map(|a| texts(a)).transpose()?;
+                let paths = arrays.get(1).map(texts).transpose()?;
                 let item = match self.kind {
                     ArrayElements | EachValues | PathQuery => json_field(DataType::Utf8).with_name("item"),
                     _ => Field::new_list_field(DataType::Utf8, true),
@@ -235,8 +235,7 @@ impl ScalarUDFImpl for JsonFunction {
                 Arc::new(builder.finish())
             }
             BuildObject | BuildArray | ToJson => {
-                let columns =
-                    arrays.iter().zip(fields).map(|(a, f)| values(a, f)).collect::<Result<Vec<_>>>()?;
+                let columns = arrays.iter().zip(fields).map(|(a, f)| values(a, f)).collect::<Result<Vec<_>>>()?;
                 if self.kind == BuildObject && columns.len() % 2 != 0 {
                     return plan_err!("{} takes key, value pairs: an even number of arguments", self.name);
                 }
@@ -255,7 +254,9 @@ impl ScalarUDFImpl for JsonFunction {
                             }
                             Value::Object(object)
                         }
-                        BuildArray => Value::Array(columns.iter().map(|c| c[row].clone().unwrap_or(Value::Null)).collect()),
+                        BuildArray => {
+                            Value::Array(columns.iter().map(|c| c[row].clone().unwrap_or(Value::Null)).collect())
+                        }
                         _ => match &columns[0][row] {
                             None => {
                                 builder.append_null();
@@ -348,7 +349,10 @@ fn documents(array: &ArrayRef) -> Result<Vec<Option<Value>>> {
     if let Some(texts) = string_rows(array) {
         return texts
             .into_iter()
-            .map(|t| t.map(|t| serde_json::from_str(t).or_else(|e| exec_err!("invalid input syntax for type json: {e}"))).transpose())
+            .map(|t| {
+                t.map(|t| serde_json::from_str(t).or_else(|e| exec_err!("invalid input syntax for type json: {e}")))
+                    .transpose()
+            })
             .collect();
     }
     values(array, &Field::new("", array.data_type().clone(), true))
@@ -414,7 +418,10 @@ fn scalar_json(value: &ScalarValue) -> Result<Value> {
 }
 
 fn items_json(items: &ArrayRef) -> Result<Value> {
-    (0..items.len()).map(|i| scalar_json(&ScalarValue::try_from_array(items, i)?)).collect::<Result<_>>().map(Value::Array)
+    (0..items.len())
+        .map(|i| scalar_json(&ScalarValue::try_from_array(items, i)?))
+        .collect::<Result<_>>()
+        .map(Value::Array)
 }
 
 /// The rows of a text argument.
@@ -458,7 +465,9 @@ fn pretty(value: &Value) -> String {
 
 fn strip_nulls(value: Value) -> Value {
     match value {
-        Value::Object(o) => Value::Object(o.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect()),
+        Value::Object(o) => {
+            Value::Object(o.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect())
+        }
         Value::Array(a) => Value::Array(a.into_iter().map(strip_nulls).collect()),
         v => v,
     }
@@ -649,7 +658,10 @@ mod tests {
         assert_eq!(one(&format!("SELECT jsonb_typeof({doc} -> 'c')")).await, "string");
         assert_eq!(one(&format!("SELECT jsonb_typeof({doc} -> 'a')")).await, "array");
         assert_eq!(one(&format!("SELECT jsonb_pretty({doc}::jsonb -> 'c')")).await, "\"d\"");
-        assert_eq!(one("SELECT jsonb_build_object('n', 1, 'ok', true, 's', 'x')").await, r#"{"n":1,"ok":true,"s":"x"}"#);
+        assert_eq!(
+            one("SELECT jsonb_build_object('n', 1, 'ok', true, 's', 'x')").await,
+            r#"{"n":1,"ok":true,"s":"x"}"#
+        );
         assert_eq!(one(r#"SELECT jsonb_build_object('doc', '{"a": 1}'::jsonb)"#).await, r#"{"doc":{"a":1}}"#);
         assert_eq!(one("SELECT to_jsonb('text')").await, r#""text""#);
         assert_eq!(one("SELECT to_jsonb(make_array(1, 2))").await, "[1,2]");
@@ -677,10 +689,17 @@ mod tests {
     #[tokio::test]
     async fn json_paths_select_in_lax_mode() {
         let doc = r#"'{"Statement": [{"Action": "a"}, {"Action": ["b", "c"]}]}'"#;
-        assert_eq!(one(&format!("SELECT jsonb_path_query_array({doc}, '$.Statement.Action')")).await, r#"["a",["b","c"]]"#);
-        assert_eq!(one(&format!("SELECT jsonb_path_query_array({doc}, '$.Statement[last].Action[*]')")).await, r#"["b","c"]"#);
+        assert_eq!(
+            one(&format!("SELECT jsonb_path_query_array({doc}, '$.Statement.Action')")).await,
+            r#"["a",["b","c"]]"#
+        );
+        assert_eq!(
+            one(&format!("SELECT jsonb_path_query_array({doc}, '$.Statement[last].Action[*]')")).await,
+            r#"["b","c"]"#
+        );
         assert_eq!(one(&format!("SELECT jsonb_path_exists({doc}, 'strict $.Statement.Action')")).await, "false");
-        let err = run(&format!("SELECT jsonb_path_exists({doc}, '$.Statement ? (@.Action == \"a\")')")).await.unwrap_err();
+        let err =
+            run(&format!("SELECT jsonb_path_exists({doc}, '$.Statement ? (@.Action == \"a\")')")).await.unwrap_err();
         assert!(err.contains("only $, .key"), "{err}");
     }
 }

@@ -27,46 +27,48 @@ impl AnalyzerRule for LateralUnnest {
     }
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        let plan = plan.transform_up_with_subqueries(|node| {
-            let LogicalPlan::Join(join) = &node else { return Ok(Transformed::no(node)) };
-            let Some((subquery, alias)) = lateral_unnest(&join.right) else { return Ok(Transformed::no(node)) };
-            let null_handling = match join.join_type {
-                JoinType::Inner => NullHandling::Drop,
-                JoinType::Left if is_true(join.filter.as_ref()) => NullHandling::PreserveAndExpandEmpty,
-                JoinType::Left => {
-                    return plan_err!(
-                        "LEFT JOIN LATERAL over a set-returning function takes ON true: put the condition in WHERE"
-                    );
-                }
-                kind => return plan_err!("{kind} JOIN LATERAL over a set-returning function is not supported"),
-            };
-            let Some(unnested) = graft(&subquery.subquery, &join.left, null_handling)? else {
-                return plan_err!("this lateral subquery is not supported: only set-returning functions are");
-            };
-            let LogicalPlan::Projection(top) = unnested else {
-                return plan_err!("this lateral subquery is not supported: only set-returning functions are");
-            };
-            // The subquery's own columns take the alias's name; the left side keeps its own.
-            let carried = join.left.schema().columns().len();
-            let exprs = top
-                .expr
-                .iter()
-                .enumerate()
-                .map(|(i, e)| match (&alias, i >= carried) {
-                    (Some(alias), true) => {
-                        let (_, field) = top.schema.qualified_field(i);
-                        e.clone().unalias().alias_qualified(Some(alias.clone()), field.name())
+        let plan = plan
+            .transform_up_with_subqueries(|node| {
+                let LogicalPlan::Join(join) = &node else { return Ok(Transformed::no(node)) };
+                let Some((subquery, alias)) = lateral_unnest(&join.right) else { return Ok(Transformed::no(node)) };
+                let null_handling = match join.join_type {
+                    JoinType::Inner => NullHandling::Drop,
+                    JoinType::Left if is_true(join.filter.as_ref()) => NullHandling::PreserveAndExpandEmpty,
+                    JoinType::Left => {
+                        return plan_err!(
+                            "LEFT JOIN LATERAL over a set-returning function takes ON true: put the condition in WHERE"
+                        );
                     }
-                    _ => e.clone(),
-                })
-                .collect();
-            let mut joined = LogicalPlanBuilder::from(LogicalPlan::Projection(Projection::try_new(exprs, top.input)?));
-            if let (JoinType::Inner, Some(filter)) = (join.join_type, &join.filter) {
-                joined = joined.filter(filter.clone())?;
-            }
-            Ok(Transformed::yes(joined.build()?))
-        })?
-        .data;
+                    kind => return plan_err!("{kind} JOIN LATERAL over a set-returning function is not supported"),
+                };
+                let Some(unnested) = graft(&subquery.subquery, &join.left, null_handling)? else {
+                    return plan_err!("this lateral subquery is not supported: only set-returning functions are");
+                };
+                let LogicalPlan::Projection(top) = unnested else {
+                    return plan_err!("this lateral subquery is not supported: only set-returning functions are");
+                };
+                // The subquery's own columns take the alias's name; the left side keeps its own.
+                let carried = join.left.schema().columns().len();
+                let exprs = top
+                    .expr
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| match (&alias, i >= carried) {
+                        (Some(alias), true) => {
+                            let (_, field) = top.schema.qualified_field(i);
+                            e.clone().unalias().alias_qualified(Some(alias.clone()), field.name())
+                        }
+                        _ => e.clone(),
+                    })
+                    .collect();
+                let mut joined =
+                    LogicalPlanBuilder::from(LogicalPlan::Projection(Projection::try_new(exprs, top.input)?));
+                if let (JoinType::Inner, Some(filter)) = (join.join_type, &join.filter) {
+                    joined = joined.filter(filter.clone())?;
+                }
+                Ok(Transformed::yes(joined.build()?))
+            })?
+            .data;
         // What is left reads an outer query's row from inside a subquery expression, which
         // DataFusion cannot run: say so rather than fail in the physical planner.
         plan.apply_with_subqueries(|node| match node {

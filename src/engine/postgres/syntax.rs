@@ -96,13 +96,18 @@ impl VisitorMut for Rewriter {
         let rewritten = match expr {
             Expr::CompoundIdentifier(parts)
                 if parts.len() == 2
-                    && self.element_aliases.contains(&(parts[0].value.to_lowercase(), parts[1].value.to_lowercase())) =>
+                    && self
+                        .element_aliases
+                        .contains(&(parts[0].value.to_lowercase(), parts[1].value.to_lowercase())) =>
             {
                 Some(Expr::CompoundIdentifier(vec![parts[0].clone(), parts[0].clone()]))
             }
             Expr::Function(f) => match set_returning(&f.name.to_string().to_lowercase()) {
                 Some(srf) if srf.lists.len() > 1 => {
-                    return ControlFlow::Break(format!("{} in an expression is not supported: call it in FROM", f.name));
+                    return ControlFlow::Break(format!(
+                        "{} in an expression is not supported: call it in FROM",
+                        f.name
+                    ));
                 }
                 Some(srf) => Some(call("unnest", vec![argument(call(srf.lists[0], arguments(f)))])),
                 None if ["jsonb_agg", "json_agg"].contains(&f.name.to_string().to_lowercase().as_str()) => {
@@ -174,7 +179,12 @@ impl Rewriter {
         if with_ordinality && srf.lists == ["cove_json_path_query"] {
             return Err(format!("{function} WITH ORDINALITY is not supported"));
         }
-        let alias = alias.unwrap_or_else(|| TableAlias { explicit: true, name: Ident::new(&function), columns: vec![], at: None });
+        let alias = alias.unwrap_or_else(|| TableAlias {
+            explicit: true,
+            name: Ident::new(&function),
+            columns: vec![],
+            at: None,
+        });
         let aliased = alias.name.value != function;
         let mut columns: Vec<TableAliasColumnDef> = match srf.columns {
             _ if !alias.columns.is_empty() => alias.columns.clone(),
@@ -258,11 +268,7 @@ fn call(name: &str, args: Vec<FunctionArg>) -> Expr {
         name: ObjectName::from(vec![Ident::new(name)]),
         uses_odbc_syntax: false,
         parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args,
-            clauses: vec![],
-        }),
+        args: FunctionArguments::List(FunctionArgumentList { duplicate_treatment: None, args, clauses: vec![] }),
         filter: None,
         null_treatment: None,
         over: None,
@@ -295,7 +301,13 @@ mod tests {
         let roles = r#"(VALUES ('a', '{"Statement": [{"Effect": "Allow", "Action": ["s3:*", "iam:*"]}, {"Effect": "Deny", "Action": "*"}]}'), ('b', '{"Statement": []}')) AS r(name, doc)"#;
         let count = |from: &str| format!("SELECT count(*) FROM {roles}{from}");
         assert_eq!(one(&count(", jsonb_array_elements(r.doc::jsonb -> 'Statement') AS s")).await, "2");
-        assert_eq!(one(&count(" CROSS JOIN LATERAL jsonb_array_elements(doc -> 'Statement') AS s WHERE s ->> 'Effect' = 'Allow'")).await, "1");
+        assert_eq!(
+            one(&count(
+                " CROSS JOIN LATERAL jsonb_array_elements(doc -> 'Statement') AS s WHERE s ->> 'Effect' = 'Allow'"
+            ))
+            .await,
+            "1"
+        );
         assert_eq!(one(&count(" LEFT JOIN LATERAL jsonb_array_elements(doc -> 'Statement') AS s ON true")).await, "3");
         // Nested: the second function reads the first one's element.
         assert_eq!(
@@ -306,15 +318,28 @@ mod tests {
             .await,
             "iam:*,s3:*"
         );
-        assert_eq!(one(&count(", jsonb_array_elements(doc -> 'Statement') AS s WHERE s.value ->> 'Effect' = 'Deny'")).await, "1");
+        assert_eq!(
+            one(&count(", jsonb_array_elements(doc -> 'Statement') AS s WHERE s.value ->> 'Effect' = 'Deny'")).await,
+            "1"
+        );
     }
 
     #[tokio::test]
     async fn jsonb_each_gives_keys_and_values() {
         let tags = r#"(VALUES ('i-1', '{"env": "prod", "team": "sec"}'), ('i-2', NULL)) AS i(id, tags)"#;
-        assert_eq!(one(&format!("SELECT string_agg(t.key || '=' || t.value, ',') FROM {tags}, jsonb_each_text(i.tags) AS t")).await, "env=prod,team=sec");
-        assert_eq!(one(&format!(r#"SELECT string_agg(value, ',') FROM {tags}, jsonb_each(tags)"#)).await, r#""prod","sec""#);
-        assert_eq!(one(&format!("SELECT count(*) FROM {tags} LEFT JOIN LATERAL jsonb_object_keys(tags) AS k ON true")).await, "3");
+        assert_eq!(
+            one(&format!("SELECT string_agg(t.key || '=' || t.value, ',') FROM {tags}, jsonb_each_text(i.tags) AS t"))
+                .await,
+            "env=prod,team=sec"
+        );
+        assert_eq!(
+            one(&format!(r#"SELECT string_agg(value, ',') FROM {tags}, jsonb_each(tags)"#)).await,
+            r#""prod","sec""#
+        );
+        assert_eq!(
+            one(&format!("SELECT count(*) FROM {tags} LEFT JOIN LATERAL jsonb_object_keys(tags) AS k ON true")).await,
+            "3"
+        );
         let err = run(&format!("SELECT jsonb_each(tags) FROM {tags}")).await.unwrap_err();
         assert!(err.contains("in an expression is not supported: call it in FROM"), "{err}");
     }

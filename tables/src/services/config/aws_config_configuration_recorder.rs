@@ -61,6 +61,9 @@ pub fn table() -> Table {
                 .into()
         },
     )
+    .column("recording_mode", Text, "How often changes are recorded by default: CONTINUOUS or DAILY.", |r, _| {
+        crate::cell::text(r.recorder.recording_mode().map(|m| m.recording_frequency()))
+    })
     .column("status_recording", Bool, "Whether it is recording now.", |r, _| {
         r.status.as_ref().map(|s| s.recording()).into()
     })

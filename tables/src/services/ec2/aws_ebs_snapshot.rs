@@ -73,6 +73,16 @@ pub fn table() -> Table {
     .column("start_time", Timestamp, "When the snapshot was started.", |s, _| s.snapshot.start_time().into())
     .column("storage_tier", Text, "standard or archive.", |s, _| text(s.snapshot.storage_tier()))
     .column("outpost_arn", Text, "The Outpost ARN, if on an Outpost.", |s, _| s.snapshot.outpost_arn().into())
+    .column("state_message", Text, "Why a copy failed, or an error from EBS.", |s, _| s.snapshot.state_message().into())
+    .column("data_encryption_key_id", Text, "The data key ID of an encrypted snapshot.", |s, _| {
+        s.snapshot.data_encryption_key_id().into()
+    })
+    .column("full_snapshot_size_in_bytes", Int, "The size of the full snapshot, in bytes.", |s, _| {
+        s.snapshot.full_snapshot_size_in_bytes().into()
+    })
+    .column("restore_expiry_time", Timestamp, "When a temporarily restored archived snapshot goes back to archive.", |s, _| {
+        s.snapshot.restore_expiry_time().into()
+    })
     .column(
         "create_volume_permissions",
         Json,

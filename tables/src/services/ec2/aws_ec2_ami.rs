@@ -89,6 +89,34 @@ pub fn table() -> Table {
             a.image.sriov_net_support().into()
         })
         .column("virtualization_type", Text, "hvm or paravirtual.", |a, _| text(a.image.virtualization_type()))
+        .column("boot_mode", Text, "legacy-bios, uefi or uefi-preferred.", |a, _| text(a.image.boot_mode()))
+        .column("tpm_support", Text, "v2.0 when instances launched from it get NitroTPM.", |a, _| {
+            text(a.image.tpm_support())
+        })
+        .column("usage_operation", Text, "The billing usage operation.", |a, _| a.image.usage_operation().into())
+        .column("deregistration_protection", Text, "Whether deregistration protection is on, and until when.", |a, _| {
+            a.image.deregistration_protection().into()
+        })
+        .column("last_launched_time", Timestamp, "When an instance was last launched from it.", |a, _| {
+            a.image.last_launched_time().and_then(crate::json::parse_time).as_ref().into()
+        })
+        .column("source_instance_id", Text, "The instance it was created from.", |a, _| {
+            a.image.source_instance_id().into()
+        })
+        .column("source_image_id", Text, "The AMI it was copied from.", |a, _| a.image.source_image_id().into())
+        .column("source_image_region", Text, "The region of that AMI.", |a, _| a.image.source_image_region().into())
+        .column("free_tier_eligible", Bool, "Whether launching it is Free Tier eligible.", |a, _| {
+            a.image.free_tier_eligible().into()
+        })
+        .column("image_allowed", Bool, "Whether Allowed AMIs lets the account launch it.", |a, _| {
+            a.image.image_allowed().into()
+        })
+        .column("product_codes", Json, "The Marketplace product codes.", |a, _| {
+            ec2::product_codes(a.image.product_codes()).into()
+        })
+        .column("state_reason", Json, "Why the AMI is in its state: {Code, Message}.", |a, _| {
+            a.image.state_reason().map(|r| json!({"Code": r.code(), "Message": r.message()})).into()
+        })
         .column(
             "block_device_mappings",
             Json,

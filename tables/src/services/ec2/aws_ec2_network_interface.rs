@@ -71,6 +71,48 @@ pub fn table() -> Table {
     .column("delete_on_instance_termination", Bool, "Whether it goes when the instance does.", |n, _| {
         n.attachment().and_then(|a| a.delete_on_termination()).into()
     })
+    .column("outpost_arn", Text, "The Outpost ARN, if on an Outpost.", |n, _| n.outpost_arn().into())
+    .column("requester_id", Text, "The service or account that created it for you.", |n, _| n.requester_id().into())
+    .column("ipv6_address", Text, "The primary IPv6 address.", |n, _| n.ipv6_address().into())
+    .column("ipv6_native", Bool, "Whether it is in an IPv6-only subnet.", |n, _| n.ipv6_native().into())
+    .column("deny_all_igw_traffic", Bool, "Whether traffic to or from the internet gateway is denied.", |n, _| {
+        n.deny_all_igw_traffic().into()
+    })
+    .column("association_allocation_id", Text, "The Elastic IP allocation associated with it.", |n, _| {
+        n.association().and_then(|a| a.allocation_id()).into()
+    })
+    .column("association_id", Text, "The ID of that Elastic IP association.", |n, _| {
+        n.association().and_then(|a| a.association_id()).into()
+    })
+    .column("association_ip_owner_id", Text, "The owner of the associated Elastic IP.", |n, _| {
+        n.association().and_then(|a| a.ip_owner_id()).into()
+    })
+    .column("association_carrier_ip", Text, "The carrier IP (Wavelength Zones).", |n, _| {
+        n.association().and_then(|a| a.carrier_ip()).into()
+    })
+    .column("association_customer_owned_ip", Text, "The customer-owned IP (Outposts).", |n, _| {
+        n.association().and_then(|a| a.customer_owned_ip()).into()
+    })
+    .column("attached_instance_owner_id", Text, "The account of the instance it is attached to.", |n, _| {
+        n.attachment().and_then(|a| a.instance_owner_id()).into()
+    })
+    .column("connection_tracking_configuration", Json, "Idle timeouts: {TcpEstablishedTimeout, UdpStreamTimeout, UdpTimeout}.", |n, _| {
+        n.connection_tracking_configuration()
+            .map(|c| {
+                json!({
+                    "TcpEstablishedTimeout": c.tcp_established_timeout(),
+                    "UdpStreamTimeout": c.udp_stream_timeout(),
+                    "UdpTimeout": c.udp_timeout(),
+                })
+            })
+            .into()
+    })
+    .column("ipv4_prefixes", Json, "Delegated IPv4 prefixes: [{Ipv4Prefix}].", |n, _| {
+        Value::from_iter(n.ipv4_prefixes().iter().map(|p| json!({"Ipv4Prefix": p.ipv4_prefix()}))).into()
+    })
+    .column("ipv6_prefixes", Json, "Delegated IPv6 prefixes: [{Ipv6Prefix}].", |n, _| {
+        Value::from_iter(n.ipv6_prefixes().iter().map(|p| json!({"Ipv6Prefix": p.ipv6_prefix()}))).into()
+    })
     .column("groups", Json, "Its security groups: [{GroupId, GroupName}].", |n, _| {
         Value::from_iter(n.groups().iter().map(|g| json!({"GroupId": g.group_id(), "GroupName": g.group_name()}))).into()
     })

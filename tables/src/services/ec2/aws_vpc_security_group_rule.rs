@@ -54,6 +54,9 @@ pub fn table() -> Table {
     .column("referenced_vpc_peering_connection_id", Text, "The peering connection to that group's VPC.", |r, _| {
         r.referenced_group_info().and_then(|g| g.vpc_peering_connection_id()).into()
     })
+    .column("referenced_peering_status", Text, "The status of that peering connection.", |r, _| {
+        r.referenced_group_info().and_then(|g| g.peering_status()).into()
+    })
     .column("akas", Json, "The rule's ARN, as a one-element JSON array.", |r, t| {
         let arn = |id| format!("arn:{}:ec2:{}:{}:security-group-rule/{id}", t.partition, t.region, t.account_id);
         akas(r.security_group_rule_id().map(arn).into())

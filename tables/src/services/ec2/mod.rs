@@ -1,7 +1,8 @@
 //! EC2 and VPC: instances, images, volumes, snapshots, networks. What their Describe*
 //! tables share: key columns sent as Filters, and tags.
 
-use aws_sdk_ec2::types::{Filter, Tag};
+use aws_sdk_ec2::types::{Filter, ProductCode, Tag};
+use serde_json::{Value, json};
 
 use crate::context::ScanContext;
 use crate::def::Def;
@@ -85,6 +86,13 @@ pub fn tagged<T: Clone + Send + Sync + 'static>(
     .column("tags_src", Kind::Json, "The tags as AWS returns them: [{Key, Value}].", move |r, _| {
         tag_list(tags(r), tag_key_value).into()
     })
+}
+
+/// Marketplace product codes as [{ProductCodeId, ProductCodeType}].
+pub fn product_codes(codes: &[ProductCode]) -> Value {
+    Value::from_iter(codes.iter().map(
+        |p| json!({"ProductCodeId": p.product_code_id(), "ProductCodeType": crate::json::s(p.product_code_type())}),
+    ))
 }
 
 pub fn tag_key_value(tag: &Tag) -> (&str, Option<&str>) {

@@ -41,6 +41,14 @@ const COUNTS: &[(&str, &str, &str)] = &[
     ("attached_policies_per_role_quota", "AttachedPoliciesPerRoleQuota", "The most policies per role."),
     ("policy_size_quota", "PolicySizeQuota", "The largest managed policy, in characters."),
     ("versions_per_policy_quota", "VersionsPerPolicyQuota", "The most versions per policy."),
+    ("instance_profiles_quota", "InstanceProfilesQuota", "The most instance profiles allowed."),
+    ("server_certificates_quota", "ServerCertificatesQuota", "The most server certificates allowed."),
+    ("policy_versions_in_use_quota", "PolicyVersionsInUseQuota", "The most attached policy versions allowed."),
+    ("signing_certificates_per_user_quota", "SigningCertificatesPerUserQuota", "The most signing certificates per user."),
+    ("user_policy_size_quota", "UserPolicySizeQuota", "The largest inline user policy, in characters."),
+    ("group_policy_size_quota", "GroupPolicySizeQuota", "The largest inline group policy, in characters."),
+    ("role_policy_size_quota", "RolePolicySizeQuota", "The largest inline role policy, in characters."),
+    ("assume_role_policy_size_quota", "AssumeRolePolicySizeQuota", "The largest role trust policy, in characters."),
 ];
 
 pub fn table() -> Table {

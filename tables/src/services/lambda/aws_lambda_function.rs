@@ -3,6 +3,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
+use crate::json::s;
 use crate::policy;
 use crate::cell::text;
 use crate::context::{ScanContext, client};
@@ -19,6 +20,10 @@ pub struct Function {
     /// GetFunctionUrlConfig's answer: Some(None) when the function has no URL.
     url_config: Option<Option<Value>>,
     tags: Option<Value>,
+    /// GetFunction's answer: the code location (without its download URL) and the
+    /// reserved concurrency, absent when none is reserved.
+    code: Option<Value>,
+    reserved_concurrency: Option<i32>,
 }
 
 pub fn table() -> Table {
@@ -26,6 +31,7 @@ pub fn table() -> Table {
         .hydrate("lambda:GetPolicy", &["policy", "policy_std"], get_policy)
         .hydrate("lambda:GetFunctionUrlConfig", &["url_config"], get_url_config)
         .hydrate("lambda:ListTags", &["tags"], list_tags)
+        .hydrate("lambda:GetFunction", &["code", "reserved_concurrent_executions"], get_function)
         .example(
             "SELECT account_id, region, name, s ->> 'Effect' AS effect\n\
              FROM (SELECT account_id, region, name, unnest(json_get_array(policy_std, 'Statement')) AS s\n\
@@ -45,6 +51,27 @@ pub fn table() -> Table {
         .column("timeout", Int, "The timeout in seconds.", |f, _| f.function.timeout().into())
         .column("version", Text, "The version ($LATEST).", |f, _| f.function.version().into())
         .column("state", Text, "Pending, Active, Inactive or Failed.", |f, _| text(f.function.state()))
+        .column("state_reason", Text, "Why the function is in its state.", |f, _| f.function.state_reason().into())
+        .column("state_reason_code", Text, "The code of state_reason.", |f, _| text(f.function.state_reason_code()))
+        .column("last_update_status", Text, "InProgress, Successful or Failed: the last update's status.", |f, _| {
+            text(f.function.last_update_status())
+        })
+        .column("last_update_status_reason", Text, "Why the last update has its status.", |f, _| {
+            f.function.last_update_status_reason().into()
+        })
+        .column("last_update_status_reason_code", Text, "The code of last_update_status_reason.", |f, _| {
+            text(f.function.last_update_status_reason_code())
+        })
+        .column("revision_id", Text, "The function's current revision.", |f, _| f.function.revision_id().into())
+        .column("master_arn", Text, "For a Lambda@Edge replica, the main function's ARN.", |f, _| {
+            f.function.master_arn().into()
+        })
+        .column("dead_letter_config_target_arn", Text, "The SQS queue or SNS topic failed async events go to.", |f, _| {
+            f.function.dead_letter_config().and_then(|d| d.target_arn()).into()
+        })
+        .column("reserved_concurrent_executions", Int, "The reserved concurrency; null when none is reserved.", |f, _| {
+            f.reserved_concurrency.into()
+        })
         .column("last_modified", Timestamp, "When the function was last updated.", |f, _| {
             f.function.last_modified().and_then(crate::json::parse_time).as_ref().into()
         })
@@ -65,6 +92,51 @@ pub fn table() -> Table {
         })
         .column("environment_variables", Json, "The environment variables (names and values).", |f, _| {
             f.function.environment().and_then(|e| e.variables()).map(|v| json!(v)).into()
+        })
+        .column("tracing_config", Json, "X-Ray tracing: {Mode: Active | PassThrough}.", |f, _| {
+            f.function.tracing_config().map(|t| json!({"Mode": s(t.mode())})).into()
+        })
+        .column("layers", Json, "The layers: [{Arn, CodeSize, SigningProfileVersionArn, SigningJobArn}].", |f, _| {
+            Value::from_iter(f.function.layers().iter().map(|l| {
+                json!({
+                    "Arn": l.arn(),
+                    "CodeSize": l.code_size(),
+                    "SigningProfileVersionArn": l.signing_profile_version_arn(),
+                    "SigningJobArn": l.signing_job_arn(),
+                })
+            }))
+            .into()
+        })
+        .column("file_system_configs", Json, "Mounted EFS file systems: [{Arn, LocalMountPath}].", |f, _| {
+            Value::from_iter(
+                f.function.file_system_configs().iter().map(|c| json!({"Arn": c.arn(), "LocalMountPath": c.local_mount_path()})),
+            )
+            .into()
+        })
+        .column("ephemeral_storage", Json, "The /tmp size: {Size} in MB.", |f, _| {
+            f.function.ephemeral_storage().map(|e| json!({"Size": e.size()})).into()
+        })
+        .column("snap_start", Json, "SnapStart: {ApplyOn, OptimizationStatus}.", |f, _| {
+            f.function
+                .snap_start()
+                .map(|n| json!({"ApplyOn": s(n.apply_on()), "OptimizationStatus": s(n.optimization_status())}))
+                .into()
+        })
+        .column("logging_config", Json, "Logging: {LogFormat, ApplicationLogLevel, SystemLogLevel, LogGroup}.", |f, _| {
+            f.function
+                .logging_config()
+                .map(|l| {
+                    json!({
+                        "LogFormat": s(l.log_format()),
+                        "ApplicationLogLevel": s(l.application_log_level()),
+                        "SystemLogLevel": s(l.system_log_level()),
+                        "LogGroup": l.log_group(),
+                    })
+                })
+                .into()
+        })
+        .column("code", Json, "Where the code comes from: {RepositoryType, ImageUri, ResolvedImageUri}.", |f, _| {
+            f.code.clone().into()
         })
         .column("policy", Json, "The resource-based policy; null when it has none.", |f, _| {
             f.policy.as_deref().map(policy::document).into()
@@ -91,7 +163,14 @@ fn list(scan: ScanContext) -> Pages<Function> {
         async move {
             let out = request.send().await?;
             let functions = out.functions.unwrap_or_default().into_iter();
-            let functions = functions.map(|function| Function { function, policy: None, url_config: None, tags: None });
+            let functions = functions.map(|function| Function {
+                function,
+                policy: None,
+                url_config: None,
+                tags: None,
+                code: None,
+                reserved_concurrency: None,
+            });
             Ok((functions.collect(), out.next_marker))
         }
     })
@@ -129,6 +208,22 @@ fn list_tags(scan: ScanContext, mut function: Function) -> BoxFuture<'static, Re
         if let Some(arn) = function.function.function_arn() {
             let out = lambda.list_tags().resource(arn).send().await?;
             function.tags = Some(json!(out.tags.unwrap_or_default()));
+        }
+        Ok(function)
+    }
+    .boxed()
+}
+
+fn get_function(scan: ScanContext, mut function: Function) -> BoxFuture<'static, Result<Function, FetchError>> {
+    let lambda = client!(aws_sdk_lambda, scan);
+    async move {
+        if let Some(name) = function.function.function_name() {
+            let out = lambda.get_function().function_name(name).send().await?;
+            // Location is a presigned download URL for the package: not kept.
+            function.code = out.code().map(|c| {
+                json!({"RepositoryType": c.repository_type(), "ImageUri": c.image_uri(), "ResolvedImageUri": c.resolved_image_uri()})
+            });
+            function.reserved_concurrency = out.concurrency().and_then(|c| c.reserved_concurrent_executions());
         }
         Ok(function)
     }

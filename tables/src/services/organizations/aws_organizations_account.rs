@@ -16,6 +16,7 @@ use crate::table::Table;
 pub struct OrgAccount {
     account: Account,
     tags: Option<Vec<aws_sdk_organizations::types::Tag>>,
+    parent_id: Option<String>,
 }
 
 pub fn table() -> Table {
@@ -27,6 +28,7 @@ pub fn table() -> Table {
         list,
     )
     .hydrate("organizations:ListTagsForResource", &["tags", "tags_src"], list_tags)
+    .hydrate("organizations:ListParents", &["parent_id"], list_parents)
     .example("SELECT id, name, email, state, joined_timestamp FROM aws_organizations_account ORDER BY name")
     .column("id", Text, "The 12-digit account ID.", |a, _| a.account.id().into())
     .column("name", Text, "The account name.", |a, _| a.account.name().into())
@@ -40,6 +42,9 @@ pub fn table() -> Table {
     })
     .column("joined_method", Text, "INVITED or CREATED.", |a, _| text(a.account.joined_method()))
     .column("joined_timestamp", Timestamp, "When the account joined.", |a, _| a.account.joined_timestamp().into())
+    .column("parent_id", Text, "The root or organizational unit the account sits in.", |a, _| {
+        a.parent_id.as_deref().into()
+    })
     .column("tags", Json, "The tags, as an object of key -> value.", |a, _| {
         a.tags.as_ref().map(|t| tag_map(t, |t| (t.key(), Some(t.value())))).into()
     })
@@ -73,7 +78,7 @@ fn list(scan: ScanContext) -> Pages<OrgAccount> {
             let (organizations, account_id) = (organizations.clone(), account_id.clone());
             async move {
                 match page {
-                    Ok(accounts) => Ok(Some(accounts.into_iter().map(|account| OrgAccount { account, tags: None }))),
+                    Ok(accounts) => Ok(Some(accounts.into_iter().map(|account| OrgAccount { account, tags: None, parent_id: None }))),
                     Err(err) if err.code == NOT_IN_USE => Ok(None),
                     // Scanning a whole org, member accounts are denied: the management account answers for them.
                     Err(err) if err.code == ACCESS_DENIED => {
@@ -102,6 +107,19 @@ fn list_tags(scan: ScanContext, mut account: OrgAccount) -> BoxFuture<'static, R
         if let Some(id) = account.account.id() {
             let request = organizations.list_tags_for_resource().resource_id(id);
             account.tags = Some(request.into_paginator().items().send().try_collect().await?);
+        }
+        Ok(account)
+    }
+    .boxed()
+}
+
+fn list_parents(scan: ScanContext, mut account: OrgAccount) -> BoxFuture<'static, Result<OrgAccount, FetchError>> {
+    let organizations = client!(aws_sdk_organizations, scan);
+    async move {
+        if let Some(id) = account.account.id() {
+            // An account has exactly one parent.
+            let out = organizations.list_parents().child_id(id).send().await?;
+            account.parent_id = out.parents.unwrap_or_default().into_iter().next().and_then(|p| p.id);
         }
         Ok(account)
     }

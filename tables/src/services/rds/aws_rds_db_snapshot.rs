@@ -77,6 +77,48 @@ pub fn table() -> Table {
                 .into()
         },
     )
+    .column("dbi_resource_id", Text, "The resource ID of the source instance.", |s, _| s.snapshot.dbi_resource_id().into())
+    .column("instance_create_time", Timestamp, "When the source instance was created.", |s, _| {
+        s.snapshot.instance_create_time().into()
+    })
+    .column("snapshot_database_time", Timestamp, "The database time the snapshot holds data as of.", |s, _| {
+        s.snapshot.snapshot_database_time().into()
+    })
+    .column("percent_progress", Int, "How much of the data has been transferred, as a percentage.", |s, _| {
+        s.snapshot.percent_progress().into()
+    })
+    .column("iops", Int, "The source instance's provisioned IOPS.", |s, _| s.snapshot.iops().into())
+    .column("storage_type", Text, "The storage type of the source instance.", |s, _| s.snapshot.storage_type().into())
+    .column("license_model", Text, "The license model of the source instance.", |s, _| s.snapshot.license_model().into())
+    .column("option_group_name", Text, "The option group of the source instance.", |s, _| {
+        s.snapshot.option_group_name().into()
+    })
+    .column("iam_database_authentication_enabled", Bool, "Whether IAM database authentication is on.", |s, _| {
+        s.snapshot.iam_database_authentication_enabled().into()
+    })
+    .column("source_db_snapshot_identifier", Text, "For a copy, the snapshot it was copied from.", |s, _| {
+        s.snapshot.source_db_snapshot_identifier().into()
+    })
+    .column("source_region", Text, "For a copy, the region it was copied from.", |s, _| s.snapshot.source_region().into())
+    .column("snapshot_target", Text, "region or outposts: where the snapshot is stored.", |s, _| {
+        s.snapshot.snapshot_target().into()
+    })
+    .column("db_system_id", Text, "The Oracle system identifier (SID) of an RDS Custom instance.", |s, _| {
+        s.snapshot.db_system_id().into()
+    })
+    .column("dedicated_log_volume", Bool, "Whether the source instance has a dedicated log volume.", |s, _| {
+        s.snapshot.dedicated_log_volume().into()
+    })
+    .column("multi_tenant", Bool, "Whether it is a snapshot of a multi-tenant instance.", |s, _| {
+        s.snapshot.multi_tenant().into()
+    })
+    .column("tde_credential_arn", Text, "The ARN of the TDE credential store.", |s, _| {
+        s.snapshot.tde_credential_arn().into()
+    })
+    .column("timezone", Text, "The time zone of the source instance (SQL Server).", |s, _| s.snapshot.timezone().into())
+    .column("processor_features", Json, "The CPU settings of the source instance: [{Name, Value}].", |s, _| {
+        rds::processor_features(s.snapshot.processor_features()).into()
+    })
     .column("title", Text, "The snapshot's identifier.", |s, _| s.snapshot.db_snapshot_identifier().into());
     rds::tagged(def, |s: &RdsSnapshot| s.snapshot.tag_list()).build()
 }

@@ -1,6 +1,7 @@
 //! RDS. What its tables share: key columns sent as Filters, and tags.
 
-use aws_sdk_rds::types::{Filter, Tag};
+use aws_sdk_rds::types::{Filter, ProcessorFeature, Tag};
+use serde_json::{Value, json};
 
 use crate::context::ScanContext;
 use crate::def::Def;
@@ -32,4 +33,10 @@ pub fn tagged<T: Clone + Send + Sync + 'static>(def: Def<T>, tags: fn(&T) -> &[T
     .column("tags_src", Kind::Json, "The tags as AWS returns them: [{Key, Value}].", move |r, _| {
         tag_list(tags(r), |t| (t.key().unwrap_or_default(), t.value())).into()
     })
+}
+
+/// Processor features as [{Name, Value}]; null when none are set.
+pub fn processor_features(features: &[ProcessorFeature]) -> Option<Value> {
+    let features = features.iter().map(|f| json!({"Name": f.name(), "Value": f.value()}));
+    Some(Value::from_iter(features)).filter(|f| f.as_array().is_some_and(|a| !a.is_empty()))
 }

@@ -2,7 +2,8 @@ use std::future::Future;
 
 use aws_sdk_s3::operation::get_bucket_versioning::GetBucketVersioningOutput;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, BucketVersioningStatus, MfaDeleteStatus, PublicAccessBlockConfiguration, Tag,
+    BucketLocationConstraint, BucketVersioningStatus, Event, LifecycleRule, MfaDeleteStatus,
+    NotificationConfigurationFilter, PublicAccessBlockConfiguration, ReplicationRule, Tag,
 };
 use aws_smithy_types::DateTime;
 use futures::FutureExt;
@@ -10,7 +11,7 @@ use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
-use crate::json::{s, tag_list, tag_map};
+use crate::json::{s, tag_list, tag_map, time};
 use crate::policy;
 use crate::context::ScanContext;
 use crate::def::Def;
@@ -32,6 +33,12 @@ pub struct Bucket {
     public_access_block: Option<PublicAccessBlockConfiguration>,
     logging: Option<Value>,
     tags: Option<Vec<Tag>>,
+    notifications: Option<Value>,
+    lifecycle_rules: Option<Value>,
+    object_lock: Option<Value>,
+    ownership_controls: Option<Value>,
+    replication: Option<Value>,
+    website: Option<Value>,
 }
 
 /// Bucket location lookups in flight per account.
@@ -55,6 +62,12 @@ pub fn table() -> Table {
     .hydrate("s3:GetPublicAccessBlock", &PUBLIC_ACCESS_BLOCK_COLUMNS, get_public_access_block)
     .hydrate("s3:GetBucketLogging", &["logging"], get_logging)
     .hydrate("s3:GetBucketTagging", &["tags", "tags_src"], get_tagging)
+    .hydrate("s3:GetBucketNotificationConfiguration", &["event_notification_configuration"], get_notifications)
+    .hydrate("s3:GetBucketLifecycleConfiguration", &["lifecycle_rules"], get_lifecycle)
+    .hydrate("s3:GetObjectLockConfiguration", &["object_lock_configuration"], get_object_lock)
+    .hydrate("s3:GetBucketOwnershipControls", &["object_ownership_controls"], get_ownership_controls)
+    .hydrate("s3:GetBucketReplication", &["replication"], get_replication)
+    .hydrate("s3:GetBucketWebsite", &["website_configuration"], get_website)
     .example(
         "SELECT account_id, region, name FROM aws_s3_bucket\n\
          WHERE NOT coalesce(block_public_acls AND ignore_public_acls AND block_public_policy AND restrict_public_buckets, false)",
@@ -97,6 +110,33 @@ pub fn table() -> Table {
         b.public_access_block.as_ref().and_then(PublicAccessBlockConfiguration::restrict_public_buckets).into()
     })
     .column("logging", Json, "Server access logging: {TargetBucket, TargetPrefix}; null when off.", |b, _| b.logging.clone().into())
+    .column(
+        "event_notification_configuration",
+        Json,
+        "Event notifications: {TopicConfigurations, QueueConfigurations, LambdaFunctionConfigurations, EventBridgeConfiguration}.",
+        |b, _| b.notifications.clone().into(),
+    )
+    .column("lifecycle_rules", Json, "The lifecycle rules: [{ID, Status, Filter, Expiration, Transitions, ...}]; null when none.", |b, _| {
+        b.lifecycle_rules.clone().into()
+    })
+    .column(
+        "object_lock_configuration",
+        Json,
+        "Object Lock: {ObjectLockEnabled, Rule: {DefaultRetention: {Mode, Days, Years}}}; null when off.",
+        |b, _| b.object_lock.clone().into(),
+    )
+    .column("object_ownership_controls", Json, "Object ownership: {Rules: [{ObjectOwnership}]}; null when not set.", |b, _| {
+        b.ownership_controls.clone().into()
+    })
+    .column("replication", Json, "Replication: {Role, Rules: [{ID, Status, Priority, Filter, Destination, ...}]}; null when off.", |b, _| {
+        b.replication.clone().into()
+    })
+    .column(
+        "website_configuration",
+        Json,
+        "Static website hosting: {IndexDocument, ErrorDocument, RedirectAllRequestsTo, RoutingRules}; null when off.",
+        |b, _| b.website.clone().into(),
+    )
     .column("tags", Json, "The tags, as an object of key -> value.", |b, _| {
         b.tags.as_ref().map(|t| tag_map(t, |t| (t.key(), Some(t.value())))).into()
     })
@@ -184,6 +224,12 @@ async fn locate(s3: aws_sdk_s3::Client, bucket: aws_sdk_s3::types::Bucket) -> Re
         public_access_block: None,
         logging: None,
         tags: None,
+        notifications: None,
+        lifecycle_rules: None,
+        object_lock: None,
+        ownership_controls: None,
+        replication: None,
+        website: None,
     })
 }
 
@@ -278,6 +324,221 @@ fn get_tagging(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<B
     with_client(scan, bucket, |s3, mut b| async move {
         let out = absent(s3.get_bucket_tagging().bucket(&b.name).send().await, &["NoSuchTagSet"])?;
         b.tags = out.map(|o| o.tag_set);
+        Ok(b)
+    })
+}
+
+fn get_notifications(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let out = s3.get_bucket_notification_configuration().bucket(&b.name).send().await?;
+        let filter = |f: Option<&NotificationConfigurationFilter>| {
+            f.map(|f| {
+                let rules = f.key().map(|k| k.filter_rules()).unwrap_or_default();
+                let rules = rules.iter().map(|r| json!({"Name": s(r.name()), "Value": r.value()}));
+                json!({"Key": {"FilterRules": Value::from_iter(rules)}})
+            })
+        };
+        let events = |events: &[Event]| Value::from_iter(events.iter().map(|e| e.as_str()));
+        let topics = out.topic_configurations().iter().map(|c| {
+            json!({"Id": c.id(), "TopicArn": c.topic_arn(), "Events": events(c.events()), "Filter": filter(c.filter())})
+        });
+        let queues = out.queue_configurations().iter().map(|c| {
+            json!({"Id": c.id(), "QueueArn": c.queue_arn(), "Events": events(c.events()), "Filter": filter(c.filter())})
+        });
+        let lambdas = out.lambda_function_configurations().iter().map(|c| {
+            json!({
+                "Id": c.id(),
+                "LambdaFunctionArn": c.lambda_function_arn(),
+                "Events": events(c.events()),
+                "Filter": filter(c.filter()),
+            })
+        });
+        b.notifications = Some(json!({
+            "TopicConfigurations": Value::from_iter(topics),
+            "QueueConfigurations": Value::from_iter(queues),
+            "LambdaFunctionConfigurations": Value::from_iter(lambdas),
+            "EventBridgeConfiguration": out.event_bridge_configuration().map(|_| json!({})),
+        }));
+        Ok(b)
+    })
+}
+
+fn get_lifecycle(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let result = s3.get_bucket_lifecycle_configuration().bucket(&b.name).send().await;
+        let out = absent(result, &["NoSuchLifecycleConfiguration"])?;
+        b.lifecycle_rules = out.map(|o| Value::from_iter(o.rules().iter().map(lifecycle_rule)));
+        Ok(b)
+    })
+}
+
+// Rules written before filters existed still carry their bare, now deprecated, Prefix.
+#[allow(deprecated)]
+fn lifecycle_rule(rule: &LifecycleRule) -> Value {
+    let filter = rule.filter().map(|f| {
+        json!({
+            "Prefix": f.prefix(),
+            "Tag": f.tag().map(|t| json!({"Key": t.key(), "Value": t.value()})),
+            "ObjectSizeGreaterThan": f.object_size_greater_than(),
+            "ObjectSizeLessThan": f.object_size_less_than(),
+            "And": f.and().map(|a| json!({
+                "Prefix": a.prefix(),
+                "Tags": tag_list(a.tags(), |t| (t.key(), Some(t.value()))),
+                "ObjectSizeGreaterThan": a.object_size_greater_than(),
+                "ObjectSizeLessThan": a.object_size_less_than(),
+            })),
+        })
+    });
+    let transitions = rule.transitions().iter().map(|t| {
+        json!({"Date": time(t.date()), "Days": t.days(), "StorageClass": s(t.storage_class())})
+    });
+    let noncurrent_transitions = rule.noncurrent_version_transitions().iter().map(|t| {
+        json!({
+            "NoncurrentDays": t.noncurrent_days(),
+            "NewerNoncurrentVersions": t.newer_noncurrent_versions(),
+            "StorageClass": s(t.storage_class()),
+        })
+    });
+    json!({
+        "ID": rule.id(),
+        "Status": rule.status().as_str(),
+        "Prefix": rule.prefix(),
+        "Filter": filter,
+        "Expiration": rule.expiration().map(|e| json!({
+            "Date": time(e.date()),
+            "Days": e.days(),
+            "ExpiredObjectDeleteMarker": e.expired_object_delete_marker(),
+        })),
+        "Transitions": Value::from_iter(transitions),
+        "NoncurrentVersionTransitions": Value::from_iter(noncurrent_transitions),
+        "NoncurrentVersionExpiration": rule.noncurrent_version_expiration().map(|e| json!({
+            "NoncurrentDays": e.noncurrent_days(),
+            "NewerNoncurrentVersions": e.newer_noncurrent_versions(),
+        })),
+        "AbortIncompleteMultipartUpload": rule.abort_incomplete_multipart_upload().map(|a| json!({
+            "DaysAfterInitiation": a.days_after_initiation(),
+        })),
+    })
+}
+
+fn get_object_lock(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let result = s3.get_object_lock_configuration().bucket(&b.name).send().await;
+        let out = absent(result, &["ObjectLockConfigurationNotFoundError"])?;
+        b.object_lock = out.and_then(|o| o.object_lock_configuration).map(|c| {
+            let retention = c.rule().and_then(|r| r.default_retention()).map(|d| {
+                json!({"Mode": s(d.mode()), "Days": d.days(), "Years": d.years()})
+            });
+            json!({
+                "ObjectLockEnabled": s(c.object_lock_enabled()),
+                "Rule": c.rule().map(|_| json!({"DefaultRetention": retention})),
+            })
+        });
+        Ok(b)
+    })
+}
+
+fn get_ownership_controls(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let result = s3.get_bucket_ownership_controls().bucket(&b.name).send().await;
+        let out = absent(result, &["OwnershipControlsNotFoundError"])?;
+        b.ownership_controls = out.and_then(|o| o.ownership_controls).map(|c| {
+            let rules = c.rules().iter().map(|r| json!({"ObjectOwnership": r.object_ownership().as_str()}));
+            json!({"Rules": Value::from_iter(rules)})
+        });
+        Ok(b)
+    })
+}
+
+fn get_replication(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let result = s3.get_bucket_replication().bucket(&b.name).send().await;
+        let out = absent(result, &["ReplicationConfigurationNotFoundError"])?;
+        b.replication = out.and_then(|o| o.replication_configuration).map(|c| {
+            json!({"Role": c.role(), "Rules": Value::from_iter(c.rules().iter().map(replication_rule))})
+        });
+        Ok(b)
+    })
+}
+
+// Rules written before filters existed still carry their bare, now deprecated, Prefix.
+#[allow(deprecated)]
+fn replication_rule(rule: &ReplicationRule) -> Value {
+    let filter = rule.filter().map(|f| {
+        json!({
+            "Prefix": f.prefix(),
+            "Tag": f.tag().map(|t| json!({"Key": t.key(), "Value": t.value()})),
+            "And": f.and().map(|a| json!({
+                "Prefix": a.prefix(),
+                "Tags": tag_list(a.tags(), |t| (t.key(), Some(t.value()))),
+            })),
+        })
+    });
+    let destination = rule.destination().map(|d| {
+        json!({
+            "Bucket": d.bucket(),
+            "Account": d.account(),
+            "StorageClass": s(d.storage_class()),
+            "AccessControlTranslation": d.access_control_translation().map(|a| json!({"Owner": a.owner().as_str()})),
+            "EncryptionConfiguration": d.encryption_configuration().map(|e| json!({"ReplicaKmsKeyID": e.replica_kms_key_id()})),
+            "ReplicationTime": d.replication_time().map(|r| json!({
+                "Status": r.status().as_str(),
+                "Time": r.time().map(|t| json!({"Minutes": t.minutes()})),
+            })),
+            "Metrics": d.metrics().map(|m| json!({
+                "Status": m.status().as_str(),
+                "EventThreshold": m.event_threshold().map(|t| json!({"Minutes": t.minutes()})),
+            })),
+        })
+    });
+    let criteria = rule.source_selection_criteria().map(|c| {
+        json!({
+            "SseKmsEncryptedObjects": c.sse_kms_encrypted_objects().map(|o| json!({"Status": o.status().as_str()})),
+            "ReplicaModifications": c.replica_modifications().map(|m| json!({"Status": m.status().as_str()})),
+        })
+    });
+    json!({
+        "ID": rule.id(),
+        "Priority": rule.priority(),
+        "Prefix": rule.prefix(),
+        "Status": rule.status().as_str(),
+        "Filter": filter,
+        "Destination": destination,
+        "SourceSelectionCriteria": criteria,
+        "ExistingObjectReplication": rule.existing_object_replication().map(|e| json!({"Status": e.status().as_str()})),
+        "DeleteMarkerReplication": rule.delete_marker_replication().map(|d| json!({"Status": s(d.status())})),
+    })
+}
+
+fn get_website(scan: ScanContext, bucket: Bucket) -> BoxFuture<'static, Result<Bucket, FetchError>> {
+    with_client(scan, bucket, |s3, mut b| async move {
+        let out = absent(s3.get_bucket_website().bucket(&b.name).send().await, &["NoSuchWebsiteConfiguration"])?;
+        b.website = out.map(|o| {
+            let rules = o.routing_rules().iter().map(|r| {
+                json!({
+                    "Condition": r.condition().map(|c| json!({
+                        "HttpErrorCodeReturnedEquals": c.http_error_code_returned_equals(),
+                        "KeyPrefixEquals": c.key_prefix_equals(),
+                    })),
+                    "Redirect": r.redirect().map(|d| json!({
+                        "HostName": d.host_name(),
+                        "HttpRedirectCode": d.http_redirect_code(),
+                        "Protocol": s(d.protocol()),
+                        "ReplaceKeyPrefixWith": d.replace_key_prefix_with(),
+                        "ReplaceKeyWith": d.replace_key_with(),
+                    })),
+                })
+            });
+            json!({
+                "IndexDocument": o.index_document().map(|d| json!({"Suffix": d.suffix()})),
+                "ErrorDocument": o.error_document().map(|d| json!({"Key": d.key()})),
+                "RedirectAllRequestsTo": o.redirect_all_requests_to().map(|r| json!({
+                    "HostName": r.host_name(),
+                    "Protocol": s(r.protocol()),
+                })),
+                "RoutingRules": Value::from_iter(rules),
+            })
+        });
         Ok(b)
     })
 }
