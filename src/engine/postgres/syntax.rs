@@ -6,7 +6,8 @@
 //! - the same functions in an expression become `unnest(...)`;
 //! - `x LIKE ANY (ARRAY['a%', 'b%'])` (and ILIKE, NOT LIKE) becomes ORs;
 //! - `jsonb_agg(x)` becomes `to_jsonb(array_agg(x))`;
-//! - an unaliased function call's column is named after the function (`count`).
+//! - an unaliased function call's column is named after the function (`count`);
+//! - `EXISTS (...)` and, in a CASE condition, `x IN (...)` in a select list become counts.
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
@@ -89,6 +90,11 @@ impl VisitorMut for Rewriter {
             }
         }
         name_function_columns(&mut select.projection);
+        for item in &mut select.projection {
+            if let SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. } = item {
+                subqueries_as_counts(expr, false);
+            }
+        }
         ControlFlow::Continue(())
     }
 
@@ -216,6 +222,81 @@ impl Rewriter {
         };
         Ok(())
     }
+}
+
+/// `EXISTS (q)` and, in a CASE condition, `x IN (q)` as a count of `q`'s rows (matching
+/// `x`), which DataFusion plans in a select list as it does not the subqueries themselves.
+/// The count is exact for EXISTS; for IN it differs only where Postgres gives null (a null
+/// `x`, a null among `q`'s values), which a CASE condition reads as false too. A `q` that
+/// groups is left as it is.
+fn subqueries_as_counts(expr: &mut Expr, in_condition: bool) {
+    let replacement = match expr {
+        Expr::Exists { subquery, negated } => counting(subquery, if *negated { "= 0" } else { "> 0" }, None),
+        Expr::InSubquery { expr: value, subquery, negated: false } if in_condition => {
+            counting(subquery, "> 0", Some(value))
+        }
+        Expr::Case { operand, conditions, else_result, .. } => {
+            for when in conditions {
+                subqueries_as_counts(&mut when.condition, operand.is_none());
+                subqueries_as_counts(&mut when.result, false);
+            }
+            if let Some(otherwise) = else_result {
+                subqueries_as_counts(otherwise, false);
+            }
+            None
+        }
+        Expr::BinaryOp { left, op: ast::BinaryOperator::And | ast::BinaryOperator::Or, right } => {
+            subqueries_as_counts(left, in_condition);
+            subqueries_as_counts(right, in_condition);
+            None
+        }
+        Expr::Nested(inner) => {
+            subqueries_as_counts(inner, in_condition);
+            None
+        }
+        _ => None,
+    };
+    if let Some(replacement) = replacement {
+        *expr = replacement;
+    }
+}
+
+/// `(SELECT count(*) <test> FROM ... WHERE ... [AND <q's value> = <member>])` from `q`.
+fn counting(query: &ast::Query, test: &str, member: Option<&Expr>) -> Option<Expr> {
+    let ast::SetExpr::Select(select) = query.body.as_ref() else { return None };
+    let grouped = !matches!(&select.group_by, ast::GroupByExpr::Expressions(keys, _) if keys.is_empty());
+    if grouped || select.having.is_some() {
+        return None;
+    }
+    let mut select = select.clone();
+    if let Some(member) = member {
+        let value = match select.projection.as_slice() {
+            [SelectItem::UnnamedExpr(value) | SelectItem::ExprWithAlias { expr: value, .. }] => value.clone(),
+            _ => return None,
+        };
+        let equal = Expr::BinaryOp {
+            left: Box::new(Expr::Nested(Box::new(value))),
+            op: ast::BinaryOperator::Eq,
+            right: Box::new(Expr::Nested(Box::new(member.clone()))),
+        };
+        select.selection = Some(match select.selection.take() {
+            Some(filter) => Expr::BinaryOp {
+                left: Box::new(Expr::Nested(Box::new(filter))),
+                op: ast::BinaryOperator::And,
+                right: Box::new(equal),
+            },
+            None => equal,
+        });
+    }
+    let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
+    let count = datafusion::sql::sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(&format!("count(*) {test}"))
+        .and_then(|mut parser| parser.parse_expr())
+        .expect("a count parses");
+    select.projection = vec![SelectItem::UnnamedExpr(count)];
+    select.distinct = None;
+    let body = Box::new(ast::SetExpr::Select(select));
+    Some(Expr::Subquery(Box::new(ast::Query { body, order_by: None, limit_clause: None, ..query.clone() })))
 }
 
 fn is_set_returning(factor: &TableFactor) -> bool {
