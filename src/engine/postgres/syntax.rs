@@ -3,7 +3,8 @@
 //! - set-returning JSON functions in FROM (`, jsonb_array_elements(r.doc -> 'Statement') AS s`,
 //!   `CROSS JOIN LATERAL`, `LEFT JOIN LATERAL ... ON true`) become UNNEST over cove's
 //!   list-valued functions, which [`super::lateral`] then joins row by row;
-//! - the same functions in an expression become `unnest(...)`;
+//! - the same functions in an expression become `unnest(...)`, and any other function in
+//!   FROM one row holding its value;
 //! - `x LIKE ANY (ARRAY['a%', 'b%'])` (and ILIKE, NOT LIKE) becomes ORs;
 //! - `jsonb_agg(x)` becomes `to_jsonb(array_agg(x))`;
 //! - an unaliased function call's column is named after the function (`count`);
@@ -75,7 +76,7 @@ impl VisitorMut for Rewriter {
         let mut from: Vec<TableWithJoins> = Vec::new();
         for table in std::mem::take(&mut select.from) {
             match from.last_mut() {
-                Some(previous) if is_set_returning(&table.relation) => {
+                Some(previous) if is_function(&table.relation) => {
                     let across = JoinOperator::CrossJoin(JoinConstraint::None);
                     previous.joins.push(Join { relation: table.relation, global: false, join_operator: across });
                     previous.joins.extend(table.joins);
@@ -180,7 +181,29 @@ impl Rewriter {
             _ => return Ok(()),
         };
         let function = name.to_string().to_lowercase();
-        let Some(srf) = set_returning(&function) else { return Ok(()) };
+        let tables = datafusion::functions_table::all_default_table_functions();
+        let srf = match set_returning(&function) {
+            Some(srf) => srf,
+            None if tables.iter().any(|t| t.name() == function) => return Ok(()),
+            // Postgres reads any other function in FROM as one row holding its value.
+            None => {
+                let alias = alias.map_or_else(|| Ident::new(&function), |a| a.name);
+                let value = call(&function, args);
+                *factor = TableFactor::UNNEST {
+                    alias: Some(TableAlias {
+                        explicit: true,
+                        name: alias.clone(),
+                        columns: vec![TableAliasColumnDef { name: alias, data_type: None }],
+                        at: None,
+                    }),
+                    array_exprs: vec![call("make_array", vec![argument(value)])],
+                    with_offset: false,
+                    with_offset_alias: None,
+                    with_ordinality: false,
+                };
+                return Ok(());
+            }
+        };
         let Some(document) = args.first().cloned() else { return Err(format!("{function} takes a JSON argument")) };
         if with_ordinality && srf.lists == ["cove_json_path_query"] {
             return Err(format!("{function} WITH ORDINALITY is not supported"));
@@ -299,13 +322,8 @@ fn counting(query: &ast::Query, test: &str, member: Option<&Expr>) -> Option<Exp
     Some(Expr::Subquery(Box::new(ast::Query { body, order_by: None, limit_clause: None, ..query.clone() })))
 }
 
-fn is_set_returning(factor: &TableFactor) -> bool {
-    match factor {
-        TableFactor::Table { name, args: Some(_), .. } | TableFactor::Function { name, .. } => {
-            set_returning(&name.to_string().to_lowercase()).is_some()
-        }
-        _ => false,
-    }
+fn is_function(factor: &TableFactor) -> bool {
+    matches!(factor, TableFactor::Table { args: Some(_), .. } | TableFactor::Function { .. })
 }
 
 /// Postgres names an unaliased function call's column after the function (`count`, not
