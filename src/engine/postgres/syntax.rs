@@ -70,21 +70,29 @@ impl VisitorMut for Rewriter {
     type Break = String;
 
     fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<String> {
-        // `FROM a, f(a.x) AS s JOIN b ON ...`: a function reads the items before it, so it
-        // joins them (across, as the comma does) instead of starting an item of its own,
-        // which would plan its joins before it could see `a`.
-        let mut from: Vec<TableWithJoins> = Vec::new();
-        for table in std::mem::take(&mut select.from) {
-            match from.last_mut() {
-                Some(previous) if is_function(&table.relation) => {
-                    let across = JoinOperator::CrossJoin(JoinConstraint::None);
-                    previous.joins.push(Join { relation: table.relation, global: false, join_operator: across });
-                    previous.joins.extend(table.joins);
-                }
-                _ => from.push(table),
+        // `FROM a, b, f(a.x) AS s JOIN c ON ...`: a function reads the items before it, so
+        // the items are joined in one chain (across, as the comma does), which it ends up on
+        // the right of, instead of each item being planned apart. The same rows, unless a
+        // later item has a right or full join, which is left as it is.
+        let later = || select.from.iter().skip(1);
+        let right_or_full = |t: &TableWithJoins| {
+            t.joins.iter().any(|j| {
+                matches!(
+                    j.join_operator,
+                    JoinOperator::Right(_) | JoinOperator::RightOuter(_) | JoinOperator::FullOuter(_)
+                )
+            })
+        };
+        if later().any(|t| is_function(&t.relation)) && !later().any(right_or_full) {
+            let mut items = std::mem::take(&mut select.from).into_iter();
+            let mut chain = items.next().expect("a FROM item before the function");
+            for table in items {
+                let across = JoinOperator::CrossJoin(JoinConstraint::None);
+                chain.joins.push(Join { relation: table.relation, global: false, join_operator: across });
+                chain.joins.extend(table.joins);
             }
+            select.from = vec![chain];
         }
-        select.from = from;
         for table in &mut select.from {
             if let Err(e) = self.rewrite_from(table) {
                 return ControlFlow::Break(e);
