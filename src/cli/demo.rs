@@ -61,6 +61,13 @@ pub async fn demo() -> Result<(), String> {
                 .to_string(),
         ),
         (
+            "Steampipe's queries run as written: trust policies that let anyone assume a role",
+            "SELECT r.account_id, r.name AS role, s ->> 'Effect' AS effect\n\
+             FROM aws_iam_role AS r, jsonb_array_elements(r.assume_role_policy_std -> 'Statement') AS s\n\
+             WHERE s -> 'Principal' -> 'AWS' ? '*'"
+                .to_string(),
+        ),
+        (
             "S3 buckets per region, each bucket's region looked up once",
             "SELECT region, count(*) AS buckets, min(creation_date) AS oldest\nFROM aws_s3_bucket GROUP BY region ORDER BY region"
                 .to_string(),
