@@ -132,32 +132,10 @@ impl VisitorMut for Rewriter {
                 }
                 None => None,
             },
-            Expr::Like { negated, any: true, expr: value, pattern, escape_char } => {
-                let Some(patterns) = pattern_list(pattern) else {
-                    return ControlFlow::Break("LIKE ANY needs a list of patterns: ARRAY['a%', ...]".into());
-                };
-                let each = patterns.into_iter().map(|p| Expr::Like {
-                    negated: *negated,
-                    any: false,
-                    expr: value.clone(),
-                    pattern: Box::new(p),
-                    escape_char: escape_char.clone(),
-                });
-                Some(any_of(each))
-            }
-            Expr::ILike { negated, any: true, expr: value, pattern, escape_char } => {
-                let Some(patterns) = pattern_list(pattern) else {
-                    return ControlFlow::Break("ILIKE ANY needs a list of patterns: ARRAY['a%', ...]".into());
-                };
-                let each = patterns.into_iter().map(|p| Expr::ILike {
-                    negated: *negated,
-                    any: false,
-                    expr: value.clone(),
-                    pattern: Box::new(p),
-                    escape_char: escape_char.clone(),
-                });
-                Some(any_of(each))
-            }
+            Expr::Like { any: true, .. } | Expr::ILike { any: true, .. } => match like_any(expr) {
+                Ok(either) => Some(either),
+                Err(e) => return ControlFlow::Break(e),
+            },
             _ => None,
         };
         if let Some(rewritten) = rewritten {
@@ -381,6 +359,30 @@ fn call(name: &str, args: Vec<FunctionArg>) -> Expr {
         over: None,
         within_group: vec![],
     })
+}
+
+/// `x [NOT] [I]LIKE ANY (ARRAY[p, ...])` as `(x [NOT] [I]LIKE p OR ...)`.
+fn like_any(expr: &Expr) -> Result<Expr, String> {
+    let (Expr::Like { negated, expr: value, pattern, escape_char, .. }
+    | Expr::ILike { negated, expr: value, pattern, escape_char, .. }) = expr
+    else {
+        unreachable!("called on LIKE and ILIKE only")
+    };
+    let insensitive = matches!(expr, Expr::ILike { .. });
+    let Some(patterns) = pattern_list(pattern) else {
+        let like = if insensitive { "ILIKE" } else { "LIKE" };
+        return Err(format!("{like} ANY needs a list of patterns: ARRAY['a%', ...]"));
+    };
+    let each = patterns.into_iter().map(|p| {
+        let (negated, any, expr, pattern, escape_char) =
+            (*negated, false, value.clone(), Box::new(p), escape_char.clone());
+        if insensitive {
+            Expr::ILike { negated, any, expr, pattern, escape_char }
+        } else {
+            Expr::Like { negated, any, expr, pattern, escape_char }
+        }
+    });
+    Ok(any_of(each))
 }
 
 /// The patterns of `ANY (ARRAY[...])` or `ANY (('a', 'b'))`.
