@@ -165,3 +165,19 @@ fn stats_count_targets_scanned_and_pruned() {
         "{stats}"
     );
 }
+
+#[test]
+fn filters_beside_a_lateral_function_still_reach_the_api() {
+    let prod = org().id("prod");
+    let sql = format!(
+        "SELECT i.instance_id, t.key FROM aws_ec2_instance AS i, jsonb_each_text(i.tags) AS t \
+         WHERE i.account_id = '{prod}' AND i.region = 'eu-west-1' AND i.instance_state = 'running' AND t.key = 'Name'"
+    );
+    let run = org_query(&sql);
+    assert_eq!(run.csv_rows().len(), 1, "prod's one running instance in eu-west-1, one Name tag");
+    assert_eq!(run.calls("AssumeRole").len(), 1, "{:?}", run.counts());
+    let describe = run.calls("DescribeInstances");
+    assert_eq!(describe.len(), 1, "{:?}", run.counts());
+    assert_eq!(describe[0].region, "eu-west-1");
+    assert!(describe[0].body.contains("instance-state-name"), "{}", describe[0].body);
+}
