@@ -41,14 +41,22 @@ impl AnalyzerRule for LateralUnnest {
                     }
                     kind => return plan_err!("{kind} JOIN LATERAL over a set-returning function is not supported"),
                 };
-                let Some(unnested) = graft(&subquery.subquery, &join.left, null_handling)? else {
+                // A condition tying the left side to an outer query (see `correlated`) moves above
+                // the unnest, where DataFusion's decorrelation can pull it further up.
+                let (left, tie) = match join.left.as_ref() {
+                    LogicalPlan::Filter(f) if f.predicate.contains_outer() => {
+                        (Arc::clone(&f.input), Some(&f.predicate))
+                    }
+                    _ => (Arc::clone(&join.left), None),
+                };
+                let Some(unnested) = graft(&subquery.subquery, &left, null_handling)? else {
                     return plan_err!("this lateral subquery is not supported: only set-returning functions are");
                 };
                 let LogicalPlan::Projection(top) = unnested else {
                     return plan_err!("this lateral subquery is not supported: only set-returning functions are");
                 };
                 // The subquery's own columns take the alias's name; the left side keeps its own.
-                let carried = join.left.schema().columns().len();
+                let carried = left.schema().columns().len();
                 let exprs = top
                     .expr
                     .iter()
@@ -66,15 +74,18 @@ impl AnalyzerRule for LateralUnnest {
                 if let (JoinType::Inner, Some(filter)) = (join.join_type, &join.filter) {
                     joined = joined.filter(filter.clone())?;
                 }
+                if let Some(tie) = tie {
+                    joined = joined.filter(tie.clone())?;
+                }
                 Ok(Transformed::yes(joined.build()?))
             })?
             .data;
-        // What is left reads an outer query's row from inside a subquery expression, which
-        // DataFusion cannot run: say so rather than fail in the physical planner.
+        // What is left reads an outer query's row from an UNNEST, which DataFusion cannot
+        // run: say so rather than fail in the physical planner.
         plan.apply_with_subqueries(|node| match node {
             LogicalPlan::Unnest(u) if u.input.contains_outer_reference() => plan_err!(
-                "a set-returning function over the outer query's columns inside EXISTS, IN or a scalar \
-                 subquery is not supported: join it in FROM instead (FROM t, jsonb_array_elements(t.doc) AS s)"
+                "a set-returning function over the columns of a query further out than the \
+                 subquery's own is not supported: join it in FROM instead (FROM t, jsonb_array_elements(t.doc) AS s)"
             ),
             _ => Ok(TreeNodeRecursion::Continue),
         })?;

@@ -4,6 +4,7 @@
 //! and functions.
 
 mod boolean_text;
+mod correlated;
 mod functions;
 mod inet;
 mod json;
@@ -26,6 +27,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::sqlparser::ast;
 
 use boolean_text::BooleanText;
+use correlated::CorrelatedUnnest;
 use lateral::LateralUnnest;
 use to_char::PostgresToChar;
 
@@ -38,10 +40,12 @@ pub fn session() -> Result<SessionContext> {
         .with_information_schema(true)
         .set_str("datafusion.sql_parser.dialect", "postgres")
         .set_str("datafusion.execution.time_zone", "UTC");
-    // Before type coercion, which would refuse `Boolean = Utf8`; lateral unnests once the
-    // plan is typed.
+    // Before type coercion, which would refuse `Boolean = Utf8`; unnests once the plan is
+    // typed, those reading an outer query's row first, so that the lateral joins they sit
+    // in carry their ties along.
     let mut analyzer_rules = Analyzer::new().rules;
     analyzer_rules.insert(0, Arc::new(BooleanText));
+    analyzer_rules.push(Arc::new(CorrelatedUnnest));
     analyzer_rules.push(Arc::new(LateralUnnest));
     let state = SessionStateBuilder::new()
         .with_config(config)
