@@ -57,9 +57,12 @@ pub async fn query(targets: &TargetArgs, args: QueryArgs) -> Result<ExitCode, St
     if args.out.is_some() && statements.len() > 1 {
         return Err("--out takes one statement".into());
     }
-    // A cache pays off only across statements; for one it would just hold every scanned
-    // batch until exit, and a large export's memory would grow with its size.
-    if statements.len() == 1 {
+    // A cache pays off only across statements, or within one that reads a table twice; for
+    // any other it would just hold every scanned batch until exit, and a large export's
+    // memory would grow with its size.
+    if let [statement] = &statements[..]
+        && !session::rereads(statement)
+    {
         settings.cache_ttl = None;
     }
     let (engine, ctx) = session::open(&settings).await?;

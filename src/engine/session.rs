@@ -125,13 +125,42 @@ pub async fn frame(ctx: &SessionContext, sql: &str) -> Result<DataFrame, String>
     ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))
 }
 
+/// Whether planning `statement` may scan a table more than once: a table named twice, or a
+/// subquery expression (one over a set-returning function of the outer row scans the outer
+/// table again, see `postgres::correlated`).
+pub fn rereads(statement: &Statement) -> bool {
+    use datafusion::sql::sqlparser::ast::{Expr, ObjectName, Visitor};
+
+    #[derive(Default)]
+    struct Reads {
+        tables: Vec<ObjectName>,
+    }
+    impl Visitor for Reads {
+        type Break = ();
+        fn pre_visit_relation(&mut self, name: &ObjectName) -> std::ops::ControlFlow<()> {
+            if self.tables.contains(name) {
+                return std::ops::ControlFlow::Break(());
+            }
+            self.tables.push(name.clone());
+            std::ops::ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, expr: &Expr) -> std::ops::ControlFlow<()> {
+            match expr {
+                Expr::Exists { .. } | Expr::InSubquery { .. } | Expr::Subquery(_) => std::ops::ControlFlow::Break(()),
+                _ => std::ops::ControlFlow::Continue(()),
+            }
+        }
+    }
+    visit(statement, &mut Reads::default()).is_break()
+}
+
 /// The deepest expression planning is sure to handle within the planning threads' stack
 /// (a chain of ORs or +s is as deep as it is long).
 const MAX_EXPRESSION_DEPTH: usize = 5_000;
 
 /// How deeply the expressions of a statement nest.
 fn expression_depth(statement: &Statement) -> usize {
-    use datafusion::sql::sqlparser::ast::{Expr, Visit, Visitor};
+    use datafusion::sql::sqlparser::ast::{Expr, Visitor};
 
     #[derive(Default)]
     struct Depth {
@@ -156,16 +185,25 @@ fn expression_depth(statement: &Statement) -> usize {
         }
     }
     let mut depth = Depth::default();
-    let _ = match statement {
-        Statement::Statement(statement) => statement.visit(&mut depth),
+    let _ = visit(statement, &mut depth);
+    depth.max
+}
+
+/// Walks the SQL of `statement` (a COPY's query, an EXPLAIN's statement) with `visitor`.
+fn visit<V: datafusion::sql::sqlparser::ast::Visitor>(
+    statement: &Statement,
+    visitor: &mut V,
+) -> std::ops::ControlFlow<V::Break> {
+    use datafusion::sql::sqlparser::ast::Visit;
+    match statement {
+        Statement::Statement(statement) => statement.visit(visitor),
         Statement::CopyTo(copy) => match &copy.source {
-            datafusion::sql::parser::CopyToSource::Query(query) => query.visit(&mut depth),
+            datafusion::sql::parser::CopyToSource::Query(query) => query.visit(visitor),
             datafusion::sql::parser::CopyToSource::Relation(_) => std::ops::ControlFlow::Continue(()),
         },
-        Statement::Explain(explain) => return expression_depth(&explain.statement),
+        Statement::Explain(explain) => visit(&explain.statement, visitor),
         _ => std::ops::ControlFlow::Continue(()),
-    };
-    depth.max
+    }
 }
 
 /// Runs one statement, streaming its answer into `destination` as it arrives.

@@ -181,3 +181,15 @@ fn filters_beside_a_lateral_function_still_reach_the_api() {
     assert_eq!(describe[0].region, "eu-west-1");
     assert!(describe[0].body.contains("instance-state-name"), "{}", describe[0].body);
 }
+
+#[test]
+fn a_correlated_set_returning_subquery_shares_the_outer_scan() {
+    let sql = "SELECT r.name FROM aws_iam_role AS r WHERE EXISTS \
+               (SELECT 1 FROM jsonb_array_elements(r.assume_role_policy_std -> 'Statement') AS s \
+                WHERE s -> 'Principal' -> 'AWS' ? '*')";
+    let run = org_query(sql);
+    assert_eq!(run.csv_rows(), vec![vec!["open-trust"]]);
+    // The subquery reads the roles' distinct policies from a second scan of the same
+    // table, which the scan cache answers: one ListRoles per account, as a plain scan.
+    assert_eq!(run.calls("ListRoles").len(), org().members().len() + 1, "{:?}", run.counts());
+}
