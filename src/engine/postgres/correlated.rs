@@ -55,20 +55,28 @@ impl AnalyzerRule for CorrelatedUnnest {
 /// `subquery` with its unnests of `outer`'s columns reading their distinct values, tied
 /// back by equality; `None` when it has none (or reads columns of a query further out).
 fn correlate(subquery: &Subquery, outer: &Arc<LogicalPlan>) -> Result<Option<Subquery>> {
-    let mut changed = false;
-    let plan = subquery.subquery.as_ref().clone().transform_down(|node| {
-        // A function in the subquery's FROM is a lateral relation (an aliased wrapper
-        // around its plan); in its select list, a bare unnest.
-        let (alias, relation) = match &node {
-            LogicalPlan::SubqueryAlias(a) => match a.input.as_ref() {
-                LogicalPlan::Subquery(s) => (Some(a.alias.clone()), Arc::clone(&s.subquery)),
-                _ => return Ok(Transformed::no(node)),
-            },
-            LogicalPlan::Subquery(s) => (None, Arc::clone(&s.subquery)),
-            LogicalPlan::Unnest(_) => (None, Arc::new(node.clone())),
-            _ => return Ok(Transformed::no(node)),
-        };
-        let Some((rebuilt, ties)) = over_values(&relation, outer)? else { return Ok(Transformed::no(node)) };
+    let Some(plan) = tie(&subquery.subquery, outer)? else { return Ok(None) };
+    let plan = Arc::new(plan);
+    let outer_ref_columns = plan.all_out_ref_exprs();
+    Ok(Some(Subquery { subquery: plan, outer_ref_columns, spans: subquery.spans.clone() }))
+}
+
+/// `plan` with each relation unnesting `outer`'s row tied to it; `None` when none does.
+fn tie(plan: &LogicalPlan, outer: &Arc<LogicalPlan>) -> Result<Option<LogicalPlan>> {
+    // A function in the subquery's FROM is a lateral relation (an aliased wrapper around
+    // its plan); in its select list, a bare unnest.
+    let relation = match plan {
+        LogicalPlan::SubqueryAlias(a) => match a.input.as_ref() {
+            LogicalPlan::Subquery(s) => Some((Some(a.alias.clone()), Arc::clone(&s.subquery))),
+            _ => None,
+        },
+        LogicalPlan::Subquery(s) => Some((None, Arc::clone(&s.subquery))),
+        LogicalPlan::Unnest(_) => Some((None, Arc::new(plan.clone()))),
+        _ => None,
+    };
+    if let Some((alias, relation)) = relation
+        && let Some((rebuilt, ties)) = over_values(&relation, outer)?
+    {
         let rebuilt = match alias {
             Some(alias) => LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(Arc::new(rebuilt), alias)?),
             None => rebuilt,
@@ -80,17 +88,44 @@ fn correlate(subquery: &Subquery, outer: &Arc<LogicalPlan>) -> Result<Option<Sub
                 Ok(Expr::Column(Column::new(qualifier.cloned(), name)).eq(outer_ref))
             })
             .collect::<Result<Vec<_>>>()?;
-        changed = true;
-        let tied =
-            LogicalPlanBuilder::from(rebuilt).filter(conjunction(tied).expect("one column at least"))?.build()?;
-        Ok(Transformed::new(tied, true, TreeNodeRecursion::Jump))
-    })?;
+        let tied = conjunction(tied).expect("one column at least");
+        return Ok(Some(LogicalPlanBuilder::from(rebuilt).filter(tied)?.build()?));
+    }
+    // A lateral relation reading the subquery's own FROM (`FROM t, jsonb_array_elements(t.x)`)
+    // is the subquery's business, even where `t` is also the outer query's table.
+    let own_lateral = |join: &LogicalPlan, right: &LogicalPlan| {
+        let mut read = Vec::new();
+        right.apply_with_subqueries(|p| {
+            p.apply_expressions(|e| {
+                e.apply(|e| {
+                    if let Expr::OuterReferenceColumn(_, c) = e {
+                        read.push(c.clone());
+                    }
+                    Ok(TreeNodeRecursion::Continue)
+                })
+            })
+        })?;
+        Ok::<_, datafusion::error::DataFusionError>(
+            !read.is_empty() && read.iter().all(|c| join.inputs()[0].schema().has_column(c)),
+        )
+    };
+    let inputs = plan.inputs();
+    let mut changed = false;
+    let mut rebuilt = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        let skip = i == 1 && matches!(plan, LogicalPlan::Join(_)) && own_lateral(plan, input)?;
+        match if skip { None } else { tie(input, outer)? } {
+            Some(tied) => {
+                changed = true;
+                rebuilt.push(tied);
+            }
+            None => rebuilt.push((*input).clone()),
+        }
+    }
     if !changed {
         return Ok(None);
     }
-    let plan = Arc::new(plan.data);
-    let outer_ref_columns = plan.all_out_ref_exprs();
-    Ok(Some(Subquery { subquery: plan, outer_ref_columns, spans: subquery.spans.clone() }))
+    Ok(Some(plan.with_new_exprs(plan.expressions(), rebuilt)?))
 }
 
 /// A plan rebuilt over outer values, and its ties: each carried column's name and the
