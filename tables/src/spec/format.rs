@@ -113,6 +113,18 @@ pub(super) struct HydrateSpec {
     /// Request members that take a list: a row's one value is sent as a list of one.
     #[serde(skip)]
     pub(super) list_inputs: Vec<String>,
+    /// The operation's paginator, when it has one: every page is read into the row.
+    #[serde(skip)]
+    pub(super) pages: Option<HydratePages>,
+}
+
+/// Where a paginated hydrate's page token goes in, comes out, and what each page lists.
+#[derive(Debug)]
+pub(super) struct HydratePages {
+    pub(super) input_token: String,
+    pub(super) output_token: String,
+    /// The list members each page adds to.
+    pub(super) result_keys: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,6 +134,8 @@ pub(super) enum TagsSpec {
     Taggable(bool),
 }
 
+/// A column's `from`: a member path, or a template as `arn` takes (Steampipe's `arn` of a
+/// resource whose API gives none).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub(super) enum ColumnSpec {

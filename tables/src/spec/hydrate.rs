@@ -1,8 +1,8 @@
 //! A declared table's hydrate calls: what they take from a row, and what they add to it.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::format::HydrateSpec;
+use super::format::{HydratePages, HydrateSpec};
 use super::value::{ArnTemplate, basename, last_segment, lookup};
 use crate::context::ScanContext;
 use crate::error::FetchError;
@@ -43,11 +43,14 @@ impl HydrateSpec {
                 input.insert(member.clone(), value);
             }
         }
-        let output = match service.call(&scan.target, &self.operation, &Value::Object(input)).await {
+        let mut output = match service.call(&scan.target, &self.operation, &Value::Object(input.clone())).await {
             Ok(output) => output,
             Err(error) if self.missing.contains(&error.code) => return Ok(row),
             Err(error) => return Err(error),
         };
+        if let Some(pages) = &self.pages {
+            read_pages(pages, service, scan, &self.operation, input, &mut output).await?;
+        }
         let merged = match self.merge.as_deref().map(|path| lookup(&output, &[path.to_string()])) {
             Some(Some(Value::Array(items))) => items.first().cloned().unwrap_or(Value::Null),
             Some(found) => found.cloned().unwrap_or(Value::Null),
@@ -57,5 +60,74 @@ impl HydrateSpec {
             row_members.extend(members);
         }
         Ok(row)
+    }
+}
+
+/// Appends every further page's items to the first page's (`output`): a group's hundreds
+/// of RDS parameters come a hundred a page.
+async fn read_pages(
+    pages: &HydratePages,
+    service: Service,
+    scan: &ScanContext,
+    operation: &str,
+    mut input: Map<String, Value>,
+    output: &mut Value,
+) -> Result<(), FetchError> {
+    let token_of = |page: &Value| page.get(&pages.output_token).and_then(Value::as_str).map(str::to_string);
+    let mut token = token_of(output);
+    while let Some(next) = token.take() {
+        input.insert(pages.input_token.clone(), next.clone().into());
+        let page = service.call(&scan.target, operation, &Value::Object(input.clone())).await?;
+        for key in &pages.result_keys {
+            if let (Some(Value::Array(items)), Some(Value::Array(more))) = (output.get_mut(key), page.get(key)) {
+                items.extend(more.iter().cloned());
+            }
+        }
+        // A service answering with the token it was sent has no more pages.
+        token = token_of(&page).filter(|again| *again != next);
+    }
+    if let Some(members) = output.as_object_mut() {
+        members.remove(&pages.output_token);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use futures::TryStreamExt;
+
+    use crate::context::{Quals, ScanContext, testing};
+    use crate::spec::lister::tests::serve;
+    use crate::spec::tables;
+    use crate::table::{Request, ScanEvent};
+
+    #[tokio::test]
+    async fn paginated_hydrates_read_every_page() {
+        let (endpoint, server) = serve(vec![
+            (200, r#"{"WorkGroups": [{"Name": "primary"}]}"#),
+            (200, r#"{"Tags": [{"Key": "env", "Value": "prod"}], "NextToken": "t2"}"#),
+            (200, r#"{"Tags": [{"Key": "team", "Value": "data"}]}"#),
+        ]);
+        let target = testing::target("aws", "us-east-1", Some(&endpoint), None);
+        let table = tables().into_iter().find(|t| t.name == "aws_athena_workgroup").unwrap();
+        let tags = table.columns.iter().position(|c| c.name == "tags").unwrap();
+        let scan = ScanContext { target: Arc::new(target), quals: Arc::new(Quals::default()), limit: None };
+        let events: Vec<ScanEvent> =
+            table.fetch(scan, Request { projection: vec![tags], limit: None }).try_collect().await.unwrap();
+        let values: Vec<String> = events
+            .iter()
+            .flat_map(|event| match event {
+                ScanEvent::Batch(batch) => {
+                    let column = batch.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+                    column.iter().map(|v| v.unwrap().to_string()).collect()
+                }
+                ScanEvent::HydrateFailed { .. } => Vec::new(),
+            })
+            .collect();
+        assert_eq!(values, [r#"{"env":"prod","team":"data"}"#]);
+        let bodies = server.join().unwrap();
+        assert!(bodies[2].contains(r#""NextToken":"t2""#), "{bodies:?}");
     }
 }

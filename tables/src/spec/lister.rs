@@ -233,7 +233,7 @@ impl Lister {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::sync::Arc;
 
     use crate::context::ScanContext;
@@ -241,7 +241,9 @@ mod tests {
 
     /// A one-shot HTTP server answering `responses` in turn (status, JSON body), one per
     /// connection, and handing back the request bodies it received.
-    fn serve(responses: Vec<(u16, &'static str)>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    pub(in crate::spec) fn serve(
+        responses: Vec<(u16, &'static str)>,
+    ) -> (String, std::thread::JoinHandle<Vec<String>>) {
         use std::io::{BufRead, BufReader, Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());

@@ -22,7 +22,7 @@ mod hydrate;
 mod lister;
 mod value;
 
-use format::{ColumnSpec, ColumnType, HydrateSpec, Spec, SpecScope, TagsSpec};
+use format::{ColumnSpec, ColumnType, HydratePages, HydrateSpec, Spec, SpecScope, TagsSpec};
 use lister::{KeyTarget, Lister, Parent, lister};
 use value::{ArnTemplate, basename, cell, last_segment, lookup};
 
@@ -140,6 +140,13 @@ fn table(text: &str) -> Result<Table, String> {
                 hydrate.list_inputs.push(member.clone());
             }
         }
+        hydrate.pages = model.paginators.get(&hydrate.operation).and_then(|paginator| {
+            Some(HydratePages {
+                input_token: paginator.input_token.first()?.clone(),
+                output_token: paginator.output_token.first()?.clone(),
+                result_keys: paginator.result_key.clone(),
+            })
+        });
         // What the list already gives stays the list's: no call for a column it fills.
         for column in auto_columns(model, &merged, &spec.exclude, Some(index))? {
             if !listed_roots.contains(&column.path[0].as_str()) {
@@ -169,11 +176,30 @@ fn table(text: &str) -> Result<Table, String> {
             None => Err(format!("no member {path} in the item or a hydrate's output")),
         }
     };
+    let template = |text: Option<&String>| -> Result<Option<ArnTemplate>, String> {
+        let Some(template) = text.and_then(|text| ArnTemplate::parse(text)) else { return Ok(None) };
+        for member in template.members() {
+            if row_member(&member)?.0.is_some() {
+                return Err(format!("the template's {member} is not a listed member"));
+            }
+        }
+        Ok(Some(template))
+    };
+    let mut built: Vec<(&'static str, &'static str, ArnTemplate)> = Vec::new();
     for (name, column) in &spec.columns {
         let (from, read, description) = match column {
             ColumnSpec::Path(from) => (from, None, None),
             ColumnSpec::Full { from, kind, description } => (from, *kind, description.clone()),
         };
+        if let Some(template) = template(Some(from))? {
+            if read.is_some() {
+                return Err(format!("column {name}: a template builds text, it takes no type"));
+            }
+            let description =
+                description.unwrap_or_else(|| format!("The {name}, built from the resource's identifiers."));
+            built.push((leak(name.clone()), leak(description), template));
+            continue;
+        }
         let (from, basename) = basename(from);
         let (hydrate, target) = row_member(from)?;
         let read = read.unwrap_or(read_of(model.shape(&target.shape)?.kind));
@@ -189,15 +215,6 @@ fn table(text: &str) -> Result<Table, String> {
             basename,
         });
     }
-    let template = |text: Option<&String>| -> Result<Option<ArnTemplate>, String> {
-        let Some(template) = text.and_then(|text| ArnTemplate::parse(text)) else { return Ok(None) };
-        for member in template.members() {
-            if row_member(&member)?.0.is_some() {
-                return Err(format!("the template's {member} is not a listed member"));
-            }
-        }
-        Ok(Some(template))
-    };
     let arn_template = template(spec.arn.as_ref())?;
     let title_template = template(spec.title.as_ref())?;
     let tags = match &spec.tags {
@@ -341,6 +358,11 @@ fn table(text: &str) -> Result<Table, String> {
         def = def.column(name, kind, description, move |row, _| match (basename, lookup(row, &path)) {
             (true, Some(Value::String(id))) => Cell::from(last_segment(id)),
             (_, value) => cell(value, read),
+        });
+    }
+    for (name, description, template) in built {
+        def = def.column(name, Kind::Text, description, move |row, target| {
+            template.render(row, target).map_or(Cell::Null, Cell::from)
         });
     }
     if let Some(template) = title_template {

@@ -21,6 +21,10 @@ pub fn table() -> Table {
     .column("name", Text, "The region code, e.g. us-east-1.", |r, _| r.region_name().into())
     .column("opt_in_status", Text, "opt-in-not-required, opted-in or not-opted-in.", |r, _| r.opt_in_status().into())
     .column("endpoint", Text, "The EC2 endpoint of the region.", |r, _| r.endpoint().into())
+    .column("steampipe_available", Bool, "Whether the region is among those the query targets.", |r, t| {
+        let wanted = |name: &str| t.row_regions.as_ref().is_none_or(|regions| regions.iter().any(|r| r == name));
+        r.region_name().map(wanted).into()
+    })
     .column("title", Text, "The region code.", |r, _| text(r.region_name()))
     .column("akas", Json, "The region's ARN-style identifier, as a one-element JSON array.", |r, t| {
         akas(r.region_name().map(|name| format!("arn:{}::{name}:{}", t.partition, t.account_id)).into())
