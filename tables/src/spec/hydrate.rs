@@ -94,14 +94,7 @@ async fn read_pages(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use futures::TryStreamExt;
-
-    use crate::context::{Quals, ScanContext, testing};
-    use crate::spec::lister::tests::serve;
-    use crate::spec::tables;
-    use crate::table::{Request, ScanEvent};
+    use crate::spec::lister::tests::{fetch_text, serve};
 
     #[tokio::test]
     async fn paginated_hydrates_read_every_page() {
@@ -110,23 +103,8 @@ mod tests {
             (200, r#"{"Tags": [{"Key": "env", "Value": "prod"}], "NextToken": "t2"}"#),
             (200, r#"{"Tags": [{"Key": "team", "Value": "data"}]}"#),
         ]);
-        let target = testing::target("aws", "us-east-1", Some(&endpoint), None);
-        let table = tables().into_iter().find(|t| t.name == "aws_athena_workgroup").unwrap();
-        let tags = table.columns.iter().position(|c| c.name == "tags").unwrap();
-        let scan = ScanContext { target: Arc::new(target), quals: Arc::new(Quals::default()), limit: None };
-        let events: Vec<ScanEvent> =
-            table.fetch(scan, Request { projection: vec![tags], limit: None }).try_collect().await.unwrap();
-        let values: Vec<String> = events
-            .iter()
-            .flat_map(|event| match event {
-                ScanEvent::Batch(batch) => {
-                    let column = batch.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
-                    column.iter().map(|v| v.unwrap().to_string()).collect()
-                }
-                ScanEvent::HydrateFailed { .. } => Vec::new(),
-            })
-            .collect();
-        assert_eq!(values, [r#"{"env":"prod","team":"data"}"#]);
+        let tags = fetch_text("aws_athena_workgroup", "tags", &endpoint).await;
+        assert_eq!(tags, [r#"{"env":"prod","team":"data"}"#]);
         let bodies = server.join().unwrap();
         assert!(bodies[2].contains(r#""NextToken":"t2""#), "{bodies:?}");
     }

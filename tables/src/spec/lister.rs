@@ -277,26 +277,20 @@ pub(super) mod tests {
         (endpoint, server)
     }
 
-    #[tokio::test]
-    async fn lists_follow_the_paginator_and_retry_throttled_pages() {
+    /// The values of `table`'s text `column`, fetched from `endpoint`.
+    pub(in crate::spec) async fn fetch_text(table: &str, column: &str, endpoint: &str) -> Vec<String> {
         use futures::TryStreamExt;
 
-        use crate::context::Quals;
-        use crate::context::testing;
+        use crate::context::{Quals, testing};
         use crate::table::{Request, ScanEvent};
 
-        let (endpoint, server) = serve(vec![
-            (200, r#"{"logGroups": [{"logGroupName": "a", "creationTime": 1700000000000}], "nextToken": "t2"}"#),
-            (400, r#"{"__type": "ThrottlingException", "message": "Rate exceeded"}"#),
-            (200, r#"{"logGroups": [{"logGroupName": "b"}]}"#),
-        ]);
-        let target = testing::target("aws", "us-east-1", Some(&endpoint), None);
-        let table = tables().into_iter().find(|t| t.name == "aws_cloudwatch_log_group").unwrap();
-        let name = table.columns.iter().position(|c| c.name == "name").unwrap();
+        let target = testing::target("aws", "us-east-1", Some(endpoint), None);
+        let table = tables().into_iter().find(|t| t.name == table).unwrap();
+        let column = table.columns.iter().position(|c| c.name == column).unwrap();
         let scan = ScanContext { target: Arc::new(target), quals: Arc::new(Quals::default()), limit: None };
         let events: Vec<ScanEvent> =
-            table.fetch(scan, Request { projection: vec![name], limit: None }).try_collect().await.unwrap();
-        let names: Vec<String> = events
+            table.fetch(scan, Request { projection: vec![column], limit: None }).try_collect().await.unwrap();
+        events
             .iter()
             .flat_map(|event| match event {
                 ScanEvent::Batch(batch) => {
@@ -305,7 +299,17 @@ pub(super) mod tests {
                 }
                 ScanEvent::HydrateFailed { .. } => Vec::new(),
             })
-            .collect();
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn lists_follow_the_paginator_and_retry_throttled_pages() {
+        let (endpoint, server) = serve(vec![
+            (200, r#"{"logGroups": [{"logGroupName": "a", "creationTime": 1700000000000}], "nextToken": "t2"}"#),
+            (400, r#"{"__type": "ThrottlingException", "message": "Rate exceeded"}"#),
+            (200, r#"{"logGroups": [{"logGroupName": "b"}]}"#),
+        ]);
+        let names = fetch_text("aws_cloudwatch_log_group", "name", &endpoint).await;
         assert_eq!(names, ["a", "b"]);
         let bodies = server.join().unwrap();
         assert_eq!(bodies.len(), 3, "the throttled page was asked again: {bodies:?}");
