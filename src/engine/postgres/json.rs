@@ -137,25 +137,11 @@ impl ScalarUDFImpl for JsonFunction {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        unreachable!("return_field_from_args gives the type")
+        Ok(self.output().data_type().clone())
     }
 
     fn return_field_from_args(&self, _args: ReturnFieldArgs) -> Result<FieldRef> {
-        use Kind::*;
-        let field = match self.kind {
-            ArrayElements | EachValues => json_list_field(),
-            ArrayElementsText | ObjectKeys | EachTextValues => {
-                Field::new("", DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))), true)
-            }
-            Ordinals => Field::new("", DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))), true),
-            PathQuery if self.name == "jsonb_path_query_array" => json_field(DataType::Utf8),
-            PathQuery => json_list_field(),
-            ArrayLength => Field::new("", DataType::Int64, true),
-            TypeOf | Pretty => Field::new("", DataType::Utf8, true),
-            BuildObject | BuildArray | ToJson => json_field(DataType::Utf8),
-            Contains | KeyExists | AnyKeyExists | AllKeysExist | PathExists => Field::new("", DataType::Boolean, true),
-        };
-        Ok(Arc::new(field))
+        Ok(Arc::new(self.output()))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -164,9 +150,19 @@ impl ScalarUDFImpl for JsonFunction {
         let fields = &args.arg_fields;
         use Kind::*;
         let out: ArrayRef = match self.kind {
-            ArrayElements | ArrayElementsText | ObjectKeys | EachValues | EachTextValues | PathQuery
-                if self.name != "jsonb_path_query_array" =>
-            {
+            PathQuery if self.name == "jsonb_path_query_array" => {
+                let documents = documents(&arrays[0])?;
+                let paths = texts(&arrays[1])?;
+                let mut builder = StringBuilder::new();
+                for (document, path) in documents.iter().zip(&paths) {
+                    match (document, path) {
+                        (Some(d), Some(p)) => builder.append_value(Value::Array(select(d, p)?).to_string()),
+                        _ => builder.append_null(),
+                    }
+                }
+                Arc::new(builder.finish())
+            }
+            ArrayElements | ArrayElementsText | ObjectKeys | EachValues | EachTextValues | PathQuery => {
                 let documents = documents(&arrays[0])?;
                 let paths = arrays.get(1).map(texts).transpose()?;
                 let item = match self.kind {
@@ -197,18 +193,6 @@ impl ScalarUDFImpl for JsonFunction {
                     };
                     builder.values().append_values(&(1..=count as i64).collect::<Vec<_>>(), &vec![true; count]);
                     builder.append(document.is_some());
-                }
-                Arc::new(builder.finish())
-            }
-            PathQuery => {
-                let documents = documents(&arrays[0])?;
-                let paths = texts(&arrays[1])?;
-                let mut builder = StringBuilder::new();
-                for (document, path) in documents.iter().zip(&paths) {
-                    match (document, path) {
-                        (Some(d), Some(p)) => builder.append_value(Value::Array(select(d, p)?).to_string()),
-                        _ => builder.append_null(),
-                    }
                 }
                 Arc::new(builder.finish())
             }
@@ -307,13 +291,30 @@ impl ScalarUDFImpl for JsonFunction {
                 }
                 Arc::new(builder.finish())
             }
-            ArrayElements | ArrayElementsText | ObjectKeys | EachValues | EachTextValues => unreachable!(),
         };
         Ok(ColumnarValue::Array(out))
     }
 }
 
 impl JsonFunction {
+    /// The result, whatever the arguments: JSON marked as cove's JSON columns are.
+    fn output(&self) -> Field {
+        use Kind::*;
+        match self.kind {
+            ArrayElements | EachValues => json_list_field(),
+            ArrayElementsText | ObjectKeys | EachTextValues => {
+                Field::new("", DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))), true)
+            }
+            Ordinals => Field::new("", DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))), true),
+            PathQuery if self.name == "jsonb_path_query_array" => json_field(DataType::Utf8),
+            PathQuery => json_list_field(),
+            ArrayLength => Field::new("", DataType::Int64, true),
+            TypeOf | Pretty => Field::new("", DataType::Utf8, true),
+            BuildObject | BuildArray | ToJson => json_field(DataType::Utf8),
+            Contains | KeyExists | AnyKeyExists | AllKeysExist | PathExists => Field::new("", DataType::Boolean, true),
+        }
+    }
+
     /// The items a set-returning function gives for one document.
     fn set(&self, document: &Value, path: Option<Option<&str>>) -> Result<Vec<String>> {
         use Kind::*;
