@@ -240,10 +240,8 @@ impl Rewriter {
 /// groups is left as it is.
 fn subqueries_as_counts(expr: &mut Expr, in_condition: bool) {
     let replacement = match expr {
-        Expr::Exists { subquery, negated } => counting(subquery, if *negated { "= 0" } else { "> 0" }, None),
-        Expr::InSubquery { expr: value, subquery, negated: false } if in_condition => {
-            counting(subquery, "> 0", Some(value))
-        }
+        Expr::Exists { subquery, negated } => counting(subquery, if *negated { "= 0" } else { "> 0" }),
+        Expr::InSubquery { expr: value, subquery, negated: false } if in_condition => membership(subquery, value),
         Expr::Case { operand, conditions, else_result, .. } => {
             for when in conditions {
                 subqueries_as_counts(&mut when.condition, operand.is_none());
@@ -270,42 +268,35 @@ fn subqueries_as_counts(expr: &mut Expr, in_condition: bool) {
     }
 }
 
-/// `(SELECT count(*) <test> FROM ... WHERE ... [AND <q's value> = <member>])` from `q`.
-fn counting(query: &ast::Query, test: &str, member: Option<&Expr>) -> Option<Expr> {
+/// `(SELECT count(*) <test> FROM ... WHERE ...)` from `q`.
+fn counting(query: &ast::Query, test: &str) -> Option<Expr> {
     let ast::SetExpr::Select(select) = query.body.as_ref() else { return None };
     let grouped = !matches!(&select.group_by, ast::GroupByExpr::Expressions(keys, _) if keys.is_empty());
     if grouped || select.having.is_some() {
         return None;
     }
     let mut select = select.clone();
-    if let Some(member) = member {
-        let value = match select.projection.as_slice() {
-            [SelectItem::UnnamedExpr(value) | SelectItem::ExprWithAlias { expr: value, .. }] => value.clone(),
-            _ => return None,
-        };
-        let equal = Expr::BinaryOp {
-            left: Box::new(Expr::Nested(Box::new(value))),
-            op: ast::BinaryOperator::Eq,
-            right: Box::new(Expr::Nested(Box::new(member.clone()))),
-        };
-        select.selection = Some(match select.selection.take() {
-            Some(filter) => Expr::BinaryOp {
-                left: Box::new(Expr::Nested(Box::new(filter))),
-                op: ast::BinaryOperator::And,
-                right: Box::new(equal),
-            },
-            None => equal,
-        });
-    }
-    let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
-    let count = datafusion::sql::sqlparser::parser::Parser::new(&dialect)
-        .try_with_sql(&format!("count(*) {test}"))
-        .and_then(|mut parser| parser.parse_expr())
-        .expect("a count parses");
-    select.projection = vec![SelectItem::UnnamedExpr(count)];
+    select.projection = vec![SelectItem::UnnamedExpr(parse_expr(&format!("count(*) {test}"))?)];
     select.distinct = None;
     let body = Box::new(ast::SetExpr::Select(select));
     Some(Expr::Subquery(Box::new(ast::Query { body, order_by: None, limit_clause: None, ..query.clone() })))
+}
+
+/// `(SELECT count(*) > 0 FROM (q) AS __cove_in(__cove_value) WHERE __cove_value = (x))`
+/// for `x IN (q)`: `q` kept whole, so that `x` still reads the outer query's columns even
+/// where `q`'s table has one of the same name.
+fn membership(query: &ast::Query, member: &Expr) -> Option<Expr> {
+    let count = format!(
+        "(SELECT count(*) > 0 FROM ({query}) AS __cove_in(__cove_value) WHERE __cove_in.__cove_value = ({member}))"
+    );
+    parse_expr(&count)
+}
+
+/// An expression cove writes itself (around users' SQL printed back), in the dialect it
+/// parses users' SQL with; `None` leaves the user's SQL as it was.
+fn parse_expr(sql: &str) -> Option<Expr> {
+    let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
+    datafusion::sql::sqlparser::parser::Parser::new(&dialect).try_with_sql(sql).and_then(|mut p| p.parse_expr()).ok()
 }
 
 fn is_function(factor: &TableFactor) -> bool {
