@@ -105,8 +105,6 @@ impl Moto {
         Ok(moto)
     }
 
-    /// Seeds the demo organization (3 member accounts x 2 regions); returns the seed
-    /// script's JSON description of what it created.
     /// A session over the seeded organization's every account, in its two regions, with
     /// explicit endpoint, dummy credentials and region: nothing reaches real AWS or the
     /// instance metadata service. Scans are cached for the session's life.
@@ -137,6 +135,8 @@ impl Moto {
         session::open_with(base, &settings).await
     }
 
+    /// Seeds the demo organization (3 member accounts x 2 regions); returns the seed
+    /// script's JSON description of what it created.
     pub fn seed_org(&self) -> Result<String, String> {
         seed_with(&self.python, &self.endpoint)
     }

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, NullHandling, UnnestOptions};
 use datafusion::error::Result;
 use datafusion::logical_expr::expr::{Exists, InSubquery};
@@ -94,26 +94,14 @@ fn tie(plan: &LogicalPlan, outer: &Arc<LogicalPlan>) -> Result<Option<LogicalPla
     // A lateral relation reading the subquery's own FROM (`FROM t, jsonb_array_elements(t.x)`)
     // is the subquery's business, even where `t` is also the outer query's table.
     let own_lateral = |join: &LogicalPlan, right: &LogicalPlan| {
-        let mut read = Vec::new();
-        right.apply_with_subqueries(|p| {
-            p.apply_expressions(|e| {
-                e.apply(|e| {
-                    if let Expr::OuterReferenceColumn(_, c) = e {
-                        read.push(c.clone());
-                    }
-                    Ok(TreeNodeRecursion::Continue)
-                })
-            })
-        })?;
-        Ok::<_, datafusion::error::DataFusionError>(
-            !read.is_empty() && read.iter().all(|c| join.inputs()[0].schema().has_column(c)),
-        )
+        let read = outer_columns(right);
+        !read.is_empty() && read.iter().all(|(c, _)| join.inputs()[0].schema().has_column(c))
     };
     let inputs = plan.inputs();
     let mut changed = false;
     let mut rebuilt = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
-        let skip = i == 1 && matches!(plan, LogicalPlan::Join(_)) && own_lateral(plan, input)?;
+        let skip = i == 1 && matches!(plan, LogicalPlan::Join(_)) && own_lateral(plan, input);
         match if skip { None } else { tie(input, outer)? } {
             Some(tied) => {
                 changed = true;
@@ -146,17 +134,7 @@ fn over_values(plan: &LogicalPlan, outer: &Arc<LogicalPlan>) -> Result<Option<Ov
         LogicalPlan::Unnest(unnest) => {
             let LogicalPlan::Projection(input) = unnest.input.as_ref() else { return Ok(None) };
             let LogicalPlan::EmptyRelation(_) = input.input.as_ref() else { return Ok(None) };
-            let mut columns: Vec<(Column, Expr)> = Vec::new();
-            for expr in &input.expr {
-                expr.apply(|e| {
-                    if let Expr::OuterReferenceColumn(_, c) = e
-                        && !columns.iter().any(|(known, _)| known == c)
-                    {
-                        columns.push((c.clone(), e.clone()));
-                    }
-                    Ok(TreeNodeRecursion::Continue)
-                })?;
-            }
+            let columns = outer_columns(&unnest.input);
             if columns.is_empty() || columns.iter().any(|(c, _)| !outer.schema().has_column(c)) {
                 return Ok(None);
             }
@@ -188,4 +166,15 @@ fn over_values(plan: &LogicalPlan, outer: &Arc<LogicalPlan>) -> Result<Option<Ov
         }
         _ => Ok(None),
     }
+}
+
+/// The outer query's columns `plan` reads, each with the reference that reads it.
+fn outer_columns(plan: &LogicalPlan) -> Vec<(Column, Expr)> {
+    let references = plan.all_out_ref_exprs().into_iter();
+    references
+        .filter_map(|e| match &e {
+            Expr::OuterReferenceColumn(_, c) => Some((c.clone(), e)),
+            _ => None,
+        })
+        .collect()
 }

@@ -50,12 +50,15 @@ pub fn functions() -> Vec<ScalarUDF> {
         ("inet_overlaps", Overlaps),
     ]
     .into_iter()
-    .map(|(name, kind)| {
-        let arity = if matches!(kind, ContainedBy | ContainedByOrEquals | Overlaps) { 2 } else { 1 };
-        let signature = Signature::any(arity, Volatility::Immutable);
-        ScalarUDF::new_from_impl(InetFunction { name, kind, signature })
-    })
+    .map(|(name, kind)| function(name, kind))
     .collect()
+}
+
+fn function(name: &'static str, kind: Kind) -> ScalarUDF {
+    use Kind::*;
+    let arity = if matches!(kind, ContainedBy | ContainedByOrEquals | Overlaps) { 2 } else { 1 };
+    let signature = Signature::any(arity, Volatility::Immutable);
+    ScalarUDF::new_from_impl(InetFunction { name, kind, signature })
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -157,19 +160,22 @@ impl ExprPlanner for InetOperators {
                 Ok(DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8)
             )
         };
+        // `a >> b` is `b << a`.
+        let (name, kind, swapped) = match &expr.op {
+            BinaryOperator::PGBitwiseShiftLeft => ("inet_contained_by", Kind::ContainedBy, false),
+            BinaryOperator::PGBitwiseShiftRight => ("inet_contained_by", Kind::ContainedBy, true),
+            BinaryOperator::Custom(o) if o == "<<=" => {
+                ("inet_contained_by_or_equals", Kind::ContainedByOrEquals, false)
+            }
+            BinaryOperator::Custom(o) if o == ">>=" => ("inet_contained_by_or_equals", Kind::ContainedByOrEquals, true),
+            BinaryOperator::PGOverlap => ("inet_overlaps", Kind::Overlaps, false),
+            _ => return Ok(PlannerResult::Original(expr)),
+        };
         if !text(&expr.left) && !text(&expr.right) {
             return Ok(PlannerResult::Original(expr));
         }
-        let RawBinaryExpr { op, left, right } = expr;
-        let (name, args) = match &op {
-            BinaryOperator::PGBitwiseShiftLeft => ("inet_contained_by", vec![left, right]),
-            BinaryOperator::PGBitwiseShiftRight => ("inet_contained_by", vec![right, left]),
-            BinaryOperator::Custom(o) if o == "<<=" => ("inet_contained_by_or_equals", vec![left, right]),
-            BinaryOperator::Custom(o) if o == ">>=" => ("inet_contained_by_or_equals", vec![right, left]),
-            BinaryOperator::PGOverlap => ("inet_overlaps", vec![left, right]),
-            _ => return Ok(PlannerResult::Original(RawBinaryExpr { op, left, right })),
-        };
-        let udf = functions().into_iter().find(|f| f.name() == name).expect("an inet function");
+        let args = if swapped { vec![expr.right, expr.left] } else { vec![expr.left, expr.right] };
+        let udf = function(name, kind);
         Ok(PlannerResult::Planned(Expr::ScalarFunction(ScalarFunction::new_udf(Arc::new(udf), args))))
     }
 }

@@ -90,13 +90,12 @@ pub fn functions() -> Vec<ScalarUDF> {
         ("json_strip_nulls", ToJson),
         ("jsonb_strip_nulls", ToJson),
     ];
-    named
-        .into_iter()
-        .map(|(name, kind)| {
-            let strip_nulls = name.ends_with("strip_nulls");
-            ScalarUDF::new_from_impl(JsonFunction { name, kind, strip_nulls, signature: signature(kind) })
-        })
-        .collect()
+    named.into_iter().map(|(name, kind)| function(name, kind)).collect()
+}
+
+fn function(name: &'static str, kind: Kind) -> ScalarUDF {
+    let strip_nulls = name.ends_with("strip_nulls");
+    ScalarUDF::new_from_impl(JsonFunction { name, kind, strip_nulls, signature: signature(kind) })
 }
 
 fn signature(kind: Kind) -> Signature {
@@ -589,18 +588,20 @@ pub struct JsonOperators;
 
 impl ExprPlanner for JsonOperators {
     fn plan_binary_op(&self, expr: RawBinaryExpr, schema: &DFSchema) -> Result<PlannerResult<RawBinaryExpr>> {
-        let call = |name: &str, args: Vec<Expr>| {
-            let udf = functions().into_iter().find(|f| f.name() == name).expect("a cove JSON function");
-            Expr::ScalarFunction(ScalarFunction::new_udf(Arc::new(udf), args))
-        };
+        let call =
+            |name, kind, args| Expr::ScalarFunction(ScalarFunction::new_udf(Arc::new(function(name, kind)), args));
         let is_list = |e: &Expr| matches!(e.get_type(schema as &dyn ExprSchema), Ok(DataType::List(_)));
         let RawBinaryExpr { op, left, right } = expr;
         let planned = match &op {
-            BinaryOperator::AtArrow if !is_list(&left) => call("cove_json_contains_document", vec![left, right]),
-            BinaryOperator::ArrowAt if !is_list(&right) => call("cove_json_contains_document", vec![right, left]),
-            BinaryOperator::Question => call("cove_json_exists", vec![left, right]),
-            BinaryOperator::QuestionPipe => call("cove_json_exists_any", vec![left, right]),
-            BinaryOperator::QuestionAnd => call("cove_json_exists_all", vec![left, right]),
+            BinaryOperator::AtArrow if !is_list(&left) => {
+                call("cove_json_contains_document", Kind::Contains, vec![left, right])
+            }
+            BinaryOperator::ArrowAt if !is_list(&right) => {
+                call("cove_json_contains_document", Kind::Contains, vec![right, left])
+            }
+            BinaryOperator::Question => call("cove_json_exists", Kind::KeyExists, vec![left, right]),
+            BinaryOperator::QuestionPipe => call("cove_json_exists_any", Kind::AnyKeyExists, vec![left, right]),
+            BinaryOperator::QuestionAnd => call("cove_json_exists_all", Kind::AllKeysExist, vec![left, right]),
             BinaryOperator::HashArrow | BinaryOperator::HashLongArrow => match text_path(&right) {
                 Some(steps) => {
                     let function = if op == BinaryOperator::HashArrow {

@@ -91,8 +91,6 @@ impl TypePlanner for PostgresTypes {
 #[cfg(test)]
 mod tests {
     use datafusion::arrow::array::AsArray;
-    use datafusion::sql::parser::DFParser;
-    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 
     use super::*;
 
@@ -103,12 +101,7 @@ mod tests {
 
     /// Like [`one`], or the error planning or running `sql` gave.
     pub async fn run(sql: &str) -> Result<String, String> {
-        let ctx = session().unwrap();
-        let mut statements = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).unwrap();
-        let mut statement = statements.pop_front().expect("a statement");
-        rewrite(&mut statement)?;
-        let plan = ctx.state().statement_to_plan(statement).await.map_err(|e| e.to_string())?;
-        let frame = ctx.execute_logical_plan(plan).await.map_err(|e| e.to_string())?;
+        let frame = crate::engine::session::frame(&session().unwrap(), sql).await?;
         let batches = frame.collect().await.map_err(|e| e.to_string())?;
         let column = datafusion::arrow::compute::cast(batches[0].column(0), &DataType::Utf8).unwrap();
         Ok(column.as_string::<i32>().value(0).to_string())
