@@ -9,14 +9,16 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::execution::SessionState;
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{DataFrame, SessionContext};
 use futures::stream::{self, StreamExt};
 
 use super::builtin::VIEWS;
 use super::control::{Control, REQUIRED_COLUMNS};
 use crate::engine::Engine;
 use crate::engine::failures::Failure;
+use crate::engine::run::QueryRun;
 use crate::engine::session;
 use crate::output::json_values;
 
@@ -203,15 +205,17 @@ pub async fn run_controls(
     controls: Vec<Control>,
     vars: &BTreeMap<String, String>,
 ) -> Result<Vec<Outcome>, String> {
+    // One run for every control, so a failure is reported against each control it spoils.
+    let run = QueryRun::start(engine, Vec::new());
     for (file, sql) in VIEWS {
-        session::frame(ctx, sql).await.map_err(|e| format!("controls/views/{file}: {e}"))?;
+        session::frame(ctx, &run, sql).await.map_err(|e| format!("controls/views/{file}: {e}"))?;
     }
     let planned = plan(ctx, engine, controls, vars).await?;
-    engine.begin_query();
+    let run = &run;
     let results: Vec<Result<Vec<Finding>, String>> = stream::iter(&planned)
         .map(|planned| async move {
             match &planned.plan {
-                Ok(plan) => execute(ctx, plan.clone()).await,
+                Ok(plan) => execute(run.attach(ctx.state()), plan.clone()).await,
                 Err(e) => Err(e.clone()),
             }
         })
@@ -229,8 +233,8 @@ pub async fn run_controls(
         });
         failures
     };
-    let skipped = once(engine.skipped_targets());
-    let failures = once(engine.finish_query());
+    let skipped = once(run.skipped_targets());
+    let failures = once(run.failures());
     Ok(planned
         .into_iter()
         .zip(results)
@@ -287,9 +291,8 @@ fn error_row(control: &Control, message: String) -> Finding {
     Finding::new(control.id.clone(), Status::Error, message, String::new(), String::new())
 }
 
-async fn execute(ctx: &SessionContext, plan: LogicalPlan) -> Result<Vec<Finding>, String> {
-    let frame = ctx.execute_logical_plan(plan).await.map_err(|e| session::describe(&e))?;
-    let batches = frame.collect().await.map_err(|e| session::describe(&e))?;
+async fn execute(state: SessionState, plan: LogicalPlan) -> Result<Vec<Finding>, String> {
+    let batches = DataFrame::new(state, plan).collect().await.map_err(|e| session::describe(&e))?;
     let mut findings = Vec::new();
     for batch in &batches {
         findings.extend(rows(batch)?);

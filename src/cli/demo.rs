@@ -4,6 +4,7 @@ use crate::check::siem::Stamp;
 use crate::check::{self, report, runner::run_controls};
 use crate::emulator::Moto;
 use crate::engine::failures::summarize;
+use crate::engine::run::QueryRun;
 use crate::engine::session;
 use crate::output::{Destination, Format, Layout};
 
@@ -77,7 +78,8 @@ pub async fn demo() -> Result<(), String> {
     for (title, sql) in queries {
         println!("\n== {title}\n\n{sql};\n");
         let [statement] = &session::statements(&sql)?[..] else { return Err(format!("not one statement: {sql}")) };
-        let summary = session::execute(&ctx, &engine, statement, &destination).await?;
+        let run = QueryRun::start(&engine, Vec::new());
+        let summary = session::execute(&ctx, &engine, &run, statement, &destination).await?;
         println!("{} in {:.2} s", summary.calls, summary.elapsed.as_secs_f64());
         for line in summarize(&summary.failures) {
             eprintln!("warning: {line}");

@@ -12,7 +12,7 @@ pub mod shell;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::engine::failures::summarize;
-use crate::engine::session::Summary;
+use crate::engine::run::Summary;
 
 /// Exit code for usage errors, fatal errors, and (with --strict) failed targets.
 pub const FAILURE: u8 = 2;

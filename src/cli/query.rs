@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{FAILURE, report};
+use crate::engine::run::QueryRun;
 use crate::engine::session;
 use crate::output::{DEFAULT_MAX_ROWS, Destination, Format, Layout, QUERY_FORMATS};
 use crate::settings::{Settings, TargetArgs};
@@ -73,11 +74,14 @@ pub async fn query(targets: &TargetArgs, args: QueryArgs) -> Result<ExitCode, St
         }
     }
     let mut code = ExitCode::SUCCESS;
+    let mut previous_failures = Vec::new();
     for statement in &statements {
-        let summary = session::execute(&ctx, &engine, statement, &destination).await?;
+        let run = QueryRun::start(&engine, previous_failures);
+        let summary = session::execute(&ctx, &engine, &run, statement, &destination).await?;
         if report(&summary, args.stats, settings.strict) {
             code = ExitCode::from(FAILURE);
         }
+        previous_failures = summary.failures;
     }
     // A failed answer never replaces what the user had at the destination.
     if code == ExitCode::SUCCESS {

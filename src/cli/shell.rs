@@ -17,7 +17,8 @@ use super::command::MetaCommand;
 use super::completion::ShellHelper;
 use super::{FAILURE, INTERRUPTED, reference, report};
 use crate::engine::Engine;
-use crate::engine::failures::summarize;
+use crate::engine::failures::{Failure, summarize};
+use crate::engine::run::QueryRun;
 use crate::engine::session;
 use crate::output::{DEFAULT_MAX_ROWS, Destination, Format, Layout};
 use crate::settings::{Settings, TargetArgs};
@@ -37,6 +38,8 @@ pub struct Shell {
     strict: bool,
     /// Statements or meta commands that failed, for the exit code of a script.
     errors: usize,
+    /// The failures of the last query that ran to the end, for `.errors` and `cove_errors`.
+    last_failures: Vec<Failure>,
 }
 
 /// `cove` with no command: interactive on a terminal, else the statements piped on stdin.
@@ -61,7 +64,16 @@ pub async fn start(targets: &TargetArgs) -> Result<ExitCode, String> {
 
 impl Shell {
     fn new(engine: Arc<Engine>, ctx: SessionContext, strict: bool) -> Shell {
-        Shell { engine, ctx, format: Format::Table, timing: false, max_rows: DEFAULT_MAX_ROWS, strict, errors: 0 }
+        Shell {
+            engine,
+            ctx,
+            format: Format::Table,
+            timing: false,
+            max_rows: DEFAULT_MAX_ROWS,
+            strict,
+            errors: 0,
+            last_failures: Vec::new(),
+        }
     }
 
     /// Reads statements from the terminal until `.quit` or Ctrl-D.
@@ -146,9 +158,10 @@ impl Shell {
         let layout = Layout { max_rows: self.max_rows, ..Layout::stdout() };
         for statement in session::statements(input)? {
             let destination = Destination::stdout(self.format, layout)?;
-            let progress = std::io::stderr().is_terminal().then(|| tokio::spawn(show_progress(self.engine.clone())));
+            let run = QueryRun::start(&self.engine, self.last_failures.clone());
+            let progress = std::io::stderr().is_terminal().then(|| tokio::spawn(show_progress(run.clone())));
             let outcome = tokio::select! {
-                outcome = session::execute(&self.ctx, &self.engine, &statement, &destination) => Some(outcome),
+                outcome = session::execute(&self.ctx, &self.engine, &run, &statement, &destination) => Some(outcome),
                 _ = tokio::signal::ctrl_c() => None,
             };
             if let Some(progress) = progress {
@@ -160,9 +173,11 @@ impl Shell {
                 eprintln!("^C query cancelled");
                 return Ok(());
             };
-            if report(&outcome?, self.timing, self.strict) {
+            let summary = outcome?;
+            if report(&summary, self.timing, self.strict) {
                 self.errors += 1;
             }
+            self.last_failures = summary.failures;
         }
         Ok(())
     }
@@ -198,7 +213,7 @@ impl Shell {
                 String::new()
             }
             MetaCommand::Targets => self.targets(),
-            MetaCommand::Errors => match summarize(&self.engine.last_failures()) {
+            MetaCommand::Errors => match summarize(&self.last_failures) {
                 lines if lines.is_empty() => "no failures in the last query\n".to_string(),
                 lines => lines.iter().map(|l| format!("{l}\n")).collect(),
             },
@@ -236,8 +251,8 @@ impl Shell {
     }
 }
 
-async fn show_progress(engine: Arc<Engine>) {
-    let progress = &engine.progress;
+async fn show_progress(run: Arc<QueryRun>) {
+    let progress = &run.progress;
     loop {
         tokio::time::sleep(Duration::from_millis(250)).await;
         eprint!(

@@ -12,8 +12,8 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 
-use super::Engine;
 use super::failures::Failure;
+use super::run::QueryRun;
 
 pub const NAME: &str = "cove_errors";
 
@@ -28,15 +28,9 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
-pub struct ErrorsTable {
-    engine: Arc<Engine>,
-}
-
-impl ErrorsTable {
-    pub fn new(engine: Arc<Engine>) -> Self {
-        ErrorsTable { engine }
-    }
-}
+/// Reads the failures its query run was started with: the last query's of the same
+/// shell, command or client.
+pub struct ErrorsTable;
 
 impl std::fmt::Debug for ErrorsTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -61,7 +55,8 @@ impl TableProvider for ErrorsTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let failures = self.engine.last_failures();
+        let run = QueryRun::of(state)?;
+        let failures = run.previous_failures();
         let column = |value: fn(&Failure) -> &str| -> ArrayRef {
             Arc::new(failures.iter().map(|f| Some(value(f))).collect::<StringArray>())
         };

@@ -1,6 +1,7 @@
 //! The engine: the estate in scope, scans of the catalog's tables over it, and the
 //! DataFusion session queries run in. What every scan shares lives here: the estate, the
-//! call guard, the concurrency limits, the cache, and the failures of the running query.
+//! call guard, the concurrency limits and the cache. What one query found out lives in its
+//! own `run::QueryRun`.
 
 pub mod cache;
 mod copy;
@@ -10,12 +11,12 @@ pub mod failures;
 pub mod guard;
 mod postgres;
 pub mod pushdown;
+pub mod run;
 pub mod scan;
 pub mod session;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cove_tables::{Scope, Table};
 use parking_lot::Mutex;
@@ -23,7 +24,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use cache::Cache;
 use estate::Estate;
-use failures::Failure;
 use guard::Guard;
 
 /// (account, region, service)
@@ -32,41 +32,15 @@ type ServiceKey = (String, String, &'static str);
 /// Scans of one service in one account and region at once.
 const SCANS_PER_SERVICE: usize = 4;
 
-/// How far the running query has got, for a progress line.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub targets: AtomicUsize,
-    /// Targets that filters on account_id / region removed before any call.
-    pub pruned: AtomicUsize,
-    pub targets_done: AtomicUsize,
-    pub rows: AtomicUsize,
-}
-
-impl Progress {
-    pub fn reset(&self) {
-        for counter in [&self.targets, &self.pruned, &self.targets_done, &self.rows] {
-            counter.store(0, Ordering::Relaxed);
-        }
-    }
-}
-
 pub struct Engine {
     pub estate: Estate,
     pub guard: Guard,
     pub tables: Vec<Table>,
     /// None when caching is off.
     pub cache: Option<Cache>,
-    pub progress: Progress,
     limit: Arc<Semaphore>,
     /// Scans at once per (account, region, service), so no one API is hammered.
     service_limits: Mutex<HashMap<ServiceKey, Arc<Semaphore>>>,
-    failures: Mutex<Vec<Failure>>,
-    /// The running query's targets in regions the account has not enabled.
-    skipped: Mutex<Vec<Failure>>,
-    /// The failures of the last finished query, for `cove_errors` and `.errors`.
-    last_failures: Mutex<Vec<Failure>>,
-    /// The targets each table of the running query was planned to scan.
-    planned: Mutex<HashMap<&'static str, BTreeSet<(String, String)>>>,
     /// For a check run: per table, every hydrate call some control needs, so that one
     /// scan per target serves all of them.
     shared_hydrates: Mutex<HashMap<&'static str, Vec<usize>>>,
@@ -89,13 +63,8 @@ impl Engine {
             guard,
             tables,
             cache,
-            progress: Progress::default(),
             limit: Arc::new(Semaphore::new(concurrency)),
             service_limits: Mutex::new(HashMap::new()),
-            failures: Mutex::new(Vec::new()),
-            skipped: Mutex::new(Vec::new()),
-            last_failures: Mutex::new(Vec::new()),
-            planned: Mutex::new(HashMap::new()),
             shared_hydrates: Mutex::new(HashMap::new()),
         }
     }
@@ -170,65 +139,5 @@ impl Engine {
             targets,
             row_regions: (scope == Scope::GlobalWithRegionColumn).then(|| Arc::new(in_scope)),
         }
-    }
-
-    /// Records a target's failure; under `--regions all`, a region the account has not
-    /// enabled is a skipped target instead, not an error.
-    pub fn record_failure(&self, failure: Failure) {
-        if self.estate.all_regions && failure.error.may_be_region_not_enabled() {
-            self.skipped.lock().push(failure);
-            return;
-        }
-        self.failures.lock().push(failure);
-    }
-
-    /// The running query's targets skipped because their region is not enabled.
-    pub fn skipped_targets(&self) -> Vec<Failure> {
-        self.skipped.lock().clone()
-    }
-
-    /// Notes that the running query scans `table` in `targets`.
-    pub fn note_planned(&self, table: &'static str, targets: &[(String, String)]) {
-        self.planned.lock().entry(table).or_default().extend(targets.iter().cloned());
-    }
-
-    /// The tables of the running query whose list failed in every target planned: whatever
-    /// the query computes over them (a count of nothing is still a row) is no answer.
-    pub fn tables_failed_everywhere(&self, failures: &[Failure]) -> Vec<&'static str> {
-        let planned = self.planned.lock();
-        let mut tables: Vec<&'static str> = planned
-            .iter()
-            .filter(|(table, targets)| {
-                let failed = |(account, region): &(String, String)| {
-                    failures.iter().any(|f| {
-                        f.hydrate.is_none() && f.table == **table && &f.account_id == account && &f.region == region
-                    })
-                };
-                !targets.is_empty() && targets.iter().all(failed)
-            })
-            .map(|(table, _)| *table)
-            .collect();
-        tables.sort_unstable();
-        tables
-    }
-
-    /// Starts a query: failures left by an abandoned one are dropped, progress restarts.
-    pub fn begin_query(&self) {
-        self.failures.lock().clear();
-        self.skipped.lock().clear();
-        self.planned.lock().clear();
-        self.progress.reset();
-    }
-
-    /// Ends a query: its failures, in a stable order, become the last query's.
-    pub fn finish_query(&self) -> Vec<Failure> {
-        let mut failures = std::mem::take(&mut *self.failures.lock());
-        failures.sort_by(|a, b| (&a.account_id, &a.table, &a.region).cmp(&(&b.account_id, &b.table, &b.region)));
-        *self.last_failures.lock() = failures.clone();
-        failures
-    }
-
-    pub fn last_failures(&self) -> Vec<Failure> {
-        self.last_failures.lock().clone()
     }
 }

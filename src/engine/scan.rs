@@ -25,6 +25,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::failures::Failure;
+use super::run::QueryRun;
 use super::{Engine, Plan, cache, pushdown};
 
 #[derive(Clone)]
@@ -61,7 +62,7 @@ impl TableProvider for AwsTable {
 
     async fn scan(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         projection: Option<&Vec<usize>>,
         filters: &[Expr],
         limit: Option<usize>,
@@ -73,21 +74,21 @@ impl TableProvider for AwsTable {
         let schema = Arc::new(self.table.schema().project(&projection)?);
         let pushed = pushdown::pushed(&self.table, filters);
         let plan = self.engine.plan(self.table.scope, pushed.accounts.as_deref(), pushed.regions.as_deref());
-        let progress = &self.engine.progress;
-        progress.targets.fetch_add(plan.targets.len(), Ordering::Relaxed);
-        progress.pruned.fetch_add(plan.pruned, Ordering::Relaxed);
-        self.engine.note_planned(self.table.name, &plan.targets);
+        let run = QueryRun::of(state)?;
+        run.note_planned(self.table.name, &plan.targets, plan.pruned);
         if plan.targets.is_empty() || pushed.keys.unsatisfiable() {
             return Ok(Arc::new(EmptyExec::new(schema)));
         }
         let request = Request { projection, limit };
-        Ok(Arc::new(ScanExec::new(self.table.clone(), self.engine.clone(), plan, pushed.keys, request, schema)))
+        let scan = ScanExec::new(self.table.clone(), self.engine.clone(), run, plan, pushed.keys, request, schema);
+        Ok(Arc::new(scan))
     }
 }
 
 pub struct ScanExec {
     table: Table,
     engine: Arc<Engine>,
+    run: Arc<QueryRun>,
     plan: Plan,
     quals: Arc<Quals>,
     request: Request,
@@ -95,14 +96,22 @@ pub struct ScanExec {
 }
 
 impl ScanExec {
-    fn new(table: Table, engine: Arc<Engine>, plan: Plan, quals: Quals, request: Request, schema: SchemaRef) -> Self {
+    fn new(
+        table: Table,
+        engine: Arc<Engine>,
+        run: Arc<QueryRun>,
+        plan: Plan,
+        quals: Quals,
+        request: Request,
+        schema: SchemaRef,
+    ) -> Self {
         let properties = PlanProperties::new(
             EquivalenceProperties::new(schema),
             Partitioning::UnknownPartitioning(plan.targets.len()),
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
-        ScanExec { table, engine, plan, quals: Arc::new(quals), request, properties: Arc::new(properties) }
+        ScanExec { table, engine, run, plan, quals: Arc::new(quals), request, properties: Arc::new(properties) }
     }
 }
 
@@ -156,6 +165,7 @@ impl ExecutionPlan for ScanExec {
         let scan = TargetScan {
             table: self.table.clone(),
             engine: self.engine.clone(),
+            run: self.run.clone(),
             key: cache::Key {
                 table: self.table.name,
                 account,
@@ -177,6 +187,7 @@ impl ExecutionPlan for ScanExec {
 struct TargetScan {
     table: Table,
     engine: Arc<Engine>,
+    run: Arc<QueryRun>,
     key: cache::Key,
     row_regions: Option<Arc<Vec<String>>>,
     request: Request,
@@ -216,7 +227,7 @@ impl InFlight {
         }
         let api = self.scan.table.hydrates.get(hydrate).map_or("hydrate", |h| h.api);
         let failure = self.failure(Some(hydrate), error.context(api));
-        self.scan.engine.record_failure(failure.clone());
+        self.scan.run.record_failure(failure.clone());
         self.hydrate_failures.push(failure);
     }
 
@@ -226,7 +237,7 @@ impl InFlight {
             match self.events.next().await {
                 Some(Ok(ScanEvent::HydrateFailed { hydrate, error })) => self.hydrate_failed(hydrate, error),
                 Some(Ok(ScanEvent::Batch(batch))) => {
-                    self.scan.engine.progress.rows.fetch_add(batch.num_rows(), Ordering::Relaxed);
+                    self.scan.run.progress.rows.fetch_add(batch.num_rows(), Ordering::Relaxed);
                     if let Some(kept) = &mut self.kept {
                         kept.push(batch.clone());
                         if kept.iter().map(RecordBatch::num_rows).sum::<usize>() > cache::MAX_ROWS {
@@ -236,13 +247,13 @@ impl InFlight {
                     return Some(batch.project(&self.columns).map_err(Into::into));
                 }
                 Some(Err(error)) => {
-                    self.scan.engine.progress.targets_done.fetch_add(1, Ordering::Relaxed);
-                    self.scan.engine.record_failure(self.failure(None, error));
+                    self.scan.run.progress.targets_done.fetch_add(1, Ordering::Relaxed);
+                    self.scan.run.record_failure(self.failure(None, error));
                     self.kept = None;
                     return None;
                 }
                 None => {
-                    self.scan.engine.progress.targets_done.fetch_add(1, Ordering::Relaxed);
+                    self.scan.run.progress.targets_done.fetch_add(1, Ordering::Relaxed);
                     if let (Some(cache), Some(kept)) = (&self.scan.engine.cache, self.kept.take()) {
                         cache.put(self.scan.key.clone(), kept, std::mem::take(&mut self.hydrate_failures));
                     }
@@ -271,11 +282,11 @@ impl TargetScan {
             self.request.projection.iter().filter_map(|c| fetched.iter().position(|f| f == c)).collect();
         if let Some(cache::Scan { batches, failures }) = cache.and_then(|c| c.get(&self.key)) {
             for failure in failures.iter() {
-                engine.record_failure(failure.clone());
+                self.run.record_failure(failure.clone());
             }
-            engine.progress.targets_done.fetch_add(1, Ordering::Relaxed);
+            self.run.progress.targets_done.fetch_add(1, Ordering::Relaxed);
             let rows = batches.iter().map(RecordBatch::num_rows).sum();
-            engine.progress.rows.fetch_add(rows, Ordering::Relaxed);
+            self.run.progress.rows.fetch_add(rows, Ordering::Relaxed);
             let projected: Vec<_> = batches.iter().map(|b| b.project(&columns).map_err(Into::into)).collect();
             return stream::iter(projected).boxed();
         }

@@ -2,10 +2,9 @@
 //! text through it.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
 
 use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
@@ -17,8 +16,8 @@ use super::Engine;
 use super::cache::Cache;
 use super::errors_table::{self, ErrorsTable};
 use super::estate::{Estate, load_base_config};
-use super::failures::Failure;
-use super::guard::{CallCounts, Guard};
+use super::guard::Guard;
+use super::run::{QueryRun, Summary};
 use super::scan::AwsTable;
 use super::{copy, postgres};
 use crate::output::{Destination, json_values};
@@ -46,57 +45,8 @@ fn context(engine: &Arc<Engine>) -> Result<SessionContext> {
     for table in &engine.tables {
         ctx.register_table(table.name, Arc::new(AwsTable::new(table.clone(), engine.clone())))?;
     }
-    ctx.register_table(errors_table::NAME, Arc::new(ErrorsTable::new(engine.clone())))?;
+    ctx.register_table(errors_table::NAME, Arc::new(ErrorsTable))?;
     Ok(ctx)
-}
-
-/// What one statement cost.
-pub struct Summary {
-    pub rows: usize,
-    pub targets: usize,
-    pub pruned: usize,
-    pub failures: Vec<Failure>,
-    /// Tables whose every target failed: the statement has no answer.
-    pub failed_tables: Vec<&'static str>,
-    pub calls: CallCounts,
-    pub cache_hits: u64,
-    pub elapsed: Duration,
-}
-
-impl Summary {
-    /// Why the statement failed though it ran: every target of a table failed, or (with
-    /// `strict`) any did, or targets failed and nothing came back.
-    pub fn failed(&self, strict: bool) -> Option<String> {
-        let n = self.failures.len();
-        let scans = format!("{n} target scan{}", if n == 1 { "" } else { "s" });
-        if !self.failed_tables.is_empty() {
-            Some(format!("every target of {} failed", self.failed_tables.join(", ")))
-        } else if n > 0 && strict {
-            Some(format!("{scans} failed (--strict)"))
-        } else if n > 0 && self.rows == 0 {
-            Some(format!("{scans} failed and no rows came back"))
-        } else {
-            None
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        let hits = match self.cache_hits {
-            0 => String::new(),
-            n => format!(", {n} scan{} from cache", if n == 1 { "" } else { "s" }),
-        };
-        let plural = |n: usize| if n == 1 { "" } else { "s" };
-        format!(
-            "{} row{} in {:.2} s, {} target{} scanned ({} pruned), {}{hits}",
-            self.rows,
-            plural(self.rows),
-            self.elapsed.as_secs_f64(),
-            self.targets,
-            plural(self.targets),
-            self.pruned,
-            self.calls
-        )
-    }
 }
 
 /// Parses `sql` into statements without running them. They are planned as parsed: their
@@ -117,12 +67,25 @@ pub fn statements(sql: &str) -> Result<Vec<Statement>, String> {
     Ok(statements)
 }
 
-/// Plans `sql`, one statement, as cove reads it (Postgres's idioms rewritten): DDL runs
-/// now, a query when the frame is collected.
-pub async fn frame(ctx: &SessionContext, sql: &str) -> Result<DataFrame, String> {
+/// Plans `sql`, one statement, as cove reads it (Postgres's idioms rewritten), for `run`.
+pub async fn frame(ctx: &SessionContext, run: &Arc<QueryRun>, sql: &str) -> Result<DataFrame, String> {
     let [statement] = statements(sql)?.try_into().map_err(|_| "expected one statement".to_string())?;
-    let plan = ctx.state().statement_to_plan(statement).await.map_err(|e| describe(&e))?;
-    ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))
+    plan(ctx, run, statement).await.map_err(|e| describe(&e))
+}
+
+/// Plans one statement for `run`: DDL runs now (a CREATE TABLE AS scanning for `run`), a
+/// query when the frame is collected, its scans reporting to `run`.
+pub async fn plan(ctx: &SessionContext, run: &Arc<QueryRun>, statement: Statement) -> Result<DataFrame> {
+    let state = run.attach(ctx.state());
+    let plan = state.statement_to_plan(statement).await?;
+    let frame = match plan {
+        // Settings and prepared statements belong to the session, not to this statement.
+        LogicalPlan::Statement(_) => ctx.execute_logical_plan(plan).await?,
+        // The same catalog, so what DDL creates outlives the statement.
+        plan => SessionContext::new_with_state(state).execute_logical_plan(plan).await?,
+    };
+    let (state, plan) = frame.into_parts();
+    Ok(DataFrame::new(run.attach(state), plan))
 }
 
 /// Whether planning `statement` may scan a table more than once: a table named twice, or a
@@ -206,21 +169,17 @@ fn visit<V: datafusion::sql::sqlparser::ast::Visitor>(
     }
 }
 
-/// Runs one statement, streaming its answer into `destination` as it arrives.
+/// Runs one statement for `run`, streaming its answer into `destination` as it arrives.
 pub async fn execute(
     ctx: &SessionContext,
     engine: &Engine,
+    run: &Arc<QueryRun>,
     statement: &Statement,
     destination: &Destination,
 ) -> Result<Summary, String> {
-    let started = Instant::now();
-    let before = engine.guard.counts();
-    let hits_before = engine.cache.as_ref().map_or(0, |c| c.hits());
-    engine.begin_query();
     let copy = copy::redirect(statement)?;
     let statement = copy.as_ref().map_or(statement, |c| &c.statement);
-    let plan = ctx.state().statement_to_plan(statement.clone()).await.map_err(|e| describe(&e))?;
-    let frame = ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))?;
+    let frame = plan(ctx, run, statement.clone()).await.map_err(|e| describe(&e))?;
     let mut stream = frame.execute_stream().await.map_err(|e| describe(&e))?;
     let schema = json_values::schema(&stream.schema());
     let mut sink = destination.sink(schema.clone())?;
@@ -232,22 +191,12 @@ pub async fn execute(
         sink.write(&batch).map_err(|e| format!("cannot write the output: {e}"))?;
     }
     sink.finish().map_err(|e| format!("cannot write the output: {e}"))?;
-    let failures = engine.finish_query();
-    let failed_tables = engine.tables_failed_everywhere(&failures);
+    let summary = run.summary(engine, rows);
     // A COPY over a table no target answered for leaves the file the user had.
-    if let Some(copy) = copy.filter(|_| failed_tables.is_empty()) {
+    if let Some(copy) = copy.filter(|_| summary.failed_tables.is_empty()) {
         copy.file.commit()?;
     }
-    Ok(Summary {
-        rows,
-        targets: engine.progress.targets.load(Ordering::Relaxed),
-        pruned: engine.progress.pruned.load(Ordering::Relaxed),
-        failures,
-        failed_tables,
-        calls: engine.guard.counts().since(&before),
-        cache_hits: engine.cache.as_ref().map_or(0, |c| c.hits()) - hits_before,
-        elapsed: started.elapsed(),
-    })
+    Ok(summary)
 }
 
 /// A DataFusion error as one line a user can act on.

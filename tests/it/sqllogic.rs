@@ -4,8 +4,11 @@
 //! files' expected results with what cove answers, for review in the diff.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use async_trait::async_trait;
+use cove::engine::Engine;
+use cove::engine::run::QueryRun;
 use cove::engine::session;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -26,6 +29,7 @@ impl std::fmt::Display for SqlError {
 impl std::error::Error for SqlError {}
 
 struct Cove {
+    engine: Arc<Engine>,
     ctx: SessionContext,
 }
 
@@ -35,9 +39,17 @@ impl sqllogictest::AsyncDB for Cove {
     type ColumnType = DefaultColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SqlError> {
-        let frame = session::frame(&self.ctx, sql).await.map_err(SqlError)?;
+        let run = QueryRun::start(&self.engine, Vec::new());
+        let frame = session::frame(&self.ctx, &run, sql).await.map_err(SqlError)?;
         let schema = frame.schema().as_arrow().clone();
         let batches = frame.collect().await.map_err(|e| SqlError(session::describe(&e)))?;
+        // An answer with targets missing is not the answer the file pins.
+        if let Some(failure) = run.failures().first() {
+            return Err(SqlError(format!(
+                "{} failed in {}/{}: {}",
+                failure.table, failure.account_id, failure.region, failure.error
+            )));
+        }
         if schema.fields().is_empty() {
             return Ok(DBOutput::StatementComplete(0));
         }
@@ -88,10 +100,10 @@ async fn sql_files_pass() {
     assert!(!files.is_empty(), "no .slt files in {}", dir.display());
     let mut failures = Vec::new();
     for file in &files {
-        let (_engine, ctx) = org.moto.open_org().await.expect("a session over the seeded organization");
+        let (engine, ctx) = org.moto.open_org().await.expect("a session over the seeded organization");
         let mut runner = sqllogictest::Runner::new(move || {
-            let ctx = ctx.clone();
-            async move { Ok(Cove { ctx }) }
+            let (engine, ctx) = (engine.clone(), ctx.clone());
+            async move { Ok(Cove { engine, ctx }) }
         });
         if std::env::var_os("COVE_SLT_COMPLETE").is_some() {
             use sqllogictest::{default_column_validator, default_normalizer, default_validator};

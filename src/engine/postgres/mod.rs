@@ -101,7 +101,8 @@ mod tests {
 
     /// Like [`one`], or the error planning or running `sql` gave.
     pub async fn run(sql: &str) -> Result<String, String> {
-        let frame = crate::engine::session::frame(&session().unwrap(), sql).await?;
+        let run = crate::engine::run::QueryRun::detached();
+        let frame = crate::engine::session::frame(&session().unwrap(), &run, sql).await?;
         let batches = frame.collect().await.map_err(|e| e.to_string())?;
         let column = datafusion::arrow::compute::cast(batches[0].column(0), &DataType::Utf8).unwrap();
         Ok(column.as_string::<i32>().value(0).to_string())
