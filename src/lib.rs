@@ -7,10 +7,11 @@
 //! Planning a query, [`engine::pushdown`] decides which filters prune targets and which
 //! reach the APIs; [`engine::scan`] runs one partition per target, through the cache
 //! ([`engine::cache`]) and under the concurrency limits, with every AWS call checked and
-//! counted by [`engine::guard`]. Failed targets become [`engine::failures`] beside the
-//! answer, which [`output`] writes as it streams. [`cli`] holds the commands people run;
-//! [`check`] runs saved controls over the same engine; [`emulator`] is the local AWS the
-//! demo and the tests use.
+//! counted by [`engine::guard`], each query's failed targets and progress kept in its own
+//! [`engine::run`]. Failed targets become [`engine::failures`] beside the answer, which
+//! [`output`] writes as it streams. [`cli`] holds the commands people run; [`check`] runs
+//! saved controls over the same engine; [`serve`] answers Postgres clients over the wire;
+//! [`emulator`] is the local AWS the demo and the tests use.
 //!
 //! Errors: the catalog's are typed (`cove_tables::FetchError`, an AWS code and a
 //! message), because the engine acts on their codes and reports them per target. Here,
@@ -22,4 +23,5 @@ pub mod cli;
 pub mod emulator;
 pub mod engine;
 pub mod output;
+pub mod serve;
 pub mod settings;

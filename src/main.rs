@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use cove::check;
-use cove::cli::{self, FAILURE, query::QueryArgs, reference};
+use cove::cli::{self, FAILURE, query::QueryArgs, reference, serve::ServeArgs};
 use cove::output;
 use cove::settings::TargetArgs;
 
@@ -35,6 +35,8 @@ enum Command {
     /// Run compliance controls: exit 0 when nothing alarms, 1 when something does,
     /// 2 when a control could not be evaluated or on usage errors
     Check(check::Request),
+    /// Answer Postgres clients (psql, notebooks, BI tools) over the wire protocol, read-only
+    Serve(ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -114,6 +116,7 @@ async fn dispatch(args: Args) -> Result<ExitCode, String> {
     match args.command {
         Some(Command::Query(query)) => cli::query::query(&args.targets, query).await,
         Some(Command::Check(request)) => cli::check::check(&args.targets, request).await,
+        Some(Command::Serve(serve)) => cli::serve::serve(&args.targets, serve).await,
         Some(Command::Tables { markdown }) => {
             let tables = cove_tables::catalog();
             output::print(&if markdown { reference::markdown(&tables) } else { reference::list(&tables) });

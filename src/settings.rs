@@ -80,6 +80,30 @@ struct ConfigFile {
     suppressions: Option<Vec<PathBuf>>,
     /// Values for the `{{name}}` variables of controls.
     vars: Option<BTreeMap<String, String>>,
+    serve: Option<ServeConfig>,
+}
+
+/// `[serve]`: how `cove serve` listens and whom it lets in.
+#[derive(Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    pub listen: Option<String>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for ServeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeConfig")
+            .field("listen", &self.listen)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "(set)"))
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +148,7 @@ pub struct Settings {
     pub vars: BTreeMap<String, String>,
     /// Suppression files from the config file.
     pub suppressions: Vec<PathBuf>,
+    pub serve: ServeConfig,
 }
 
 impl Settings {
@@ -183,6 +208,7 @@ impl Settings {
             },
             vars: file.vars.unwrap_or_default(),
             suppressions: file.suppressions.unwrap_or_default(),
+            serve: file.serve.unwrap_or_default(),
         })
     }
 }

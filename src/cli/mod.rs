@@ -1,5 +1,5 @@
-//! The commands people run: one-shot queries, the shell, compliance checks, the catalog
-//! reference, and the demo.
+//! The commands people run: one-shot queries, the shell, compliance checks, the Postgres
+//! endpoint, the catalog reference, and the demo.
 
 pub mod check;
 mod command;
@@ -7,6 +7,7 @@ mod completion;
 pub mod demo;
 pub mod query;
 pub mod reference;
+pub mod serve;
 pub mod shell;
 
 use tokio::signal::unix::{Signal, SignalKind, signal};

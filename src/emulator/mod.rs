@@ -131,6 +131,7 @@ impl Moto {
             call_timeout: crate::settings::DEFAULT_CALL_TIMEOUT,
             vars: Default::default(),
             suppressions: Vec::new(),
+            serve: Default::default(),
         };
         session::open_with(base, &settings).await
     }

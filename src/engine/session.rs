@@ -29,6 +29,13 @@ pub async fn open(settings: &Settings) -> Result<(Arc<Engine>, SessionContext), 
     open_with(load_base_config(settings).await, settings).await
 }
 
+/// Like [`open`], with the catalog Postgres clients introspect a server through.
+pub async fn open_for_clients(settings: &Settings) -> Result<(Arc<Engine>, SessionContext), String> {
+    let (engine, ctx) = open(settings).await?;
+    postgres::install_pg_catalog(&ctx).map_err(|e| describe(&e))?;
+    Ok((engine, ctx))
+}
+
 /// Like [`open`], from a given SDK configuration.
 pub async fn open_with(base: SdkConfig, settings: &Settings) -> Result<(Arc<Engine>, SessionContext), String> {
     let tables = cove_tables::catalog();
@@ -52,8 +59,10 @@ fn context(engine: &Arc<Engine>) -> Result<SessionContext> {
 /// Parses `sql` into statements without running them. They are planned as parsed: their
 /// text form does not always parse back (a COPY's quoted path loses its quotes).
 pub fn statements(sql: &str) -> Result<Vec<Statement>, String> {
-    let parsed = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).map_err(|e| describe(&e))?;
-    let mut statements: Vec<Statement> = parsed.into_iter().collect();
+    let mut statements: Vec<Statement> = match postgres::catalog_statements(sql) {
+        Some(parsed) => parsed.map_err(|e| describe(&e.into()))?,
+        None => DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).map_err(|e| describe(&e))?.into(),
+    };
     for statement in &mut statements {
         let depth = expression_depth(statement);
         if depth > MAX_EXPRESSION_DEPTH {

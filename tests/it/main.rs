@@ -15,6 +15,7 @@ mod queries;
 mod read_only;
 mod robustness;
 mod security_tables;
+mod serve;
 mod shell;
 mod sqllogic;
 mod structure;

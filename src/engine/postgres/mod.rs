@@ -1,7 +1,7 @@
 //! The Postgres idioms Steampipe users write, planned by DataFusion: the SQL dialect,
 //! `::jsonb` / `::json` casts, which name JSON held as text, the way cove's JSON columns
 //! hold it (so `->`, `->>`, `?` apply, and exports nest it), and the submodules' rewrites
-//! and functions.
+//! and functions; and the `pg_catalog` Postgres clients introspect a server through.
 
 mod boolean_text;
 mod correlated;
@@ -16,6 +16,7 @@ pub use syntax::rewrite;
 
 use std::sync::Arc;
 
+use arrow_pg::datatypes::pg_type_for_alias_kind;
 use cove_tables::JSON_METADATA_KEY;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::error::Result;
@@ -24,7 +25,14 @@ use datafusion::logical_expr::ScalarUDF;
 use datafusion::logical_expr::planner::TypePlanner;
 use datafusion::optimizer::analyzer::Analyzer;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::Statement;
 use datafusion::sql::sqlparser::ast;
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::ParserError;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_pg_catalog::pg_catalog::oid_type_planner::PgOidTypePlanner;
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use boolean_text::BooleanText;
 use correlated::CorrelatedUnnest;
@@ -66,8 +74,41 @@ pub fn session() -> Result<SessionContext> {
     Ok(ctx)
 }
 
+/// Adds the `pg_catalog` schema and the functions Postgres clients introspect a server
+/// with (psql's `\d`, JDBC's metadata). Only a server needs them: they take a tenth of a
+/// second to load in a debug build.
+pub fn install_pg_catalog(ctx: &SessionContext) -> Result<()> {
+    datafusion_pg_catalog::setup_pg_catalog(ctx, CATALOG, EmptyContextProvider).map_err(|e| *e)?;
+    // It sets a type planner of its own, which cove's falls back to.
+    let state = ctx.state_ref();
+    let rebuilt =
+        SessionStateBuilder::new_from_existing(state.read().clone()).with_type_planner(Arc::new(PostgresTypes));
+    *state.write() = rebuilt.build();
+    Ok(())
+}
+
+/// The statements of `sql` if it reads the Postgres catalog, as clients' introspection
+/// queries do: parsed with the catalog's rewrites (`OPERATOR(pg_catalog.~)`, `'t'::regclass`,
+/// psql's `\d` queries DataFusion cannot plan swapped for ones it can). None for any other
+/// SQL, which those rewrites would change (`= ANY (...)`).
+pub fn catalog_statements(sql: &str) -> Option<Result<Vec<Statement>, ParserError>> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let catalog = |word: &str| {
+        let word = word.to_ascii_lowercase();
+        word.starts_with("pg_") || (word.starts_with("reg") && pg_type_for_alias_kind(&word).is_some())
+    };
+    tokens.iter().any(|t| matches!(t, Token::Word(w) if catalog(&w.value))).then(|| {
+        let parsed = PostgresCompatibilityParser::new().parse(sql)?;
+        Ok(parsed.into_iter().map(|s| Statement::Statement(Box::new(s))).collect())
+    })
+}
+
+/// The catalog cove's tables are in, as `current_database()` names it.
+const CATALOG: &str = "datafusion";
+
 /// `jsonb` and `json` as text holding a JSON document, marked as cove's JSON columns are;
-/// `inet` and `cidr` as text, which the network functions read.
+/// `inet` and `cidr` as text, which the network functions read; the catalog's `oid`,
+/// `regclass` and other reference types as it reads them.
 #[derive(Debug)]
 struct PostgresTypes;
 
@@ -84,7 +125,10 @@ impl TypePlanner for PostgresTypes {
             let metadata = [(JSON_METADATA_KEY.to_string(), "true".to_string())].into();
             return Ok(Some(Arc::new(Field::new("", DataType::Utf8, true).with_metadata(metadata))));
         }
-        Ok((named("inet") || named("cidr")).then(|| Arc::new(Field::new("", DataType::Utf8, true))))
+        if named("inet") || named("cidr") {
+            return Ok(Some(Arc::new(Field::new("", DataType::Utf8, true))));
+        }
+        PgOidTypePlanner.plan_type_field(sql_type)
     }
 }
 

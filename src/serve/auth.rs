@@ -1,0 +1,199 @@
+//! Who may connect: anyone on a loopback-only server without a password; otherwise SCRAM
+//! with the configured user and password. TLS with the given certificate, required of
+//! every client when the server is reachable from the network.
+
+use std::fmt::Debug;
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::Sink;
+use pgwire::api::auth::sasl::SASLAuthStartupHandler;
+use pgwire::api::auth::sasl::scram::{ScramAuth, gen_salted_password, random_nonce};
+use pgwire::api::auth::{
+    AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler, finish_authentication,
+    protocol_negotiation, save_startup_parameters_to_metadata,
+};
+use pgwire::api::{
+    ClientInfo, ConnectionManager, PgWireConnectionState, PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
+};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::tokio::TlsAcceptor;
+use pgwire::tokio::tokio_rustls::rustls::ServerConfig;
+use pgwire::tokio::tokio_rustls::rustls::crypto::aws_lc_rs;
+use pgwire::tokio::tokio_rustls::rustls::pki_types::pem::PemObject;
+use pgwire::tokio::tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+use super::errors;
+use super::handler::Connection;
+
+const SCRAM_ITERATIONS: usize = 4096;
+
+/// How connections authenticate, shared by all of them.
+pub struct Auth {
+    user: String,
+    password: Option<Arc<Secret>>,
+    /// The server's certificate (PEM), for SCRAM's channel binding under TLS.
+    certificate: Option<Vec<u8>>,
+    require_tls: bool,
+    parameters: Arc<DefaultServerParameterProvider>,
+    pids: Arc<RandomPidSecretKeyGenerator>,
+    pub cancels: Arc<ConnectionManager>,
+}
+
+impl Auth {
+    pub fn new(user: String, password: Option<&str>, certificate: Option<Vec<u8>>, require_tls: bool) -> Auth {
+        let mut parameters = DefaultServerParameterProvider::default();
+        parameters.server_version = format!("16.6-cove-{}", env!("CARGO_PKG_VERSION"));
+        parameters.is_superuser = false;
+        parameters.default_transaction_read_only = true;
+        parameters.time_zone = "UTC".into();
+        let password = password.map(|password| {
+            let salt = random_nonce().into_bytes();
+            let salted = gen_salted_password(password, &salt, SCRAM_ITERATIONS);
+            Arc::new(Secret { user: user.clone(), salt, salted })
+        });
+        Auth {
+            user,
+            password,
+            certificate,
+            require_tls,
+            parameters: Arc::new(parameters),
+            pids: Arc::new(RandomPidSecretKeyGenerator::default()),
+            cancels: Arc::new(ConnectionManager::new()),
+        }
+    }
+
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// For the banner: how clients get in.
+    pub fn describe(&self) -> String {
+        let who = match self.password {
+            Some(_) => format!("user {} with a password (SCRAM-SHA-256)", self.user),
+            None => "any user name, no password".to_string(),
+        };
+        let tls = match (&self.certificate, self.require_tls) {
+            (Some(_), true) => "TLS required",
+            (Some(_), false) => "TLS offered",
+            (None, _) => "no TLS",
+        };
+        format!("{who}, {tls}")
+    }
+
+    /// The handler of one connection's startup: SCRAM keeps the exchange's state in it.
+    pub fn startup(&self) -> Startup {
+        let scram = self.password.as_ref().map(|secret| {
+            let mut scram = ScramAuth::new(secret.clone());
+            scram.set_iterations(SCRAM_ITERATIONS);
+            if let Some(certificate) = &self.certificate {
+                // Checked when the server started (`tls_acceptor`).
+                let _ = scram.configure_certificate(certificate);
+            }
+            SASLAuthStartupHandler::new(self.parameters.clone())
+                .with_scram(scram)
+                .with_pid_secret_key_generator(self.pids.clone())
+        });
+        Startup {
+            scram,
+            parameters: self.parameters.clone(),
+            pids: self.pids.clone(),
+            cancels: self.cancels.clone(),
+            require_tls: self.require_tls,
+        }
+    }
+}
+
+/// The salted password; never printed.
+struct Secret {
+    user: String,
+    salt: Vec<u8>,
+    salted: Vec<u8>,
+}
+
+impl Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the password of {}", self.user)
+    }
+}
+
+#[async_trait]
+impl AuthSource for Secret {
+    async fn get_password(&self, login: &LoginInfo) -> PgWireResult<Password> {
+        match login.user() {
+            Some(user) if user == self.user => Ok(Password::new(Some(self.salt.clone()), self.salted.clone())),
+            other => Err(PgWireError::InvalidPassword(other.unwrap_or_default().to_string())),
+        }
+    }
+}
+
+pub struct Startup {
+    /// None: no password, anyone on the loopback interface may connect.
+    scram: Option<SASLAuthStartupHandler<DefaultServerParameterProvider>>,
+    parameters: Arc<DefaultServerParameterProvider>,
+    pids: Arc<RandomPidSecretKeyGenerator>,
+    cancels: Arc<ConnectionManager>,
+    require_tls: bool,
+}
+
+#[async_trait]
+impl StartupHandler for Startup {
+    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if self.require_tls && !client.is_secure() {
+            let refused = "cove serve takes TLS connections only here (connect with sslmode=require)";
+            let info = ErrorInfo::new("FATAL".into(), errors::INVALID_AUTHORIZATION.into(), refused.into());
+            return Err(PgWireError::UserError(Box::new(info)));
+        }
+        match (&self.scram, &message) {
+            (Some(scram), _) => scram.on_startup(client, message).await?,
+            (None, PgWireFrontendMessage::Startup(startup)) => {
+                protocol_negotiation(client, startup).await?;
+                save_startup_parameters_to_metadata(client, startup);
+                let (pid, secret_key) = self.pids.generate(client);
+                client.set_pid_and_secret_key(pid, secret_key);
+                finish_authentication(client, self.parameters.as_ref()).await?;
+            }
+            (None, _) => {}
+        }
+        // Authenticated: the connection can be cancelled, and keeps its queries' failures.
+        if matches!(client.state(), PgWireConnectionState::ReadyForQuery)
+            && client.session_extensions().get::<Connection>().is_none()
+        {
+            let (pid, secret_key) = client.pid_and_secret_key();
+            let (cancel, registered) = self.cancels.register(pid, secret_key);
+            client.session_extensions().insert(Connection::new(cancel, registered));
+        }
+        Ok(())
+    }
+}
+
+/// A TLS acceptor for the certificate chain and key in these PEM files, and the
+/// certificate's PEM; any problem with them stops the server from starting.
+pub fn tls_acceptor(certificate: &Path, key: &Path) -> Result<(TlsAcceptor, Vec<u8>), String> {
+    let read = |path: &Path| std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+    let certificate_pem = read(certificate)?;
+    let chain = CertificateDer::pem_slice_iter(&certificate_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: not a PEM certificate: {e}", certificate.display()))?;
+    if chain.is_empty() {
+        return Err(format!("{}: no certificate in it", certificate.display()));
+    }
+    let key = PrivateKeyDer::from_pem_slice(&read(key)?)
+        .map_err(|e| format!("{}: not a PEM private key: {e}", key.display()))?;
+    let mut config = ServerConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("TLS with {}: {e}", certificate.display()))?;
+    // psql 17's sslnegotiation=direct asks for it.
+    config.alpn_protocols = vec![b"postgresql".to_vec()];
+    Ok((TlsAcceptor::from(Arc::new(config)), certificate_pem))
+}

@@ -1,0 +1,83 @@
+//! Arrow to the wire: columns as Postgres types and batches as data rows (arrow-pg), with
+//! cove's JSON columns typed `json`, so drivers hand them over parsed (psycopg a dict,
+//! tokio-postgres a `serde_json::Value`), and parameters from the wire as DataFusion values.
+
+use std::sync::Arc;
+
+use arrow_pg::datatypes::df::deserialize_parameters;
+use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch, into_pg_type};
+use cove_tables::JSON_METADATA_KEY;
+use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::ParamValues;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{Expr, LogicalPlan};
+use pgwire::api::Type;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::results::FieldInfo;
+use pgwire::error::PgWireResult;
+use pgwire::messages::data::DataRow;
+
+use super::errors;
+
+/// The columns of `schema` as the client asked for them (text or binary).
+pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> {
+    let fields = arrow_schema_to_pg_fields(schema, format, None)?;
+    Ok(fields
+        .into_iter()
+        .zip(schema.fields())
+        .map(|(info, field)| match field.metadata().contains_key(JSON_METADATA_KEY) {
+            // JSON's binary form is its text, which is what the text column holds.
+            true => FieldInfo::new(info.name().to_string(), None, None, Type::JSON, info.format()),
+            false => info,
+        })
+        .collect())
+}
+
+pub fn rows(fields: &Arc<Vec<FieldInfo>>, batch: RecordBatch) -> impl Iterator<Item = PgWireResult<DataRow>> {
+    encode_recordbatch(fields.clone(), batch)
+}
+
+/// The types of `plan`'s parameters, `$1` first, as the client is told them.
+pub fn parameter_types(plan: &LogicalPlan) -> PgWireResult<Vec<Type>> {
+    let types = parameter_data_types(plan)?;
+    types.iter().map(|t| t.as_ref().map_or(Ok(Type::UNKNOWN), into_pg_type)).collect()
+}
+
+/// The values bound to `portal`'s parameters, typed as `plan` reads them.
+pub fn parameters<S: Clone>(portal: &Portal<S>, plan: &LogicalPlan) -> PgWireResult<ParamValues> {
+    let types = parameter_data_types(plan)?;
+    deserialize_parameters(portal, &types.iter().map(Option::as_ref).collect::<Vec<_>>())
+}
+
+/// The Arrow types of `plan`'s parameters, `$1` first; None where the plan does not say.
+fn parameter_data_types(plan: &LogicalPlan) -> PgWireResult<Vec<Option<DataType>>> {
+    let mut types = plan.get_parameter_types().map_err(|e| errors::from_datafusion(&e))?;
+    // DataFusion leaves `$2::bigint` untyped; the cast says what the client sends.
+    if types.values().any(Option::is_none) {
+        let _ = plan.apply_with_subqueries(|node| {
+            for expr in node.expressions() {
+                let _ = expr.apply(|e| {
+                    if let Expr::Cast(cast) = e
+                        && let Expr::Placeholder(placeholder) = cast.expr.as_ref()
+                        && let Some(untyped @ None) = types.get_mut(&placeholder.id)
+                    {
+                        *untyped = Some(cast.field.data_type().clone());
+                    }
+                    Ok(TreeNodeRecursion::Continue)
+                });
+            }
+            Ok(TreeNodeRecursion::Continue)
+        });
+    }
+    let mut numbered = Vec::new();
+    for (name, data_type) in types {
+        let position = name
+            .strip_prefix('$')
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| errors::error(errors::SYNTAX_ERROR, format!("parameter {name}: use $1, $2, ...")))?;
+        numbered.push((position, data_type));
+    }
+    numbered.sort_by_key(|(position, _)| *position);
+    Ok(numbered.into_iter().map(|(_, data_type)| data_type).collect())
+}

@@ -1,0 +1,639 @@
+//! Statements from the wire. What each may do (read-only: queries, EXPLAIN, SHOW, SET and
+//! transaction brackets); a query runs in its own run, its rows stream back until the
+//! client cancels, and its target failures follow the rows as a WARNING.
+
+use std::fmt::Debug;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::ParamValues;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::sql::parser::Statement;
+use datafusion::sql::sqlparser::ast;
+use datafusion::sql::sqlparser::ast::{Expr, Value};
+use futures::stream::{self, StreamExt};
+use futures::{Sink, SinkExt};
+use parking_lot::Mutex;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{
+    ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_query_response, send_ready_for_query,
+};
+use pgwire::api::results::{DataRowEncoder, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionGuard, ConnectionHandle, PgWireConnectionState, Type};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::extendedquery::Execute;
+use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
+use pgwire::messages::simplequery::Query;
+use pgwire::messages::startup::ParameterStatus;
+
+use super::{encode, errors};
+use crate::engine::Engine;
+use crate::engine::failures::{Failure, summarize};
+use crate::engine::run::QueryRun;
+use crate::engine::session;
+use crate::output::json_values;
+
+/// One client's connection: how to cancel its query, and the failures of its queries.
+pub struct Connection {
+    cancel: Arc<ConnectionHandle>,
+    _registered: ConnectionGuard,
+    /// The failures of its last query that ran to the end, which `cove_errors` shows it.
+    last_failures: Mutex<Vec<Failure>>,
+    /// Failures of finished queries not yet told to the client.
+    untold: Mutex<Vec<Vec<Failure>>>,
+}
+
+impl Connection {
+    pub fn new(cancel: Arc<ConnectionHandle>, registered: ConnectionGuard) -> Connection {
+        Connection { cancel, _registered: registered, last_failures: Mutex::default(), untold: Mutex::default() }
+    }
+
+    fn of<C: ClientInfo>(client: &C) -> PgWireResult<Arc<Connection>> {
+        let connection = client.session_extensions().get::<Connection>();
+        connection.ok_or_else(|| errors::error(errors::INTERNAL, "the connection was not set up"))
+    }
+}
+
+/// Answers every connection's statements, on one engine and session.
+pub struct Queries {
+    engine: Arc<Engine>,
+    ctx: SessionContext,
+    strict: bool,
+    parser: Arc<Parser>,
+}
+
+impl Queries {
+    pub fn new(engine: Arc<Engine>, ctx: SessionContext, strict: bool) -> Queries {
+        Queries { engine, parser: Arc::new(Parser { ctx: ctx.clone() }), ctx, strict }
+    }
+}
+
+/// A statement as the client sent it, and what answering it takes.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    sql: String,
+    action: Action,
+}
+
+#[derive(Clone, Debug)]
+enum Action {
+    Query(Box<LogicalPlan>),
+    Set {
+        name: String,
+        value: String,
+    },
+    Show(String),
+    Begin,
+    Commit,
+    Rollback,
+    /// Nothing to do but say it is done (DISCARD, DEALLOCATE, RESET).
+    Acknowledge(&'static str),
+}
+
+/// What one statement answers.
+enum Answer {
+    Rows(QueryResponse),
+    Done(Tag),
+    TransactionStart(Tag),
+    TransactionEnd(Tag),
+}
+
+impl From<Answer> for Response {
+    fn from(answer: Answer) -> Response {
+        match answer {
+            Answer::Rows(rows) => Response::Query(rows),
+            Answer::Done(tag) => Response::Execution(tag),
+            Answer::TransactionStart(tag) => Response::TransactionStart(tag),
+            Answer::TransactionEnd(tag) => Response::TransactionEnd(tag),
+        }
+    }
+}
+
+/// Settings clients track: a change is reported back to them.
+const REPORTED_SETTINGS: [&str; 6] =
+    ["application_name", "client_encoding", "DateStyle", "IntervalStyle", "TimeZone", "standard_conforming_strings"];
+
+/// Settings a client may ask for that it did not set, and cove's values for them.
+const SETTINGS: &[(&str, &str)] = &[
+    ("application_name", ""),
+    ("client_encoding", "UTF8"),
+    ("server_encoding", "UTF8"),
+    ("DateStyle", "ISO, MDY"),
+    ("IntervalStyle", "postgres"),
+    ("TimeZone", "UTC"),
+    ("standard_conforming_strings", "on"),
+    ("integer_datetimes", "on"),
+    ("search_path", "public"),
+    ("transaction_isolation", "read committed"),
+    ("transaction isolation level", "read committed"),
+    ("transaction_read_only", "on"),
+    ("default_transaction_read_only", "on"),
+    ("max_identifier_length", "63"),
+    ("statement_timeout", "0"),
+];
+
+/// What statements that write start with: they are refused as a read-only server does.
+const WRITES: [&str; 13] = [
+    "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "CREATE", "DROP", "ALTER", "TRUNCATE", "COPY", "GRANT", "REVOKE",
+    "COMMENT",
+];
+
+pub struct Parser {
+    ctx: SessionContext,
+}
+
+impl Parser {
+    /// Decides what `statement` (`sql` in the client's words) may do, and plans it if it
+    /// is a query.
+    async fn prepare(&self, statement: Statement, sql: String) -> PgWireResult<Prepared> {
+        let action = match statement {
+            Statement::Statement(sql_statement) => match *sql_statement {
+                ast::Statement::Set(ast::Set::SingleAssignment { variable, values, .. }) => {
+                    let values: Vec<String> = values.iter().map(setting_value).collect();
+                    Action::Set { name: variable.to_string(), value: values.join(", ") }
+                }
+                ast::Statement::Set(ast::Set::SetTimeZone { value, .. }) => {
+                    Action::Set { name: "TimeZone".into(), value: setting_value(&value) }
+                }
+                ast::Statement::ShowVariable { variable } => {
+                    Action::Show(variable.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(" "))
+                }
+                ast::Statement::StartTransaction { .. } => Action::Begin,
+                ast::Statement::Commit { .. } => Action::Commit,
+                ast::Statement::Rollback { .. } => Action::Rollback,
+                ast::Statement::Discard { .. } => Action::Acknowledge("DISCARD ALL"),
+                ast::Statement::Deallocate { .. } => Action::Acknowledge("DEALLOCATE"),
+                query @ (ast::Statement::Query(_) | ast::Statement::Explain { .. }) => {
+                    self.plan(Statement::Statement(Box::new(query))).await?
+                }
+                other => {
+                    let words: Vec<String> = other.to_string().split_whitespace().take(2).map(str::to_string).collect();
+                    let kind = words.join(" ");
+                    let writes =
+                        words.first().is_some_and(|first| WRITES.iter().any(|w| w.eq_ignore_ascii_case(first)));
+                    return Err(match writes {
+                        true => read_only(&format!("{kind} is not a query")),
+                        false => {
+                            errors::error(errors::FEATURE_NOT_SUPPORTED, format!("cove serve does not run {kind}"))
+                        }
+                    });
+                }
+            },
+            explain @ Statement::Explain(_) => self.plan(explain).await?,
+            Statement::Reset(_) => Action::Acknowledge("RESET"),
+            Statement::CopyTo(_) => {
+                return Err(read_only(
+                    "COPY ... TO would write a file on the server: save the rows with your client \
+                     (psql's \\copy) or run `cove query --out`",
+                ));
+            }
+            Statement::CreateExternalTable(_) => {
+                return Err(read_only("CREATE EXTERNAL TABLE would read files on the server"));
+            }
+        };
+        Ok(Prepared { sql, action })
+    }
+
+    async fn plan(&self, statement: Statement) -> PgWireResult<Action> {
+        let plan = self.ctx.state().statement_to_plan(statement).await.map_err(|e| errors::from_datafusion(&e))?;
+        // A second line of defence: whatever the statement was, its plan writes nothing.
+        let read_only_plan = datafusion::execution::context::SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        read_only_plan.verify_plan(&plan).map_err(|e| self::read_only(&session::describe(&e)))?;
+        Ok(Action::Query(Box::new(plan)))
+    }
+}
+
+fn read_only(why: &str) -> PgWireError {
+    errors::error(errors::READ_ONLY, format!("cove serve is read-only: {why}"))
+}
+
+/// A SET's value as the client meant it: `'ISO'` and `ISO` are both ISO.
+fn setting_value(expr: &Expr) -> String {
+    match expr {
+        Expr::Value(value) => match &value.value {
+            Value::SingleQuotedString(text) | Value::DoubleQuotedString(text) => text.clone(),
+            other => other.to_string(),
+        },
+        Expr::Identifier(ident) => ident.value.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Parses `sql`, cove's way: the same dialect and rewrites as the shell.
+fn statements(sql: &str) -> PgWireResult<Vec<Statement>> {
+    session::statements(sql).map_err(|message| {
+        let code = if message.contains("not supported") { errors::FEATURE_NOT_SUPPORTED } else { errors::SYNTAX_ERROR };
+        errors::error(code, message)
+    })
+}
+
+#[async_trait]
+impl QueryParser for Parser {
+    type Statement = Prepared;
+
+    async fn parse_sql<C>(&self, client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Option<Prepared>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let prepared = match statements(sql) {
+            Ok(statements) if statements.is_empty() => return Ok(None),
+            Ok(mut statements) if statements.len() == 1 => self.prepare(statements.remove(0), sql.to_string()).await,
+            Ok(_) => Err(errors::error(errors::SYNTAX_ERROR, "a prepared statement is one statement")),
+            Err(e) => Err(e),
+        };
+        prepared.map(Some).inspect_err(|e| Log::new(client, sql).failed(e))
+    }
+
+    fn get_parameter_types(&self, prepared: &Prepared) -> PgWireResult<Vec<Type>> {
+        match &prepared.action {
+            Action::Query(plan) => encode::parameter_types(plan),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn get_result_schema(&self, prepared: &Prepared, format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+        let format = format.cloned().unwrap_or_default();
+        match &prepared.action {
+            Action::Query(plan) => encode::fields(&answer_schema(plan), &format),
+            Action::Show(name) => Ok(vec![show_field(name, &format)]),
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+/// The columns `plan`'s rows are sent with: JSON values as JSON text.
+fn answer_schema(plan: &LogicalPlan) -> SchemaRef {
+    json_values::schema(&Arc::new(plan.schema().as_arrow().clone()))
+}
+
+fn show_field(name: &str, format: &Format) -> FieldInfo {
+    FieldInfo::new(name.to_string(), None, None, Type::TEXT, format.format_for(0))
+}
+
+impl Queries {
+    /// Answers one prepared statement for `client`, with `parameters` bound to a query's.
+    async fn answer<C>(
+        &self,
+        client: &mut C,
+        prepared: &Prepared,
+        parameters: Option<ParamValues>,
+        format: &Format,
+    ) -> PgWireResult<Answer>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        Ok(match &prepared.action {
+            Action::Query(plan) => Answer::Rows(self.query(client, prepared, plan, parameters, format).await?),
+            Action::Set { name, value } => {
+                // As Postgres spells it, for the clients that track it.
+                let known = SETTINGS.iter().map(|(known, _)| *known).find(|k| k.eq_ignore_ascii_case(name));
+                let name = known.unwrap_or(name).to_string();
+                client.metadata_mut().insert(name.clone(), value.clone());
+                if REPORTED_SETTINGS.contains(&name.as_str()) {
+                    let status = ParameterStatus::new(name, value.clone());
+                    client.send(PgWireBackendMessage::ParameterStatus(status)).await?;
+                }
+                Answer::Done(Tag::new("SET"))
+            }
+            Action::Show(name) => Answer::Rows(show(client, name, format)?),
+            Action::Begin => Answer::TransactionStart(Tag::new("BEGIN")),
+            Action::Commit => Answer::TransactionEnd(Tag::new("COMMIT")),
+            Action::Rollback => Answer::TransactionEnd(Tag::new("ROLLBACK")),
+            Action::Acknowledge(tag) => Answer::Done(Tag::new(tag)),
+        })
+    }
+
+    /// Starts `plan` in a run of its own; its rows stream as the client reads them.
+    async fn query<C: ClientInfo>(
+        &self,
+        client: &C,
+        prepared: &Prepared,
+        plan: &LogicalPlan,
+        parameters: Option<ParamValues>,
+        format: &Format,
+    ) -> PgWireResult<QueryResponse> {
+        let connection = Connection::of(client)?;
+        let plan = match parameters {
+            Some(parameters) => plan.clone().with_param_values(parameters),
+            None => Ok(plan.clone()),
+        };
+        let plan = plan.map_err(|e| errors::from_datafusion(&e))?;
+        let run = QueryRun::start(&self.engine, connection.last_failures.lock().clone());
+        let log = Log::new(client, &prepared.sql);
+        let frame = DataFrame::new(run.attach(self.ctx.state()), plan);
+        let batches = frame.execute_stream().await.map_err(|e| errors::from_datafusion(&e))?;
+        let schema = json_values::schema(&batches.schema());
+        let fields = Arc::new(encode::fields(&schema, format)?);
+        let cancel = connection.cancel.start_query().await;
+        let rows = Rows {
+            batches: Some(batches),
+            schema,
+            fields: fields.clone(),
+            // Only a cancel request cancels: the sender is also dropped when the next
+            // statement starts.
+            cancelled: Box::pin(async move {
+                if cancel.await.is_err() {
+                    std::future::pending::<()>().await
+                }
+            }),
+            engine: self.engine.clone(),
+            run,
+            connection,
+            strict: self.strict,
+            rows: 0,
+            log,
+        };
+        let rows = stream::unfold(rows, Rows::next).flat_map(stream::iter);
+        Ok(QueryResponse::new(fields, rows))
+    }
+
+    /// Tells the client of the target failures of its queries that have finished.
+    async fn tell_failures<C>(&self, client: &mut C) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let untold = std::mem::take(&mut *Connection::of(client)?.untold.lock());
+        for failures in untold {
+            let mut warning = ErrorInfo::new("WARNING".into(), "01000".into(), failed_scans(&failures));
+            warning.detail = Some(summarize(&failures).join("\n"));
+            client.send(PgWireBackendMessage::NoticeResponse(warning.into())).await?;
+        }
+        Ok(())
+    }
+
+    /// Answers the statements of a simple query in turn; the first error ends it.
+    async fn answer_all<C>(&self, client: &mut C, sql: &str) -> PgWireResult<TransactionStatus>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let mut status = client.transaction_status();
+        let statements = statements(sql).inspect_err(|e| Log::new(client, sql).failed(e))?;
+        if statements.is_empty() {
+            client.send(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
+        }
+        let one = statements.len() == 1;
+        for statement in statements {
+            let text = if one { sql.to_string() } else { statement.to_string() };
+            let prepared = self
+                .parser
+                .prepare(statement, text.clone())
+                .await
+                .inspect_err(|e| Log::new(client, &text).failed(e))?;
+            let answer = self.answer(client, &prepared, None, &Format::UnifiedText).await;
+            match answer.inspect_err(|e| Log::new(client, &text).failed(e))? {
+                Answer::Rows(rows) => {
+                    send_query_response(client, rows, true).await?;
+                    self.tell_failures(client).await?;
+                }
+                Answer::Done(tag) => send_execution_response(client, tag).await?,
+                Answer::TransactionStart(tag) => {
+                    send_execution_response(client, tag).await?;
+                    status = status.to_in_transaction_state();
+                }
+                Answer::TransactionEnd(tag) => {
+                    send_execution_response(client, tag).await?;
+                    status = status.to_idle_state();
+                }
+            }
+        }
+        Ok(status)
+    }
+}
+
+fn failed_scans(failures: &[Failure]) -> String {
+    let n = failures.len();
+    format!(
+        "{n} target scan{} failed: the answer lacks their rows (SELECT * FROM cove_errors)",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+/// `SHOW name`: what the client set, or cove's value.
+fn show<C: ClientInfo>(client: &C, name: &str, format: &Format) -> PgWireResult<QueryResponse> {
+    let set = client.metadata().iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.clone());
+    let known = SETTINGS.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.to_string());
+    let value = set.or(known).ok_or_else(|| {
+        errors::error(errors::UNDEFINED_PARAMETER, format!("unrecognized configuration parameter \"{name}\""))
+    })?;
+    let fields = Arc::new(vec![show_field(name, format)]);
+    let mut row = DataRowEncoder::new(fields.clone());
+    row.encode_field(&value)?;
+    Ok(QueryResponse::new(fields, stream::iter([Ok(row.take_row())])))
+}
+
+/// A query's rows as they come, ended early by a cancel request.
+struct Rows {
+    /// None once the rows have ended.
+    batches: Option<SendableRecordBatchStream>,
+    schema: SchemaRef,
+    fields: Arc<Vec<FieldInfo>>,
+    cancelled: Pin<Box<dyn Future<Output = ()> + Send>>,
+    engine: Arc<Engine>,
+    run: Arc<QueryRun>,
+    connection: Arc<Connection>,
+    strict: bool,
+    rows: usize,
+    log: Log,
+}
+
+type RowResults = Vec<PgWireResult<pgwire::messages::data::DataRow>>;
+
+impl Rows {
+    async fn next(mut self) -> Option<(RowResults, Rows)> {
+        let batches = self.batches.as_mut()?;
+        let batch = tokio::select! {
+            biased;
+            () = &mut self.cancelled => None,
+            batch = batches.next() => Some(batch),
+        };
+        let Some(batch) = batch else {
+            // Dropping the stream drops the API calls in flight.
+            self.batches = None;
+            self.log.finish(&format!("cancelled: {}", self.run.summary(&self.engine, self.rows).describe()));
+            let cancelled = errors::error(errors::QUERY_CANCELED, "canceling statement due to user request");
+            return Some((vec![Err(cancelled)], self));
+        };
+        // The error that ends the rows, and its message for the log.
+        let error = match batch {
+            Some(Ok(batch)) => match json_values::batch(batch, &self.schema) {
+                Ok(batch) => {
+                    self.rows += batch.num_rows();
+                    return Some((encode::rows(&self.fields, batch).collect(), self));
+                }
+                Err(e) => {
+                    let message = format!("cannot send the answer: {e}");
+                    Some((errors::error(errors::INTERNAL, message.clone()), message))
+                }
+            },
+            Some(Err(e)) => Some((errors::from_datafusion(&e), session::describe(&e))),
+            None => None,
+        };
+        self.batches = None;
+        let summary = self.run.summary(&self.engine, self.rows);
+        let failed = summary.failed(self.strict);
+        let outcome = match (&error, &failed) {
+            (Some((_, message)), _) => format!("error: {message}"),
+            (None, Some(why)) => format!("error: {why}"),
+            (None, None) => "ok".to_string(),
+        };
+        self.log.finish(&format!("{outcome}: {}", summary.describe()));
+        let answer = match (error, failed) {
+            (Some((error, _)), _) => Err(error),
+            (None, Some(why)) => {
+                *self.connection.last_failures.lock() = summary.failures.clone();
+                let mut info = ErrorInfo::new("ERROR".into(), errors::EXTERNAL_FAILURE.into(), why);
+                info.detail = Some(summarize(&summary.failures).join("\n"));
+                Err(PgWireError::UserError(Box::new(info)))
+            }
+            (None, None) => {
+                *self.connection.last_failures.lock() = summary.failures.clone();
+                Ok(())
+            }
+        };
+        match answer {
+            Err(e) => Some((vec![Err(e)], self)),
+            Ok(()) => {
+                if !summary.failures.is_empty() {
+                    self.connection.untold.lock().push(summary.failures);
+                }
+                None
+            }
+        }
+    }
+}
+
+/// The stderr line of one query: who asked, how it went, what it cost. A query dropped
+/// before its end (the client went away, or closed its portal) is logged as abandoned.
+struct Log {
+    who: String,
+    sql: String,
+    done: bool,
+}
+
+impl Log {
+    fn new<C: ClientInfo>(client: &C, sql: &str) -> Log {
+        let app = client.metadata().get("application_name").filter(|a| !a.is_empty());
+        let who = match app {
+            Some(app) => format!("{} {app}", client.socket_addr()),
+            None => client.socket_addr().to_string(),
+        };
+        let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let sql = match sql.char_indices().nth(100) {
+            Some((cut, _)) => format!("{}...", &sql[..cut]),
+            None => sql,
+        };
+        Log { who, sql, done: false }
+    }
+
+    fn finish(&mut self, outcome: &str) {
+        self.done = true;
+        eprintln!("serve: {}: {outcome} | {}", self.who, self.sql);
+    }
+
+    /// A statement refused or failed before it ran.
+    fn failed(mut self, error: &PgWireError) {
+        let message = match error {
+            PgWireError::UserError(info) => info.message.clone(),
+            other => other.to_string(),
+        };
+        self.finish(&format!("error: {message}"));
+    }
+}
+
+impl Drop for Log {
+    fn drop(&mut self) {
+        if !self.done {
+            eprintln!("serve: {}: abandoned (the client went away or closed the query) | {}", self.who, self.sql);
+        }
+    }
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Queries {
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let answered = self.answer_all(client, &query.query).await;
+        // On an error pgwire sends it, then ReadyForQuery.
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        let status = answered?;
+        client.set_transaction_status(status);
+        send_ready_for_query(client, status).await
+    }
+
+    async fn do_query<C>(&self, client: &mut C, sql: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let mut responses = Vec::new();
+        for statement in statements(sql)? {
+            let text = statement.to_string();
+            let prepared = self.parser.prepare(statement, text).await?;
+            responses.push(self.answer(client, &prepared, None, &Format::UnifiedText).await?.into());
+        }
+        Ok(responses)
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Queries {
+    type Statement = Prepared;
+    type QueryParser = Parser;
+
+    fn query_parser(&self) -> Arc<Parser> {
+        self.parser.clone()
+    }
+
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Prepared>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self._on_execute(client, message).await?;
+        self.tell_failures(client).await
+    }
+
+    async fn do_query<C>(&self, client: &mut C, portal: &Portal<Prepared>, _max_rows: usize) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Prepared>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let prepared = &portal.statement.statement;
+        let parameters = match &prepared.action {
+            Action::Query(plan) => Some(encode::parameters(portal, plan)?),
+            _ => None,
+        };
+        Ok(self.answer(client, prepared, parameters, &portal.result_column_format).await?.into())
+    }
+}

@@ -1,0 +1,151 @@
+//! `cove serve`: the estate over the Postgres wire protocol (pgwire), so psql, notebooks
+//! and BI tools query it live. One engine serves every connection, so they share its scan
+//! cache and assumed credentials; each statement runs in a query run of its own, answered
+//! to its own client.
+
+mod auth;
+mod encode;
+mod errors;
+mod handler;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pgwire::api::PgWireServerHandlers;
+use pgwire::api::auth::StartupHandler;
+use pgwire::api::cancel::{CancelHandler, DefaultCancelHandler};
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::tokio::{TlsAcceptor, process_socket};
+use tokio::io::Interest;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::engine::session;
+use crate::settings::Settings;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:5433";
+
+pub struct Options {
+    pub listen: String,
+    pub user: String,
+    pub password: Option<String>,
+    /// Certificate chain and private key, PEM.
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+/// Serves until the process is stopped. Bad options, an address in use or an estate that
+/// cannot be resolved end it before any client connects.
+pub async fn run(settings: &Settings, options: Options) -> Result<(), String> {
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host(&options.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?
+        .collect();
+    let loopback = addresses.iter().all(|a| a.ip().is_loopback());
+    if !loopback && options.password.is_none() {
+        return Err(format!(
+            "{} reaches beyond this machine: serving there requires a password (set COVE_SERVE_PASSWORD, \
+             or password under [serve] in the config file)",
+            options.listen
+        ));
+    }
+    let (tls, certificate) = match &options.tls {
+        Some((certificate, key)) => {
+            let (acceptor, pem) = auth::tls_acceptor(certificate, key)?;
+            (Some(acceptor), Some(pem))
+        }
+        None => (None, None),
+    };
+    let auth = auth::Auth::new(options.user, options.password.as_deref(), certificate, tls.is_some() && !loopback);
+    let listener =
+        TcpListener::bind(&addresses[..]).await.map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+    let address = listener.local_addr().map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+    let (engine, ctx) = session::open_for_clients(settings).await?;
+    let estate = &engine.estate;
+    eprintln!(
+        "cove serve: listening on {address} ({}), read-only; {}\n\
+         {} tables and cove_errors over {} account(s) x {} region(s); scans cached for {}\n\
+         connect: psql \"host={} port={} user={} dbname=cove\"",
+        if loopback { "this machine only" } else { "reachable from the network" },
+        auth.describe(),
+        engine.tables.len(),
+        estate.accounts.len(),
+        estate.regions.len(),
+        settings.cache_ttl.map_or("no time (--no-cache)".to_string(), |ttl| format!("{} s", ttl.as_secs())),
+        address.ip(),
+        address.port(),
+        auth.user(),
+    );
+    if !loopback && tls.is_none() {
+        eprintln!("warning: without --tls-cert, passwords are safe (SCRAM) but answers cross the network unencrypted");
+    }
+    let handlers = Arc::new(Handlers { queries: Arc::new(handler::Queries::new(engine, ctx, settings.strict)), auth });
+    loop {
+        match listener.accept().await {
+            Ok((socket, _)) => {
+                tokio::spawn(connection(socket, tls.clone(), handlers.clone()));
+            }
+            // Out of file descriptors, say: the clients already connected carry on.
+            Err(e) => {
+                eprintln!("serve: cannot accept a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Serves one client until it leaves. pgwire reads nothing while a query runs, so a second
+/// handle on the socket watches for the client hanging up: then the connection's task is
+/// dropped, and with it the query's stream and every API call in flight.
+async fn connection(socket: TcpStream, tls: Option<TlsAcceptor>, handlers: Arc<Handlers>) {
+    let watcher = socket.into_std().and_then(|s| Ok((s.try_clone()?, s)));
+    let (watched, socket) = match watcher {
+        Ok((watched, socket)) => match (TcpStream::from_std(watched), TcpStream::from_std(socket)) {
+            (Ok(watched), Ok(socket)) => (watched, socket),
+            _ => return,
+        },
+        Err(_) => return,
+    };
+    let served = tokio::spawn(process_socket(socket, tls, handlers));
+    let abort = served.abort_handle();
+    tokio::select! {
+        _ = served => {}
+        () = hung_up(&watched) => abort.abort(),
+    }
+}
+
+/// Returns once the peer has closed its side of `socket`. Bytes pgwire has yet to read
+/// (a pipelined Sync) keep it readable, so the hang-up itself is what is watched for.
+async fn hung_up(socket: &TcpStream) {
+    loop {
+        match socket.ready(Interest::READABLE).await {
+            Ok(ready) if !ready.is_read_closed() && !ready.is_error() => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            _ => return,
+        }
+    }
+}
+
+struct Handlers {
+    queries: Arc<handler::Queries>,
+    auth: auth::Auth,
+}
+
+impl PgWireServerHandlers for Handlers {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        self.queries.clone()
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        self.queries.clone()
+    }
+
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        Arc::new(self.auth.startup())
+    }
+
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        Arc::new(DefaultCancelHandler::new(self.auth.cancels.clone()))
+    }
+}

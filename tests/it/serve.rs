@@ -1,0 +1,353 @@
+//! `cove serve` with real Postgres clients against the seeded organization: tokio-postgres
+//! (simple and extended protocol) and psql, each test with a server of its own.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
+
+use crate::harness::{Faults, Request, command, faulty_endpoint, org, recorded};
+
+/// A `cove serve` child process, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+    /// Its requests to AWS are recorded under this id.
+    app_id: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(env: &[(&str, &str)]) -> Server {
+        Server::start_with(&["--listen", "127.0.0.1:0"], env).expect("cove serve starts")
+    }
+
+    /// Starts `cove serve ARGS`; Err with its stderr if it exits instead.
+    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Result<Server, (i32, String)> {
+        let mut all = vec!["--org", "--regions", "us-east-1,eu-west-1", "serve"];
+        all.extend_from_slice(args);
+        let (mut command, app_id) = command(&all, env);
+        let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("run cove serve");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (listening, address) = std::sync::mpsc::channel();
+        let lines = BufReader::new(child.stderr.take().expect("stderr"));
+        let log = stderr.clone();
+        std::thread::spawn(move || {
+            for line in lines.lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("cove serve: listening on ") {
+                    let _ = listening.send(rest.split_whitespace().next().unwrap_or_default().to_string());
+                }
+                log.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(address) = address.recv_timeout(Duration::from_millis(100)) {
+                return Ok(Server { child, address, app_id, stderr });
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                std::thread::sleep(Duration::from_millis(200));
+                let stderr = stderr.lock().unwrap().clone();
+                return Err((status.code().unwrap_or(-1), stderr));
+            }
+            assert!(Instant::now() < deadline, "cove serve did not listen within 60 s: {}", stderr.lock().unwrap());
+        }
+    }
+
+    fn connection_string(&self) -> String {
+        let (host, port) = self.address.rsplit_once(':').expect("host:port");
+        format!("host={host} port={port} user=cove dbname=cove")
+    }
+
+    /// A client, and the notices the server sends it.
+    async fn client(&self) -> (Client, Arc<Mutex<Vec<String>>>) {
+        let (client, mut connection) =
+            tokio_postgres::connect(&self.connection_string(), NoTls).await.expect("connect to cove serve");
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let heard = notices.clone();
+        tokio::spawn(async move {
+            let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+            while let Some(Ok(message)) = messages.next().await {
+                if let AsyncMessage::Notice(notice) = message {
+                    heard.lock().unwrap().push(format!("{}: {}", notice.severity(), notice.message()));
+                }
+            }
+        });
+        (client, notices)
+    }
+
+    fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        recorded(&self.app_id)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn calls(requests: &[Request], operation: &str) -> usize {
+    requests.iter().filter(|r| r.operation == operation).count()
+}
+
+fn instances_of(member: &str) -> Vec<String> {
+    let org = org();
+    let mut ids: Vec<String> = ["us-east-1", "eu-west-1"]
+        .iter()
+        .flat_map(|region| org.member(member)["instances"][region].as_array().expect("instances").clone())
+        .map(|i| i["id"].as_str().expect("instance id").to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_simple_and_extended_protocols_answer_from_the_estate() {
+    let server = Server::start(&[]);
+    let (client, _) = server.client().await;
+
+    // Prepared once, run with two parameters; the filter reaches the scan: each runs in
+    // its account's two regions only.
+    let dev = org().id("dev");
+    let statement = client
+        .prepare("SELECT instance_id FROM aws_ec2_instance WHERE account_id = $1 ORDER BY instance_id")
+        .await
+        .unwrap();
+    for member in ["dev", "prod"] {
+        let rows = client.query(&statement, &[&org().id(member)]).await.unwrap();
+        let got: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        assert_eq!(got, instances_of(member));
+    }
+    assert_eq!(calls(&server.requests(), "DescribeInstances"), 4);
+
+    let messages = client.simple_query("SELECT 1 AS one; SELECT count(*) AS n FROM aws_ec2_instance").await.unwrap();
+    let values: Vec<&str> = messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(values, ["1", "14"], "{messages:?}");
+
+    // A JSON column arrives as JSON, typed parameters as the types they are.
+    let row = client
+        .query_one(
+            "SELECT tags, instance_state, $2::bigint + 1 AS next FROM aws_ec2_instance \
+             WHERE account_id = $1 AND region = 'us-east-1' ORDER BY instance_id LIMIT 1",
+            &[&dev, &41i64],
+        )
+        .await
+        .unwrap();
+    let tags: serde_json::Value = row.get("tags");
+    assert_eq!(tags["Owner"], "team-dev", "{tags}");
+    assert!(["running", "stopped"].contains(&row.get::<_, &str>("instance_state")));
+    assert_eq!(row.get::<_, i64>("next"), 42);
+
+    let log = server.log();
+    assert!(log.contains("this machine only") && log.contains("read-only"), "{log}");
+    let line = log.lines().find(|l| l.contains("| SELECT tags, instance_state")).expect("a log line per query");
+    assert!(line.starts_with("serve: 127.0.0.1:") && line.contains("ok: 1 row in"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_statement_is_an_error_and_the_connection_goes_on() {
+    let server = Server::start(&[]);
+    let (client, _) = server.client().await;
+    let code = |e: tokio_postgres::Error| e.code().cloned();
+    let syntax = client.simple_query("SELEC 1").await.unwrap_err();
+    assert_eq!(code(syntax), Some(SqlState::SYNTAX_ERROR));
+    let table = client.query("SELECT * FROM aws_nothing", &[]).await.unwrap_err();
+    assert_eq!(code(table), Some(SqlState::UNDEFINED_TABLE));
+    let column = client.query("SELECT nope FROM aws_ec2_instance", &[]).await.unwrap_err();
+    assert_eq!(code(column), Some(SqlState::UNDEFINED_COLUMN));
+    let row = client.query_one("SELECT 2 + 2 AS four", &[]).await.unwrap();
+    assert_eq!(row.get::<_, i64>(0), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_over_the_wire_writes() {
+    let dir = std::env::temp_dir().join(format!("cove-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("out.csv");
+    let server = Server::start(&[]);
+    let (client, _) = server.client().await;
+    for sql in [
+        format!("COPY (SELECT 1) TO '{}'", file.display()),
+        format!("CREATE EXTERNAL TABLE x STORED AS CSV LOCATION '{}'", file.display()),
+        "CREATE TABLE t AS SELECT 1".to_string(),
+        "CREATE VIEW v AS SELECT 1".to_string(),
+        "INSERT INTO aws_ec2_instance (instance_id) VALUES ('i-1')".to_string(),
+        "DROP TABLE aws_ec2_instance".to_string(),
+    ] {
+        let error = client.simple_query(&sql).await.expect_err(&sql);
+        assert_eq!(error.code(), Some(&SqlState::READ_ONLY_SQL_TRANSACTION), "{sql}: {error:?}");
+    }
+    assert!(!file.exists());
+    std::fs::remove_dir_all(dir).unwrap();
+    // The table is still there, and the session settings clients send are answered.
+    client.simple_query("BEGIN; SET application_name = 'notebook'; COMMIT").await.unwrap();
+    let shown = client.query_one("SHOW application_name", &[]).await.unwrap();
+    assert_eq!(shown.get::<_, &str>(0), "notebook");
+    let isolation = client.simple_query("SHOW TRANSACTION ISOLATION LEVEL").await.unwrap();
+    let row = isolation.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => row.get(0),
+        _ => None,
+    });
+    assert_eq!(row, Some("read committed"));
+    client.query_one("SELECT count(*) FROM aws_ec2_instance", &[]).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn target_failures_reach_the_client_as_a_warning_and_in_its_own_cove_errors() {
+    let staging = org().id("staging");
+    let endpoint = faulty_endpoint(Faults { deny_assume_role: vec![staging.clone()], ..Faults::default() });
+    let server = Server::start(&[("AWS_ENDPOINT_URL", &endpoint)]);
+    let (client, notices) = server.client().await;
+    let (other, _) = server.client().await;
+    let rows = client.query("SELECT instance_id FROM aws_ec2_instance", &[]).await.unwrap();
+    assert_eq!(rows.len(), 14 - instances_of("staging").len());
+    let notices = notices.lock().unwrap().clone();
+    assert!(
+        notices.iter().any(|n| n.starts_with("WARNING: 2 target scans failed") && n.contains("cove_errors")),
+        "{notices:?}"
+    );
+    let errors = client.query("SELECT DISTINCT account_id, error_code FROM cove_errors", &[]).await.unwrap();
+    let errors: Vec<(String, String)> = errors.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(errors, [(staging, "AccessDenied".to_string())]);
+    // Another client's last query had no failures.
+    other.query("SELECT 1", &[]).await.unwrap();
+    assert!(other.query("SELECT * FROM cove_errors", &[]).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_clients_at_once_share_one_scan() {
+    let server = Server::start(&[]);
+    let (first, _) = server.client().await;
+    let (second, _) = server.client().await;
+    let sql = "SELECT account_id, count(*) FROM aws_iam_role GROUP BY account_id";
+    let (a, b) = tokio::join!(first.query(sql, &[]), second.query(sql, &[]));
+    let count = |rows: Vec<tokio_postgres::Row>| {
+        let mut counts: Vec<(String, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        counts.sort();
+        counts
+    };
+    let (a, b) = (count(a.unwrap()), count(b.unwrap()));
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+    // One ListRoles per account: the second query waited for the first one's scan.
+    assert_eq!(calls(&server.requests(), "ListRoles"), 4, "{:?}", server.requests());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancel_request_ends_a_slow_query() {
+    // EC2 answers slowly; everything else (the estate's discovery) at once.
+    let endpoint = faulty_endpoint(Faults { delay: Duration::from_secs(10), ..Faults::default() });
+    let server = Server::start(&[("AWS_ENDPOINT_URL_EC2", &endpoint)]);
+    let (client, _) = server.client().await;
+    let cancel = client.cancel_token();
+    let started = Instant::now();
+    let query = client.query("SELECT count(*) FROM aws_ec2_instance", &[]);
+    // A cancel that arrives before the query starts is ignored, as Postgres ignores it:
+    // ask until the query ends.
+    let canceller = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            cancel.cancel_query(NoTls).await.unwrap();
+        }
+    };
+    let answer = tokio::select! {
+        answer = query => answer,
+        () = canceller => unreachable!("the canceller never ends"),
+    };
+    assert_eq!(answer.unwrap_err().code(), Some(&SqlState::QUERY_CANCELED));
+    assert!(started.elapsed() < Duration::from_secs(10), "cancelled before EC2 answered: {:?}", started.elapsed());
+    // The connection goes on, and the log says what happened.
+    assert_eq!(client.query_one("SELECT 1", &[]).await.unwrap().get::<_, i64>(0), 1);
+    assert!(server.log().contains(": cancelled: "), "{}", server.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_hangs_up_mid_query_abandons_it() {
+    let endpoint = faulty_endpoint(Faults { delay: Duration::from_secs(3), ..Faults::default() });
+    let server = Server::start(&[("AWS_ENDPOINT_URL_EC2", &endpoint)]);
+    let (client, connection) = tokio_postgres::connect(&server.connection_string(), NoTls).await.unwrap();
+    let connection = tokio::spawn(connection);
+    let query = tokio::time::timeout(Duration::from_millis(800), client.query("SELECT * FROM aws_ec2_instance", &[]));
+    assert!(query.await.is_err(), "still running when the client left");
+    // The socket closes with the connection, as when a notebook's kernel dies.
+    connection.abort();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !server.log().contains("abandoned") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(server.log().contains("abandoned"), "{}", server.log());
+}
+
+#[test]
+fn a_network_address_without_a_password_is_refused_at_start() {
+    let Err((code, stderr)) = Server::start_with(&["--listen", "0.0.0.0:0"], &[]) else {
+        panic!("cove serve listened on every interface without a password");
+    };
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("requires a password") && stderr.contains("COVE_SERVE_PASSWORD"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_is_checked_with_scram() {
+    let server = Server::start_with(&["--listen", "127.0.0.1:0"], &[("COVE_SERVE_PASSWORD", "s3cret pass")]).unwrap();
+    let (host, port) = server.address.rsplit_once(':').unwrap();
+    let connect = |password: &str| {
+        let config = format!("host={host} port={port} user=cove dbname=cove password='{password}'");
+        async move { tokio_postgres::connect(&config, NoTls).await.map(|(client, _)| client) }
+    };
+    let refused = connect("wrong").await.unwrap_err();
+    assert_eq!(refused.code(), Some(&SqlState::INVALID_PASSWORD), "{refused:?}");
+    let (client, connection) = tokio_postgres::connect(
+        &format!("host={host} port={port} user=cove dbname=cove password='s3cret pass'"),
+        NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    assert_eq!(client.query_one("SELECT 1", &[]).await.unwrap().get::<_, i64>(0), 1);
+    assert!(!server.log().contains("s3cret"), "{}", server.log());
+}
+
+/// psql, when installed (`.ci/run` installs it): `\dt`, `\d TABLE`, and a WARNING line.
+#[test]
+fn psql_lists_and_describes_tables() {
+    if std::process::Command::new("psql").arg("--version").output().is_err() {
+        eprintln!("skipped: psql is not installed");
+        return;
+    }
+    let server = Server::start(&[]);
+    let psql = |command: &str| {
+        let out = std::process::Command::new("psql")
+            .args([&server.connection_string(), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", command])
+            .env_remove("PGPASSWORD")
+            .output()
+            .expect("run psql");
+        assert!(out.status.success(), "psql {command}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let tables = psql("\\dt");
+    assert!(tables.lines().any(|l| l == "public|aws_ec2_instance|table|postgres"), "{tables}");
+    assert!(tables.lines().any(|l| l.starts_with("public|cove_errors|")), "{tables}");
+    let columns = psql("\\d aws_ec2_instance");
+    assert!(columns.lines().any(|l| l.starts_with("instance_id|text|")), "{columns}");
+    assert!(columns.lines().any(|l| l.starts_with("launch_time|timestamp")), "{columns}");
+    let answer = psql("SELECT count(*) FROM aws_s3_bucket");
+    assert!(answer.trim().parse::<u32>().is_ok_and(|n| n > 0), "{answer}");
+}
