@@ -65,16 +65,18 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), String> {
     eprintln!(
         "cove serve: listening on {address} ({}), read-only; {}\n\
          {} tables and cove_errors over {} account(s) x {} region(s); scans cached for {}\n\
-         connect: psql \"host={} port={} user={} dbname=cove\"",
+         connect: psql \"host={} port={} user={} dbname=cove{}\"",
         if loopback { "this machine only" } else { "reachable from the network" },
         auth.describe(),
         engine.tables.len(),
         estate.accounts.len(),
         estate.regions.len(),
         settings.cache_ttl.map_or("no time (--no-cache)".to_string(), |ttl| format!("{} s", ttl.as_secs())),
-        address.ip(),
+        // Every interface includes loopback.
+        if address.ip().is_unspecified() { "localhost".to_string() } else { address.ip().to_string() },
         address.port(),
         auth.user(),
+        if tls.is_some() { " sslmode=require" } else { "" },
     );
     if !loopback && tls.is_none() {
         eprintln!("warning: without --tls-cert, passwords are safe (SCRAM) but answers cross the network unencrypted");

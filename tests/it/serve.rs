@@ -154,6 +154,16 @@ async fn the_simple_and_extended_protocols_answer_from_the_estate() {
     assert!(["running", "stopped"].contains(&row.get::<_, &str>("instance_state")));
     assert_eq!(row.get::<_, i64>("next"), 42);
 
+    // A portal read a few rows at a time, as JDBC's fetch size and named cursors do.
+    let mut client = client;
+    let transaction = client.transaction().await.unwrap();
+    let sql = "SELECT instance_id FROM aws_ec2_instance ORDER BY instance_id";
+    let portal = transaction.bind(sql, &[]).await.unwrap();
+    let first = transaction.query_portal(&portal, 5).await.unwrap();
+    let rest = transaction.query_portal(&portal, 100).await.unwrap();
+    assert_eq!((first.len(), first.len() + rest.len()), (5, 14));
+    transaction.commit().await.unwrap();
+
     let log = server.log();
     assert!(log.contains("this machine only") && log.contains("read-only"), "{log}");
     let line = log.lines().find(|l| l.contains("| SELECT tags, instance_state")).expect("a log line per query");
@@ -350,4 +360,52 @@ fn psql_lists_and_describes_tables() {
     assert!(columns.lines().any(|l| l.starts_with("launch_time|timestamp")), "{columns}");
     let answer = psql("SELECT count(*) FROM aws_s3_bucket");
     assert!(answer.trim().parse::<u32>().is_ok_and(|n| n > 0), "{answer}");
+}
+
+/// A network address with a password and a certificate: psql gets in over TLS with the
+/// password, and is turned away without TLS. Needs psql and openssl (`.ci/run` installs psql).
+#[test]
+fn off_loopback_clients_need_tls_and_the_password() {
+    let installed = |tool: &str, arg: &str| std::process::Command::new(tool).arg(arg).output().is_ok();
+    if !installed("psql", "--version") || !installed("openssl", "version") {
+        eprintln!("skipped: psql or openssl is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("cove-serve-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (certificate, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&certificate)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (certificate, key) = (certificate.to_str().unwrap(), key.to_str().unwrap());
+    let args = ["--listen", "0.0.0.0:0", "--tls-cert", certificate, "--tls-key", key];
+    let server = Server::start_with(&args, &[("COVE_SERVE_PASSWORD", "tls pass")]).unwrap();
+    assert!(server.log().contains("reachable from the network") && server.log().contains("TLS required"));
+    let port = server.address.rsplit_once(':').unwrap().1;
+    let psql = |sslmode: &str| {
+        std::process::Command::new("psql")
+            .arg(format!("host=127.0.0.1 port={port} user=cove dbname=cove sslmode={sslmode}"))
+            .args(["-X", "-A", "-t", "-c", "\\conninfo"])
+            .env("PGPASSWORD", "tls pass")
+            .output()
+            .unwrap()
+    };
+    let secure = psql("require");
+    assert!(secure.status.success(), "{}", String::from_utf8_lossy(&secure.stderr));
+    assert!(String::from_utf8_lossy(&secure.stdout).contains("SSL connection"));
+    let plain = psql("disable");
+    assert!(!plain.status.success());
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("TLS connections only"), "{plain:?}");
+    drop(server);
+    // A key where the certificate should be stops the server before it listens.
+    let (code, stderr) = Server::start_with(&["--tls-cert", key, "--tls-key", key], &[]).err().unwrap();
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no certificate in it"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
 }
