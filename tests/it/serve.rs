@@ -38,10 +38,11 @@ impl Server {
         let log = stderr.clone();
         std::thread::spawn(move || {
             for line in lines.lines().map_while(Result::ok) {
+                // Logged before the address is told, so the banner is in the log once it is.
+                log.lock().unwrap().push_str(&format!("{line}\n"));
                 if let Some(rest) = line.strip_prefix("cove serve: listening on ") {
                     let _ = listening.send(rest.split_whitespace().next().unwrap_or_default().to_string());
                 }
-                log.lock().unwrap().push_str(&format!("{line}\n"));
             }
         });
         let deadline = Instant::now() + Duration::from_secs(60);
