@@ -29,7 +29,14 @@ pub struct ServeArgs {
 pub async fn serve(targets: &TargetArgs, args: ServeArgs) -> Result<ExitCode, String> {
     let settings = Settings::resolve(targets)?;
     let config = settings.serve.clone();
-    let password = std::env::var(PASSWORD_VARIABLE).ok().filter(|p| !p.is_empty()).or(config.password);
+    let password = match std::env::var(PASSWORD_VARIABLE).ok() {
+        Some(password) if password.is_empty() => return Err(format!("{PASSWORD_VARIABLE} is set but empty")),
+        Some(password) => Some(password),
+        None if config.password.as_deref() == Some("") => {
+            return Err("password under [serve] is empty: an empty password protects nothing".into());
+        }
+        None => config.password,
+    };
     let tls = match (args.tls_cert.or(config.tls_cert), args.tls_key.or(config.tls_key)) {
         (Some(certificate), Some(key)) => Some((certificate, key)),
         (None, None) => None,

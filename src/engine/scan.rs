@@ -22,7 +22,7 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
 };
 use futures::stream::{self, BoxStream, StreamExt};
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::mpsc;
 
 use super::failures::Failure;
 use super::run::QueryRun;
@@ -203,8 +203,21 @@ struct InFlight {
     columns: Vec<usize>,
     /// The failed hydrate calls reported so far, one per call and error code.
     hydrate_failures: Vec<Failure>,
-    _permits: Vec<OwnedSemaphorePermit>,
-    _flight: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Held while the scan may end up in the cache: other queries wanting it wait.
+    flight: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+/// What the task running a cacheable scan hands its reader.
+enum Handoff {
+    Batch(Result<RecordBatch>),
+    /// The scan grew too large to cache: the reader takes over and paces it.
+    Rest(Box<InFlight>),
+}
+
+/// Where a reader's batches come from.
+enum Source {
+    Task(mpsc::UnboundedReceiver<Handoff>),
+    Direct(Box<InFlight>),
 }
 
 impl InFlight {
@@ -233,6 +246,10 @@ impl InFlight {
 
     /// The next batch of the requested columns; None when the scan is over.
     async fn next(&mut self) -> Option<Result<RecordBatch>> {
+        // Permits are held only while the scan moves: a reader that pauses (a client
+        // reading a portal a screen at a time) does not hold up other scans.
+        let key = &self.scan.key;
+        let _permits = self.scan.engine.permits(&key.account, &key.region, self.scan.table.service).await;
         loop {
             match self.events.next().await {
                 Some(Ok(ScanEvent::HydrateFailed { hydrate, error })) => self.hydrate_failed(hydrate, error),
@@ -291,7 +308,6 @@ impl TargetScan {
             return stream::iter(projected).boxed();
         }
         self.request.projection = fetched;
-        let permits = engine.permits(&self.key.account, &self.key.region, self.table.service).await;
         let events = match engine.estate.target(&self.key.account, &self.key.region, self.row_regions.clone()).await {
             Ok(target) => {
                 let scan = ScanContext {
@@ -304,15 +320,48 @@ impl TargetScan {
             Err(error) => stream::iter([Err(error)]).boxed(),
         };
         let kept = cache.is_some().then(Vec::new);
-        let state = InFlight {
-            events,
-            scan: self,
-            kept,
-            columns,
-            hydrate_failures: Vec::new(),
-            _permits: permits,
-            _flight: flight,
+        let state = Box::new(InFlight { events, scan: self, kept, columns, hydrate_failures: Vec::new(), flight });
+        let source = match state.flight.is_some() {
+            true => Source::Task(state.run_to_cache()),
+            false => Source::Direct(state),
         };
-        stream::unfold(state, |mut state| async move { state.next().await.map(|batch| (batch, state)) }).boxed()
+        stream::unfold(source, |source| async move {
+            let mut state = match source {
+                Source::Direct(state) => state,
+                Source::Task(mut handoffs) => match handoffs.recv().await? {
+                    Handoff::Batch(batch) => return Some((batch, Source::Task(handoffs))),
+                    Handoff::Rest(state) => state,
+                },
+            };
+            state.next().await.map(|batch| (batch, Source::Direct(state)))
+        })
+        .boxed()
+    }
+}
+
+impl InFlight {
+    /// Runs the scan to its end on a task of its own, so that it reaches the cache, and
+    /// frees the queries waiting for it, however slowly its reader reads. Once it is too
+    /// large to cache it is handed to the reader; a reader that goes away stops it.
+    fn run_to_cache(mut self: Box<Self>) -> mpsc::UnboundedReceiver<Handoff> {
+        let (handoffs, reader) = mpsc::unbounded_channel();
+        let sender = handoffs.clone();
+        let scan = async move {
+            while let Some(batch) = self.next().await {
+                let _ = sender.send(Handoff::Batch(batch));
+                if self.kept.is_none() {
+                    self.flight = None;
+                    let _ = sender.send(Handoff::Rest(self));
+                    return;
+                }
+            }
+        };
+        tokio::spawn(async move {
+            tokio::select! {
+                () = handoffs.closed() => {}
+                () = scan => {}
+            }
+        });
+        reader
     }
 }

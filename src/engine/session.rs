@@ -59,10 +59,21 @@ fn context(engine: &Arc<Engine>) -> Result<SessionContext> {
 /// Parses `sql` into statements without running them. They are planned as parsed: their
 /// text form does not always parse back (a COPY's quoted path loses its quotes).
 pub fn statements(sql: &str) -> Result<Vec<Statement>, String> {
-    let mut statements: Vec<Statement> = match postgres::catalog_statements(sql) {
-        Some(parsed) => parsed.map_err(|e| describe(&e.into()))?,
-        None => DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).map_err(|e| describe(&e))?.into(),
-    };
+    let parsed = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).map_err(|e| describe(&e))?;
+    rewritten(parsed.into())
+}
+
+/// `statements` for a Postgres client (`cove serve`): its introspection queries, which read
+/// the Postgres catalog, are parsed the catalog's way.
+pub fn client_statements(sql: &str) -> Result<Vec<Statement>, String> {
+    match postgres::catalog_statements(sql) {
+        Some(parsed) => rewritten(parsed.map_err(|e| describe(&e.into()))?),
+        None => statements(sql),
+    }
+}
+
+/// Statements with Postgres's idioms rewritten the way cove plans them.
+fn rewritten(mut statements: Vec<Statement>) -> Result<Vec<Statement>, String> {
     for statement in &mut statements {
         let depth = expression_depth(statement);
         if depth > MAX_EXPRESSION_DEPTH {

@@ -4,7 +4,7 @@
 
 use std::fmt::Debug;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use futures::Sink;
@@ -43,7 +43,13 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn new(user: String, password: Option<&str>, certificate: Option<Vec<u8>>, require_tls: bool) -> Auth {
+    /// Fails when the certificate cannot serve SCRAM's channel binding.
+    pub fn new(
+        user: String,
+        password: Option<&str>,
+        certificate: Option<Vec<u8>>,
+        require_tls: bool,
+    ) -> Result<Auth, String> {
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.server_version = format!("16.6-cove-{}", env!("CARGO_PKG_VERSION"));
         parameters.is_superuser = false;
@@ -54,7 +60,7 @@ impl Auth {
             let salted = gen_salted_password(password, &salt, SCRAM_ITERATIONS);
             Arc::new(Secret { user: user.clone(), salt, salted })
         });
-        Auth {
+        let auth = Auth {
             user,
             password,
             certificate,
@@ -62,7 +68,21 @@ impl Auth {
             parameters: Arc::new(parameters),
             pids: Arc::new(RandomPidSecretKeyGenerator::default()),
             cancels: Arc::new(ConnectionManager::new()),
+        };
+        if let Some(secret) = &auth.password {
+            auth.scram(secret.clone(), true).map_err(|e| format!("TLS certificate: {e}"))?;
         }
+        Ok(auth)
+    }
+
+    /// SCRAM for one connection, bound to the TLS channel when it has one.
+    fn scram(&self, secret: Arc<Secret>, secure: bool) -> PgWireResult<ScramAuth> {
+        let mut scram = ScramAuth::new(secret);
+        scram.set_iterations(SCRAM_ITERATIONS);
+        if let Some(certificate) = self.certificate.as_ref().filter(|_| secure) {
+            scram.configure_certificate(certificate)?;
+        }
+        Ok(scram)
     }
 
     pub fn user(&self) -> &str {
@@ -84,25 +104,8 @@ impl Auth {
     }
 
     /// The handler of one connection's startup: SCRAM keeps the exchange's state in it.
-    pub fn startup(&self) -> Startup {
-        let scram = self.password.as_ref().map(|secret| {
-            let mut scram = ScramAuth::new(secret.clone());
-            scram.set_iterations(SCRAM_ITERATIONS);
-            if let Some(certificate) = &self.certificate {
-                // Checked when the server started (`tls_acceptor`).
-                let _ = scram.configure_certificate(certificate);
-            }
-            SASLAuthStartupHandler::new(self.parameters.clone())
-                .with_scram(scram)
-                .with_pid_secret_key_generator(self.pids.clone())
-        });
-        Startup {
-            scram,
-            parameters: self.parameters.clone(),
-            pids: self.pids.clone(),
-            cancels: self.cancels.clone(),
-            require_tls: self.require_tls,
-        }
+    pub fn startup(self: &Arc<Self>) -> Startup {
+        Startup { auth: self.clone(), scram: OnceLock::new() }
     }
 }
 
@@ -130,12 +133,10 @@ impl AuthSource for Secret {
 }
 
 pub struct Startup {
-    /// None: no password, anyone on the loopback interface may connect.
-    scram: Option<SASLAuthStartupHandler<DefaultServerParameterProvider>>,
-    parameters: Arc<DefaultServerParameterProvider>,
-    pids: Arc<RandomPidSecretKeyGenerator>,
-    cancels: Arc<ConnectionManager>,
-    require_tls: bool,
+    auth: Arc<Auth>,
+    /// Made at the first message, when it is known whether the connection is TLS: only
+    /// then may channel binding (SCRAM-SHA-256-PLUS) be offered.
+    scram: OnceLock<SASLAuthStartupHandler<DefaultServerParameterProvider>>,
 }
 
 #[async_trait]
@@ -146,29 +147,42 @@ impl StartupHandler for Startup {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        if self.require_tls && !client.is_secure() {
+        let auth = &self.auth;
+        if auth.require_tls && !client.is_secure() {
             let refused = "cove serve takes TLS connections only here (connect with sslmode=require)";
             let info = ErrorInfo::new("FATAL".into(), errors::INVALID_AUTHORIZATION.into(), refused.into());
             return Err(PgWireError::UserError(Box::new(info)));
         }
-        match (&self.scram, &message) {
-            (Some(scram), _) => scram.on_startup(client, message).await?,
+        match (&auth.password, &message) {
+            (Some(secret), _) => {
+                let scram = match self.scram.get() {
+                    Some(scram) => scram,
+                    None => {
+                        let scram = SASLAuthStartupHandler::new(auth.parameters.clone())
+                            .with_scram(auth.scram(secret.clone(), client.is_secure())?)
+                            .with_pid_secret_key_generator(auth.pids.clone());
+                        self.scram.get_or_init(|| scram)
+                    }
+                };
+                scram.on_startup(client, message).await?
+            }
             (None, PgWireFrontendMessage::Startup(startup)) => {
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);
-                let (pid, secret_key) = self.pids.generate(client);
+                let (pid, secret_key) = auth.pids.generate(client);
                 client.set_pid_and_secret_key(pid, secret_key);
-                finish_authentication(client, self.parameters.as_ref()).await?;
+                finish_authentication(client, auth.parameters.as_ref()).await?;
             }
             (None, _) => {}
         }
-        // Authenticated: the connection can be cancelled, and keeps its queries' failures.
+        // Authenticated: the connection can be cancelled, and keeps its queries' failures
+        // and the settings it started with.
         if matches!(client.state(), PgWireConnectionState::ReadyForQuery)
             && client.session_extensions().get::<Connection>().is_none()
         {
             let (pid, secret_key) = client.pid_and_secret_key();
-            let (cancel, registered) = self.cancels.register(pid, secret_key);
-            client.session_extensions().insert(Connection::new(cancel, registered));
+            let (cancel, registered) = auth.cancels.register(pid, secret_key);
+            client.session_extensions().insert(Connection::new(cancel, registered, client.metadata().clone()));
         }
         Ok(())
     }

@@ -70,14 +70,18 @@ fn parameter_data_types(plan: &LogicalPlan) -> PgWireResult<Vec<Option<DataType>
             Ok(TreeNodeRecursion::Continue)
         });
     }
-    let mut numbered = Vec::new();
+    let mut positional = Vec::new();
     for (name, data_type) in types {
         let position = name
             .strip_prefix('$')
             .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n > 0)
             .ok_or_else(|| errors::error(errors::SYNTAX_ERROR, format!("parameter {name}: use $1, $2, ...")))?;
-        numbered.push((position, data_type));
+        // A parameter the statement skips ($1 and $3 only) still has its place.
+        if positional.len() < position {
+            positional.resize(position, None);
+        }
+        positional[position - 1] = data_type;
     }
-    numbered.sort_by_key(|(position, _)| *position);
-    Ok(numbered.into_iter().map(|(_, data_type)| data_type).collect())
+    Ok(positional)
 }

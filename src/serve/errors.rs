@@ -13,6 +13,8 @@ pub const UNDEFINED_PARAMETER: &str = "42704";
 pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
 pub const READ_ONLY: &str = "25006";
 pub const QUERY_CANCELED: &str = "57014";
+pub const INVALID_PARAMETER_VALUE: &str = "22023";
+pub const IN_FAILED_TRANSACTION: &str = "25P02";
 /// The statement ran, but an account or region it needed did not answer.
 pub const EXTERNAL_FAILURE: &str = "58000";
 pub const OUT_OF_MEMORY: &str = "53200";
@@ -21,6 +23,10 @@ pub const INVALID_AUTHORIZATION: &str = "28000";
 
 pub fn error(code: &str, message: impl Into<String>) -> PgWireError {
     PgWireError::UserError(Box::new(ErrorInfo::new("ERROR".into(), code.into(), message.into())))
+}
+
+pub fn canceled() -> PgWireError {
+    error(QUERY_CANCELED, "canceling statement due to user request")
 }
 
 /// A DataFusion error with the SQLSTATE of its kind.

@@ -2,6 +2,7 @@
 //! transaction brackets); a query runs in its own run, its rows stream back until the
 //! client cancels, and its target failures follow the rows as a WARNING.
 
+use std::collections::HashMap;
 use std::fmt::Debug;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,38 +13,42 @@ use datafusion::common::ParamValues;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionContext};
-use datafusion::sql::parser::Statement;
+use datafusion::sql::parser::{ResetStatement, Statement};
 use datafusion::sql::sqlparser::ast;
 use datafusion::sql::sqlparser::ast::{Expr, Value};
 use futures::stream::{self, StreamExt};
 use futures::{Sink, SinkExt};
 use parking_lot::Mutex;
-use pgwire::api::portal::{Format, Portal};
+use pgwire::api::portal::{Format, Portal, PortalExecutionState};
 use pgwire::api::query::{
     ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_query_response, send_ready_for_query,
 };
 use pgwire::api::results::{DataRowEncoder, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::QueryParser;
-use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionGuard, ConnectionHandle, PgWireConnectionState, Type};
+use pgwire::api::store::{Entry, PortalStore};
+use pgwire::api::{
+    ClientInfo, ClientPortalStore, ConnectionGuard, ConnectionHandle, DEFAULT_NAME, PgWireConnectionState, Type,
+};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
-use pgwire::messages::extendedquery::Execute;
+use pgwire::messages::extendedquery::{Execute, PortalSuspended};
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
-use pgwire::messages::startup::ParameterStatus;
 
-use super::{encode, errors};
+use super::{encode, errors, settings};
 use crate::engine::Engine;
 use crate::engine::failures::{Failure, summarize};
 use crate::engine::run::QueryRun;
 use crate::engine::session;
 use crate::output::json_values;
 
-/// One client's connection: how to cancel its query, and the failures of its queries.
+/// One client's connection: how to cancel its query, the settings it started with, and
+/// the failures of its queries.
 pub struct Connection {
     cancel: Arc<ConnectionHandle>,
     _registered: ConnectionGuard,
+    /// What RESET and DISCARD ALL go back to.
+    startup: HashMap<String, String>,
     /// The failures of its last query that ran to the end, which `cove_errors` shows it.
     last_failures: Mutex<Vec<Failure>>,
     /// Failures of finished queries not yet told to the client.
@@ -51,8 +56,18 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn new(cancel: Arc<ConnectionHandle>, registered: ConnectionGuard) -> Connection {
-        Connection { cancel, _registered: registered, last_failures: Mutex::default(), untold: Mutex::default() }
+    pub fn new(
+        cancel: Arc<ConnectionHandle>,
+        registered: ConnectionGuard,
+        startup: HashMap<String, String>,
+    ) -> Connection {
+        Connection {
+            cancel,
+            _registered: registered,
+            startup,
+            last_failures: Mutex::default(),
+            untold: Mutex::default(),
+        }
     }
 
     fn of<C: ClientInfo>(client: &C) -> PgWireResult<Arc<Connection>> {
@@ -89,12 +104,17 @@ enum Action {
         name: String,
         value: String,
     },
+    /// RESET of one setting, or of all (RESET ALL, DISCARD ALL).
+    Reset {
+        name: Option<String>,
+        tag: &'static str,
+    },
     Show(String),
     Begin,
     Commit,
     Rollback,
-    /// Nothing to do but say it is done (DISCARD, DEALLOCATE, RESET).
-    Acknowledge(&'static str),
+    /// Nothing to do but say it is done (DISCARD PLANS, DEALLOCATE).
+    Acknowledge(String),
 }
 
 /// What one statement answers.
@@ -115,29 +135,6 @@ impl From<Answer> for Response {
         }
     }
 }
-
-/// Settings clients track: a change is reported back to them.
-const REPORTED_SETTINGS: [&str; 6] =
-    ["application_name", "client_encoding", "DateStyle", "IntervalStyle", "TimeZone", "standard_conforming_strings"];
-
-/// Settings a client may ask for that it did not set, and cove's values for them.
-const SETTINGS: &[(&str, &str)] = &[
-    ("application_name", ""),
-    ("client_encoding", "UTF8"),
-    ("server_encoding", "UTF8"),
-    ("DateStyle", "ISO, MDY"),
-    ("IntervalStyle", "postgres"),
-    ("TimeZone", "UTC"),
-    ("standard_conforming_strings", "on"),
-    ("integer_datetimes", "on"),
-    ("search_path", "public"),
-    ("transaction_isolation", "read committed"),
-    ("transaction isolation level", "read committed"),
-    ("transaction_read_only", "on"),
-    ("default_transaction_read_only", "on"),
-    ("max_identifier_length", "63"),
-    ("statement_timeout", "0"),
-];
 
 /// What statements that write start with: they are refused as a read-only server does.
 const WRITES: [&str; 13] = [
@@ -168,8 +165,11 @@ impl Parser {
                 ast::Statement::StartTransaction { .. } => Action::Begin,
                 ast::Statement::Commit { .. } => Action::Commit,
                 ast::Statement::Rollback { .. } => Action::Rollback,
-                ast::Statement::Discard { .. } => Action::Acknowledge("DISCARD ALL"),
-                ast::Statement::Deallocate { .. } => Action::Acknowledge("DEALLOCATE"),
+                ast::Statement::Discard { object_type: ast::DiscardObject::ALL } => {
+                    Action::Reset { name: None, tag: "DISCARD ALL" }
+                }
+                ast::Statement::Discard { object_type } => Action::Acknowledge(format!("DISCARD {object_type}")),
+                ast::Statement::Deallocate { .. } => Action::Acknowledge("DEALLOCATE".into()),
                 query @ (ast::Statement::Query(_) | ast::Statement::Explain { .. }) => {
                     self.plan(Statement::Statement(Box::new(query))).await?
                 }
@@ -187,7 +187,10 @@ impl Parser {
                 }
             },
             explain @ Statement::Explain(_) => self.plan(explain).await?,
-            Statement::Reset(_) => Action::Acknowledge("RESET"),
+            Statement::Reset(ResetStatement::Variable(name)) => {
+                let name = name.to_string();
+                Action::Reset { name: (!name.eq_ignore_ascii_case("all")).then_some(name), tag: "RESET" }
+            }
             Statement::CopyTo(_) => {
                 return Err(read_only(
                     "COPY ... TO would write a file on the server: save the rows with your client \
@@ -231,7 +234,7 @@ fn setting_value(expr: &Expr) -> String {
 
 /// Parses `sql`, cove's way: the same dialect and rewrites as the shell.
 fn statements(sql: &str) -> PgWireResult<Vec<Statement>> {
-    session::statements(sql).map_err(|message| {
+    session::client_statements(sql).map_err(|message| {
         let code = if message.contains("not supported") { errors::FEATURE_NOT_SUPPORTED } else { errors::SYNTAX_ERROR };
         errors::error(code, message)
     })
@@ -251,7 +254,7 @@ impl QueryParser for Parser {
             Ok(_) => Err(errors::error(errors::SYNTAX_ERROR, "a prepared statement is one statement")),
             Err(e) => Err(e),
         };
-        prepared.map(Some).inspect_err(|e| Log::new(client, sql).failed(e))
+        prepared.map(Some).map_err(|e| Log::new(client, sql).failed(e))
     }
 
     fn get_parameter_types(&self, prepared: &Prepared) -> PgWireResult<Vec<Type>> {
@@ -282,6 +285,7 @@ fn show_field(name: &str, format: &Format) -> FieldInfo {
 
 impl Queries {
     /// Answers one prepared statement for `client`, with `parameters` bound to a query's.
+    /// Every statement is logged once: a query when its rows end, any other now.
     async fn answer<C>(
         &self,
         client: &mut C,
@@ -294,60 +298,69 @@ impl Queries {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        Ok(match &prepared.action {
-            Action::Query(plan) => Answer::Rows(self.query(client, prepared, plan, parameters, format).await?),
-            Action::Set { name, value } => {
-                // As Postgres spells it, for the clients that track it.
-                let known = SETTINGS.iter().map(|(known, _)| *known).find(|k| k.eq_ignore_ascii_case(name));
-                let name = known.unwrap_or(name).to_string();
-                client.metadata_mut().insert(name.clone(), value.clone());
-                if REPORTED_SETTINGS.contains(&name.as_str()) {
-                    let status = ParameterStatus::new(name, value.clone());
-                    client.send(PgWireBackendMessage::ParameterStatus(status)).await?;
-                }
-                Answer::Done(Tag::new("SET"))
+        let mut log = Log::new(client, &prepared.sql);
+        let failed_transaction = matches!(client.transaction_status(), TransactionStatus::Error);
+        if failed_transaction && !matches!(prepared.action, Action::Commit | Action::Rollback) {
+            return Err(log.failed(aborted()));
+        }
+        let answer = match &prepared.action {
+            Action::Query(plan) => return self.query(client, plan, parameters, format, log).await.map(Answer::Rows),
+            Action::Set { name, value } => set(client, name, value).await,
+            Action::Reset { name, tag } => reset(client, name.as_deref(), tag).await,
+            Action::Show(name) => show(client, name, format).map(Answer::Rows),
+            Action::Begin => Ok(Answer::TransactionStart(Tag::new("BEGIN"))),
+            // COMMIT of a failed transaction rolls it back, as in Postgres.
+            Action::Commit if failed_transaction => Ok(Answer::TransactionEnd(Tag::new("ROLLBACK"))),
+            Action::Commit => Ok(Answer::TransactionEnd(Tag::new("COMMIT"))),
+            Action::Rollback => Ok(Answer::TransactionEnd(Tag::new("ROLLBACK"))),
+            Action::Acknowledge(tag) => Ok(Answer::Done(Tag::new(tag))),
+        };
+        match answer {
+            Ok(answer) => {
+                log.finish("ok");
+                Ok(answer)
             }
-            Action::Show(name) => Answer::Rows(show(client, name, format)?),
-            Action::Begin => Answer::TransactionStart(Tag::new("BEGIN")),
-            Action::Commit => Answer::TransactionEnd(Tag::new("COMMIT")),
-            Action::Rollback => Answer::TransactionEnd(Tag::new("ROLLBACK")),
-            Action::Acknowledge(tag) => Answer::Done(Tag::new(tag)),
-        })
+            Err(e) => Err(log.failed(e)),
+        }
     }
 
     /// Starts `plan` in a run of its own; its rows stream as the client reads them.
     async fn query<C: ClientInfo>(
         &self,
         client: &C,
-        prepared: &Prepared,
         plan: &LogicalPlan,
         parameters: Option<ParamValues>,
         format: &Format,
+        log: Log,
     ) -> PgWireResult<QueryResponse> {
-        let connection = Connection::of(client)?;
-        let plan = match parameters {
-            Some(parameters) => plan.clone().with_param_values(parameters),
-            None => Ok(plan.clone()),
+        let connection = match Connection::of(client) {
+            Ok(connection) => connection,
+            Err(e) => return Err(log.failed(e)),
         };
-        let plan = plan.map_err(|e| errors::from_datafusion(&e))?;
-        let run = QueryRun::start(&self.engine, connection.last_failures.lock().clone());
-        let log = Log::new(client, &prepared.sql);
-        let frame = DataFrame::new(run.attach(self.ctx.state()), plan);
-        let batches = frame.execute_stream().await.map_err(|e| errors::from_datafusion(&e))?;
-        let schema = json_values::schema(&batches.schema());
-        let fields = Arc::new(encode::fields(&schema, format)?);
+        // Listening for a cancel request first: one sent while the query plans cancels it.
         let cancel = connection.cancel.start_query().await;
+        let mut cancelled: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
+            // Only a cancel request cancels: the sender is also dropped when the next
+            // statement starts.
+            if cancel.await.is_err() {
+                std::future::pending::<()>().await
+            }
+        });
+        let run = QueryRun::start(&self.engine, connection.last_failures.lock().clone());
+        let started = tokio::select! {
+            biased;
+            () = &mut cancelled => Err(errors::canceled()),
+            started = self.start(&run, plan, parameters, format) => started,
+        };
+        let (batches, schema, fields) = match started {
+            Ok(started) => started,
+            Err(e) => return Err(log.failed(e)),
+        };
         let rows = Rows {
             batches: Some(batches),
             schema,
             fields: fields.clone(),
-            // Only a cancel request cancels: the sender is also dropped when the next
-            // statement starts.
-            cancelled: Box::pin(async move {
-                if cancel.await.is_err() {
-                    std::future::pending::<()>().await
-                }
-            }),
+            cancelled,
             engine: self.engine.clone(),
             run,
             connection,
@@ -357,6 +370,27 @@ impl Queries {
         };
         let rows = stream::unfold(rows, Rows::next).flat_map(stream::iter);
         Ok(QueryResponse::new(fields, rows))
+    }
+
+    /// Binds `parameters` to `plan` and starts it in `run`: its stream, and its columns
+    /// as they are sent.
+    async fn start(
+        &self,
+        run: &Arc<QueryRun>,
+        plan: &LogicalPlan,
+        parameters: Option<ParamValues>,
+        format: &Format,
+    ) -> PgWireResult<(SendableRecordBatchStream, SchemaRef, Arc<Vec<FieldInfo>>)> {
+        let plan = match parameters {
+            Some(parameters) => plan.clone().with_param_values(parameters),
+            None => Ok(plan.clone()),
+        };
+        let plan = plan.map_err(|e| errors::from_datafusion(&e))?;
+        let frame = DataFrame::new(run.attach(self.ctx.state()), plan);
+        let batches = frame.execute_stream().await.map_err(|e| errors::from_datafusion(&e))?;
+        let schema = json_values::schema(&batches.schema());
+        let fields = Arc::new(encode::fields(&schema, format)?);
+        Ok((batches, schema, fields))
     }
 
     /// Tells the client of the target failures of its queries that have finished.
@@ -375,45 +409,68 @@ impl Queries {
         Ok(())
     }
 
-    /// Answers the statements of a simple query in turn; the first error ends it.
-    async fn answer_all<C>(&self, client: &mut C, sql: &str) -> PgWireResult<TransactionStatus>
+    /// Sends `answer` (a query's rows with their description when `describe`, as a simple
+    /// query wants), and keeps the transaction status it leads to.
+    async fn send<C>(&self, client: &mut C, answer: Answer, describe: bool) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let status = client.transaction_status();
+        let (tag, status) = match answer {
+            Answer::Rows(rows) => {
+                send_query_response(client, rows, describe).await?;
+                return self.tell_failures(client).await;
+            }
+            Answer::Done(tag) => (tag, status),
+            Answer::TransactionStart(tag) => (tag, status.to_in_transaction_state()),
+            Answer::TransactionEnd(tag) => (tag, TransactionStatus::Idle),
+        };
+        send_execution_response(client, tag).await?;
+        client.set_transaction_status(status);
+        Ok(())
+    }
+
+    /// Parses, plans and answers one statement of a simple query.
+    async fn answer_statement<C>(&self, client: &mut C, statement: Statement, sql: String) -> PgWireResult<Answer>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let prepared =
+            self.parser.prepare(statement, sql.clone()).await.map_err(|e| Log::new(client, &sql).failed(e))?;
+        self.answer(client, &prepared, None, &Format::UnifiedText).await
+    }
+
+    /// Answers the statements of a simple query in turn, each sent before the next runs;
+    /// the first error ends it.
+    async fn answer_all<C>(&self, client: &mut C, sql: &str) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let mut status = client.transaction_status();
-        let statements = statements(sql).inspect_err(|e| Log::new(client, sql).failed(e))?;
+        let statements = statements(sql).map_err(|e| Log::new(client, sql).failed(e))?;
         if statements.is_empty() {
             client.send(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
         }
         let one = statements.len() == 1;
         for statement in statements {
             let text = if one { sql.to_string() } else { statement.to_string() };
-            let prepared = self
-                .parser
-                .prepare(statement, text.clone())
-                .await
-                .inspect_err(|e| Log::new(client, &text).failed(e))?;
-            let answer = self.answer(client, &prepared, None, &Format::UnifiedText).await;
-            match answer.inspect_err(|e| Log::new(client, &text).failed(e))? {
-                Answer::Rows(rows) => {
-                    send_query_response(client, rows, true).await?;
-                    self.tell_failures(client).await?;
-                }
-                Answer::Done(tag) => send_execution_response(client, tag).await?,
-                Answer::TransactionStart(tag) => {
-                    send_execution_response(client, tag).await?;
-                    status = status.to_in_transaction_state();
-                }
-                Answer::TransactionEnd(tag) => {
-                    send_execution_response(client, tag).await?;
-                    status = status.to_idle_state();
-                }
-            }
+            let answer = self.answer_statement(client, statement, text).await?;
+            self.send(client, answer, true).await?;
         }
-        Ok(status)
+        Ok(())
     }
+}
+
+fn aborted() -> PgWireError {
+    errors::error(
+        errors::IN_FAILED_TRANSACTION,
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
 }
 
 fn failed_scans(failures: &[Failure]) -> String {
@@ -424,11 +481,45 @@ fn failed_scans(failures: &[Failure]) -> String {
     )
 }
 
+/// `SET name = value`, for the values cove can honour.
+async fn set<C>(client: &mut C, name: &str, value: &str) -> PgWireResult<Answer>
+where
+    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    let name = settings::known_name(name);
+    let value = settings::honoured(&name, value)?;
+    client.metadata_mut().insert(name.clone(), value);
+    settings::report(client, [name]).await?;
+    Ok(Answer::Done(Tag::new("SET")))
+}
+
+/// `RESET name`, or every setting (`name` None): back to what the connection started with.
+async fn reset<C>(client: &mut C, name: Option<&str>, tag: &str) -> PgWireResult<Answer>
+where
+    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    let connection = Connection::of(client)?;
+    let names: Vec<String> = match name {
+        Some(name) => vec![settings::known_name(name)],
+        None => client.metadata().keys().chain(connection.startup.keys()).cloned().collect(),
+    };
+    for name in &names {
+        match connection.startup.get(name) {
+            Some(value) => client.metadata_mut().insert(name.clone(), value.clone()),
+            None => client.metadata_mut().remove(name),
+        };
+    }
+    settings::report(client, names).await?;
+    Ok(Answer::Done(Tag::new(tag)))
+}
+
 /// `SHOW name`: what the client set, or cove's value.
 fn show<C: ClientInfo>(client: &C, name: &str, format: &Format) -> PgWireResult<QueryResponse> {
-    let set = client.metadata().iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.clone());
-    let known = SETTINGS.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.to_string());
-    let value = set.or(known).ok_or_else(|| {
+    let value = settings::value(client, name).ok_or_else(|| {
         errors::error(errors::UNDEFINED_PARAMETER, format!("unrecognized configuration parameter \"{name}\""))
     })?;
     let fields = Arc::new(vec![show_field(name, format)]);
@@ -466,8 +557,7 @@ impl Rows {
             // Dropping the stream drops the API calls in flight.
             self.batches = None;
             self.log.finish(&format!("cancelled: {}", self.run.summary(&self.engine, self.rows).describe()));
-            let cancelled = errors::error(errors::QUERY_CANCELED, "canceling statement due to user request");
-            return Some((vec![Err(cancelled)], self));
+            return Some((vec![Err(errors::canceled())], self));
         };
         // The error that ends the rows, and its message for the log.
         let error = match batch {
@@ -528,12 +618,13 @@ struct Log {
 
 impl Log {
     fn new<C: ClientInfo>(client: &C, sql: &str) -> Log {
-        let app = client.metadata().get("application_name").filter(|a| !a.is_empty());
-        let who = match app {
+        // The client names itself: no control characters, so it cannot forge log lines.
+        let app = client.metadata().get("application_name").map(|a| a.replace(char::is_control, "?"));
+        let who = match app.filter(|a| !a.is_empty()) {
             Some(app) => format!("{} {app}", client.socket_addr()),
             None => client.socket_addr().to_string(),
         };
-        let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ").replace(char::is_control, "?");
         let sql = match sql.char_indices().nth(100) {
             Some((cut, _)) => format!("{}...", &sql[..cut]),
             None => sql,
@@ -546,13 +637,14 @@ impl Log {
         eprintln!("serve: {}: {outcome} | {}", self.who, self.sql);
     }
 
-    /// A statement refused or failed before it ran.
-    fn failed(mut self, error: &PgWireError) {
-        let message = match error {
+    /// A statement refused or failed before it ran; the error, for the client.
+    fn failed(mut self, error: PgWireError) -> PgWireError {
+        let message = match &error {
             PgWireError::UserError(info) => info.message.clone(),
             other => other.to_string(),
         };
         self.finish(&format!("error: {message}"));
+        error
     }
 }
 
@@ -580,11 +672,12 @@ impl SimpleQueryHandler for Queries {
         let answered = self.answer_all(client, &query.query).await;
         // On an error pgwire sends it, then ReadyForQuery.
         client.set_state(PgWireConnectionState::ReadyForQuery);
-        let status = answered?;
-        client.set_transaction_status(status);
-        send_ready_for_query(client, status).await
+        answered?;
+        send_ready_for_query(client, client.transaction_status()).await
     }
 
+    /// What pgwire's own `on_query` would send, all at once; cove's sends each
+    /// statement's answer before running the next.
     async fn do_query<C>(&self, client: &mut C, sql: &str) -> PgWireResult<Vec<Response>>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -595,10 +688,29 @@ impl SimpleQueryHandler for Queries {
         let mut responses = Vec::new();
         for statement in statements(sql)? {
             let text = statement.to_string();
-            let prepared = self.parser.prepare(statement, text).await?;
-            responses.push(self.answer(client, &prepared, None, &Format::UnifiedText).await?.into());
+            responses.push(self.answer_statement(client, statement, text).await?.into());
         }
         Ok(responses)
+    }
+}
+
+impl Queries {
+    /// Answers the statement of `portal` with the parameters bound to it.
+    async fn answer_portal<C>(&self, client: &mut C, portal: &Portal<Prepared>) -> PgWireResult<Answer>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let prepared = &portal.statement.statement;
+        let parameters = match &prepared.action {
+            Action::Query(plan) => {
+                let parameters = encode::parameters(portal, plan);
+                Some(parameters.map_err(|e| Log::new(client, &prepared.sql).failed(e))?)
+            }
+            _ => None,
+        };
+        self.answer(client, prepared, parameters, &portal.result_column_format).await
     }
 }
 
@@ -611,6 +723,8 @@ impl ExtendedQueryHandler for Queries {
         self.parser.clone()
     }
 
+    /// As pgwire's, but a whole answer (no row limit, as most clients ask) streams to the
+    /// client as it comes instead of being gathered in the portal first.
     async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -618,8 +732,47 @@ impl ExtendedQueryHandler for Queries {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        self._on_execute(client, message).await?;
-        self.tell_failures(client).await
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let portal = match client.portal_store().get_portal(name) {
+            Some(Entry::Value(portal)) => portal,
+            Some(Entry::Empty) => {
+                client.send(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
+                return Ok(());
+            }
+            None => return Err(PgWireError::PortalNotFound(name.to_string())),
+        };
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let max_rows = message.max_rows as usize;
+        if matches!(*portal.state().lock().await, PortalExecutionState::Initial) {
+            match self.answer_portal(client, &portal).await? {
+                Answer::Rows(rows) if max_rows > 0 => portal.start(rows).await,
+                answer => {
+                    *portal.state().lock().await = PortalExecutionState::Finished;
+                    self.send(client, answer, false).await?;
+                    client.set_state(PgWireConnectionState::ReadyForQuery);
+                    return Ok(());
+                }
+            }
+        }
+        let mut fetched = portal.fetch(max_rows).await?;
+        let mut sent = 0;
+        while let Some(row) = fetched.response.data_rows().next().await {
+            client.feed(PgWireBackendMessage::DataRow(row?)).await?;
+            sent += 1;
+        }
+        match fetched.suspended {
+            true => client.send(PgWireBackendMessage::PortalSuspended(PortalSuspended::new())).await?,
+            false => {
+                let tag = Tag::new(fetched.response.command_tag()).with_rows(sent);
+                client.send(PgWireBackendMessage::CommandComplete(tag.into())).await?;
+                self.tell_failures(client).await?;
+            }
+        }
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        Ok(())
     }
 
     async fn do_query<C>(&self, client: &mut C, portal: &Portal<Prepared>, _max_rows: usize) -> PgWireResult<Response>
@@ -629,11 +782,6 @@ impl ExtendedQueryHandler for Queries {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let prepared = &portal.statement.statement;
-        let parameters = match &prepared.action {
-            Action::Query(plan) => Some(encode::parameters(portal, plan)?),
-            _ => None,
-        };
-        Ok(self.answer(client, prepared, parameters, &portal.result_column_format).await?.into())
+        Ok(self.answer_portal(client, portal).await?.into())
     }
 }

@@ -7,6 +7,7 @@ mod auth;
 mod encode;
 mod errors;
 mod handler;
+mod settings;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -56,7 +57,8 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), String> {
         }
         None => (None, None),
     };
-    let auth = auth::Auth::new(options.user, options.password.as_deref(), certificate, tls.is_some() && !loopback);
+    let auth =
+        Arc::new(auth::Auth::new(options.user, options.password.as_deref(), certificate, tls.is_some() && !loopback)?);
     let listener =
         TcpListener::bind(&addresses[..]).await.map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     let address = listener.local_addr().map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
@@ -121,7 +123,7 @@ async fn connection(socket: TcpStream, tls: Option<TlsAcceptor>, handlers: Arc<H
 async fn hung_up(socket: &TcpStream) {
     loop {
         match socket.ready(Interest::READABLE).await {
-            Ok(ready) if !ready.is_read_closed() && !ready.is_error() => {
+            Ok(ready) if !ready.is_read_closed() => {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
             _ => return,
@@ -131,7 +133,7 @@ async fn hung_up(socket: &TcpStream) {
 
 struct Handlers {
     queries: Arc<handler::Queries>,
-    auth: auth::Auth,
+    auth: Arc<auth::Auth>,
 }
 
 impl PgWireServerHandlers for Handlers {

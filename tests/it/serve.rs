@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
 use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
 
 use crate::harness::{Faults, Request, command, faulty_endpoint, org, recorded};
@@ -220,6 +221,43 @@ async fn nothing_over_the_wire_writes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn settings_transactions_and_parameters_behave_as_in_postgres() {
+    let server = Server::start(&[]);
+    let (client, _) = server.client().await;
+    let show = async |name: &str| client.query_one(&format!("SHOW {name}"), &[]).await.unwrap().get::<_, String>(0);
+
+    // A setting that changes how answers are written takes cove's way only.
+    let refused = client.simple_query("SET client_encoding = 'LATIN1'").await.unwrap_err();
+    assert_eq!(refused.code(), Some(&SqlState::INVALID_PARAMETER_VALUE), "{refused:?}");
+    client.simple_query("SET DateStyle = 'ISO, DMY'; SET application_name = 'grafana'").await.unwrap();
+    assert_eq!(show("datestyle").await, "ISO, DMY");
+    client.simple_query("RESET DateStyle").await.unwrap();
+    assert_eq!(show("DateStyle").await, "ISO, MDY");
+    assert_eq!(show("application_name").await, "grafana");
+    client.simple_query("DISCARD ALL").await.unwrap();
+    assert_eq!(show("application_name").await, "");
+
+    // An error inside a transaction fails it, even in the message that began it, until
+    // it ends.
+    let error = client.simple_query("BEGIN; SELECT nope FROM aws_ec2_instance").await.unwrap_err();
+    assert_eq!(error.code(), Some(&SqlState::UNDEFINED_COLUMN));
+    let aborted = client.query("SELECT 1", &[]).await.unwrap_err();
+    assert_eq!(aborted.code(), Some(&SqlState::IN_FAILED_SQL_TRANSACTION), "{aborted:?}");
+    client.simple_query("COMMIT").await.unwrap();
+    assert_eq!(client.query_one("SELECT 1", &[]).await.unwrap().get::<_, i64>(0), 1);
+
+    // A parameter the statement skips keeps the others in their places.
+    let statement = client.prepare("SELECT $1::text AS a, $3::bigint AS c").await.unwrap();
+    let types = statement.params();
+    assert_eq!((types.len(), &types[0], &types[2]), (3, &Type::TEXT, &Type::INT8), "{types:?}");
+
+    // Every statement has its line in the log, SET and SHOW too.
+    let log = server.log();
+    assert!(log.lines().any(|l| l.contains(": ok | RESET DateStyle")), "{log}");
+    assert!(log.lines().any(|l| l.contains(": ok | SHOW application_name")), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn target_failures_reach_the_client_as_a_warning_and_in_its_own_cove_errors() {
     let staging = org().id("staging");
     let endpoint = faulty_endpoint(Faults { deny_assume_role: vec![staging.clone()], ..Faults::default() });
@@ -388,8 +426,8 @@ fn off_loopback_clients_need_tls_and_the_password() {
     let args = ["--listen", "0.0.0.0:0", "--tls-cert", certificate, "--tls-key", key];
     let server = Server::start_with(&args, &[("COVE_SERVE_PASSWORD", "tls pass")]).unwrap();
     assert!(server.log().contains("reachable from the network") && server.log().contains("TLS required"));
-    let port = server.address.rsplit_once(':').unwrap().1;
-    let psql = |sslmode: &str| {
+    let psql = |server: &Server, sslmode: &str| {
+        let port = server.address.rsplit_once(':').unwrap().1;
         std::process::Command::new("psql")
             .arg(format!("host=127.0.0.1 port={port} user=cove dbname=cove sslmode={sslmode}"))
             .args(["-X", "-A", "-t", "-c", "\\conninfo"])
@@ -397,12 +435,21 @@ fn off_loopback_clients_need_tls_and_the_password() {
             .output()
             .unwrap()
     };
-    let secure = psql("require");
+    let secure = psql(&server, "require");
     assert!(secure.status.success(), "{}", String::from_utf8_lossy(&secure.stderr));
     assert!(String::from_utf8_lossy(&secure.stdout).contains("SSL connection"));
-    let plain = psql("disable");
+    let plain = psql(&server, "disable");
     assert!(!plain.status.success());
     assert!(String::from_utf8_lossy(&plain.stderr).contains("TLS connections only"), "{plain:?}");
+    drop(server);
+    // On loopback TLS is offered, not required: psql gets in either way, with SCRAM bound
+    // to the TLS channel only when there is one.
+    let args = ["--listen", "127.0.0.1:0", "--tls-cert", certificate, "--tls-key", key];
+    let server = Server::start_with(&args, &[("COVE_SERVE_PASSWORD", "tls pass")]).unwrap();
+    for sslmode in ["require", "disable"] {
+        let answer = psql(&server, sslmode);
+        assert!(answer.status.success(), "sslmode={sslmode}: {}", String::from_utf8_lossy(&answer.stderr));
+    }
     drop(server);
     // A key where the certificate should be stops the server before it listens.
     let (code, stderr) = Server::start_with(&["--tls-cert", key, "--tls-key", key], &[]).err().unwrap();

@@ -1,0 +1,105 @@
+//! Session settings over the wire: SET, SHOW and RESET as clients use them. A setting
+//! that changes how values are written (encoding, date style) takes cove's value only,
+//! since the answers are always written that way.
+
+use std::fmt::Debug;
+
+use futures::{Sink, SinkExt};
+use pgwire::api::ClientInfo;
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::startup::ParameterStatus;
+
+use super::errors;
+
+/// Settings clients track: a change is reported back to them.
+const REPORTED: [&str; 6] =
+    ["application_name", "client_encoding", "DateStyle", "IntervalStyle", "TimeZone", "standard_conforming_strings"];
+
+/// Settings a client may ask for that it did not set, and cove's values for them.
+const DEFAULTS: &[(&str, &str)] = &[
+    ("application_name", ""),
+    ("client_encoding", "UTF8"),
+    ("server_encoding", "UTF8"),
+    ("DateStyle", "ISO, MDY"),
+    ("IntervalStyle", "postgres"),
+    ("TimeZone", "UTC"),
+    ("standard_conforming_strings", "on"),
+    ("integer_datetimes", "on"),
+    ("search_path", "public"),
+    ("transaction_isolation", "read committed"),
+    ("transaction isolation level", "read committed"),
+    ("transaction_read_only", "on"),
+    ("default_transaction_read_only", "on"),
+    ("max_identifier_length", "63"),
+    ("statement_timeout", "0"),
+];
+
+/// `name` as Postgres spells it, for the settings cove knows.
+pub fn known_name(name: &str) -> String {
+    let known = DEFAULTS.iter().map(|(known, _)| *known).find(|k| k.eq_ignore_ascii_case(name));
+    known.unwrap_or(name).to_string()
+}
+
+/// The value `SET name = value` leaves, or why cove cannot honour it.
+pub fn honoured(name: &str, value: &str) -> PgWireResult<String> {
+    let words: Vec<String> =
+        value.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()).map(str::to_uppercase).collect();
+    let refused = |what: &str| {
+        errors::error(errors::INVALID_PARAMETER_VALUE, format!("cove serve {what}: {name} cannot be set to {value}"))
+    };
+    match name {
+        "client_encoding" => match value.to_uppercase().replace(['-', '_'], "").as_str() {
+            "UTF8" | "UNICODE" => Ok("UTF8".into()),
+            _ => Err(refused("sends UTF8 only")),
+        },
+        "standard_conforming_strings" => match value.to_lowercase().as_str() {
+            "on" | "true" | "yes" | "1" => Ok("on".into()),
+            _ => Err(refused("reads string literals the standard way only")),
+        },
+        "IntervalStyle" => match value.eq_ignore_ascii_case("postgres") {
+            true => Ok("postgres".into()),
+            false => Err(refused("writes intervals in the postgres style only")),
+        },
+        // An order of day, month and year only changes how input is read, which cove
+        // does not do by it; the style is always ISO.
+        "DateStyle" => {
+            let order = |w: &str| match w {
+                "MDY" | "US" | "NONEURO" | "NONEUROPEAN" => Some("MDY"),
+                "DMY" | "EURO" | "EUROPEAN" => Some("DMY"),
+                "YMD" => Some("YMD"),
+                _ => None,
+            };
+            match words.iter().all(|w| w == "ISO" || order(w).is_some()) {
+                true => Ok(format!("ISO, {}", words.iter().find_map(|w| order(w)).unwrap_or("MDY"))),
+                false => Err(refused("writes dates in the ISO style only")),
+            }
+        }
+        _ => Ok(value.to_string()),
+    }
+}
+
+/// A setting's value for this client: what it set or started with, or cove's.
+pub fn value<C: ClientInfo>(client: &C, name: &str) -> Option<String> {
+    let set = client.metadata().iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value);
+    let default = DEFAULTS.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| *value);
+    set.map(String::as_str).or(default).map(str::to_string)
+}
+
+/// Tells the client the values of the settings in `names` that clients track.
+pub async fn report<C>(client: &mut C, names: impl IntoIterator<Item = String>) -> PgWireResult<()>
+where
+    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    for name in names {
+        if let Some(reported) = REPORTED.iter().find(|r| r.eq_ignore_ascii_case(&name))
+            && let Some(value) = value(client, reported)
+        {
+            let status = ParameterStatus::new(reported.to_string(), value);
+            client.feed(PgWireBackendMessage::ParameterStatus(status)).await?;
+        }
+    }
+    Ok(())
+}
