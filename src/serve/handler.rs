@@ -16,14 +16,16 @@ use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::sql::parser::{ResetStatement, Statement};
 use datafusion::sql::sqlparser::ast;
 use datafusion::sql::sqlparser::ast::{Expr, Value};
-use futures::stream::{self, StreamExt};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser as SqlParser;
+use futures::stream::{self, BoxStream, StreamExt};
 use futures::{Sink, SinkExt};
 use parking_lot::Mutex;
 use pgwire::api::portal::{Format, Portal, PortalExecutionState};
 use pgwire::api::query::{
     ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_query_response, send_ready_for_query,
 };
-use pgwire::api::results::{DataRowEncoder, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::results::{CopyResponse, DataRowEncoder, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{
@@ -31,10 +33,12 @@ use pgwire::api::{
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::copy::{CopyData, CopyDone, CopyOutResponse};
 use pgwire::messages::extendedquery::{Execute, PortalSuspended};
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
 
+use super::encode::{CopyFormat, CopyRows, DataRows, Encoding};
 use super::{encode, errors, settings};
 use crate::engine::Engine;
 use crate::engine::failures::{Failure, summarize};
@@ -100,6 +104,8 @@ pub struct Prepared {
 #[derive(Clone, Debug)]
 enum Action {
     Query(Box<LogicalPlan>),
+    /// `COPY (query) TO STDOUT`: the rows as COPY data, which psql's `\copy` saves.
+    Copy(Box<LogicalPlan>, CopyFormat),
     Set {
         name: String,
         value: String,
@@ -120,6 +126,7 @@ enum Action {
 /// What one statement answers.
 enum Answer {
     Rows(QueryResponse),
+    Copy(CopyOut),
     Done(Tag),
     TransactionStart(Tag),
     TransactionEnd(Tag),
@@ -129,11 +136,22 @@ impl From<Answer> for Response {
     fn from(answer: Answer) -> Response {
         match answer {
             Answer::Rows(rows) => Response::Query(rows),
+            Answer::Copy(copy) => {
+                let rows = stream::iter(copy.header.map(Ok)).chain(copy.rows);
+                Response::CopyOut(CopyResponse::new(0, copy.columns, rows))
+            }
             Answer::Done(tag) => Response::Execution(tag),
             Answer::TransactionStart(tag) => Response::TransactionStart(tag),
             Answer::TransactionEnd(tag) => Response::TransactionEnd(tag),
         }
     }
+}
+
+/// The COPY data of an answer, its header line first when it has one.
+struct CopyOut {
+    columns: usize,
+    header: Option<CopyData>,
+    rows: BoxStream<'static, PgWireResult<CopyData>>,
 }
 
 /// What statements that write start with: they are refused as a read-only server does.
@@ -171,7 +189,24 @@ impl Parser {
                 ast::Statement::Discard { object_type } => Action::Acknowledge(format!("DISCARD {object_type}")),
                 ast::Statement::Deallocate { .. } => Action::Acknowledge("DEALLOCATE".into()),
                 query @ (ast::Statement::Query(_) | ast::Statement::Explain { .. }) => {
-                    self.plan(Statement::Statement(Box::new(query))).await?
+                    Action::Query(self.plan(Statement::Statement(Box::new(query))).await?)
+                }
+                ast::Statement::Copy {
+                    source: ast::CopySource::Query(query),
+                    to: true,
+                    target: ast::CopyTarget::Stdout,
+                    options,
+                    legacy_options,
+                    ..
+                } => {
+                    let format = copy_format(&options, &legacy_options)?;
+                    // Parsed again as a query, with cove's rewrites.
+                    let [query] = <[Statement; 1]>::try_from(statements(&query.to_string())?)
+                        .map_err(|_| errors::error(errors::SYNTAX_ERROR, "COPY reads one query"))?;
+                    Action::Copy(self.plan(query).await?, format)
+                }
+                ast::Statement::Copy { to: false, .. } => {
+                    return Err(read_only("COPY ... FROM would write into a table"));
                 }
                 other => {
                     let words: Vec<String> = other.to_string().split_whitespace().take(2).map(str::to_string).collect();
@@ -186,15 +221,15 @@ impl Parser {
                     });
                 }
             },
-            explain @ Statement::Explain(_) => self.plan(explain).await?,
+            explain @ Statement::Explain(_) => Action::Query(self.plan(explain).await?),
             Statement::Reset(ResetStatement::Variable(name)) => {
                 let name = name.to_string();
                 Action::Reset { name: (!name.eq_ignore_ascii_case("all")).then_some(name), tag: "RESET" }
             }
             Statement::CopyTo(_) => {
                 return Err(read_only(
-                    "COPY ... TO would write a file on the server: save the rows with your client \
-                     (psql's \\copy) or run `cove query --out`",
+                    "COPY ... TO a file would write it on the server: COPY ... TO STDOUT sends the rows \
+                     to the client (psql's \\copy)",
                 ));
             }
             Statement::CreateExternalTable(_) => {
@@ -204,7 +239,7 @@ impl Parser {
         Ok(Prepared { sql, action })
     }
 
-    async fn plan(&self, statement: Statement) -> PgWireResult<Action> {
+    async fn plan(&self, statement: Statement) -> PgWireResult<Box<LogicalPlan>> {
         let plan = self.ctx.state().statement_to_plan(statement).await.map_err(|e| errors::from_datafusion(&e))?;
         // A second line of defence: whatever the statement was, its plan writes nothing.
         let read_only_plan = datafusion::execution::context::SQLOptions::new()
@@ -212,7 +247,7 @@ impl Parser {
             .with_allow_dml(false)
             .with_allow_statements(false);
         read_only_plan.verify_plan(&plan).map_err(|e| self::read_only(&session::describe(&e)))?;
-        Ok(Action::Query(Box::new(plan)))
+        Ok(Box::new(plan))
     }
 }
 
@@ -234,9 +269,64 @@ fn setting_value(expr: &Expr) -> String {
 
 /// Parses `sql`, cove's way: the same dialect and rewrites as the shell.
 fn statements(sql: &str) -> PgWireResult<Vec<Statement>> {
-    session::client_statements(sql).map_err(|message| {
+    session::client_statements(sql).or_else(|message| {
+        // DataFusion reads COPY to a file only; Postgres's forms (TO STDOUT, FROM) are
+        // read as Postgres writes them.
+        let parsed = SqlParser::parse_sql(&PostgreSqlDialect {}, sql).ok().and_then(|p| <[_; 1]>::try_from(p).ok());
+        if let Some([copy @ ast::Statement::Copy { .. }]) = parsed {
+            return Ok(vec![Statement::Statement(Box::new(copy))]);
+        }
         let code = if message.contains("not supported") { errors::FEATURE_NOT_SUPPORTED } else { errors::SYNTAX_ERROR };
-        errors::error(code, message)
+        Err(errors::error(code, message))
+    })
+}
+
+/// The format a COPY's options ask for; an option cove cannot honour is an error.
+fn copy_format(options: &[ast::CopyOption], legacy: &[ast::CopyLegacyOption]) -> PgWireResult<CopyFormat> {
+    let unsupported = |option: &dyn std::fmt::Display| {
+        errors::error(errors::FEATURE_NOT_SUPPORTED, format!("cove serve does not COPY with {option}"))
+    };
+    let (mut csv, mut delimiter, mut null, mut quote, mut escape, mut header) = (false, None, None, None, None, false);
+    for option in options {
+        match option {
+            ast::CopyOption::Format(name) if name.value.eq_ignore_ascii_case("csv") => csv = true,
+            ast::CopyOption::Format(name) if name.value.eq_ignore_ascii_case("text") => csv = false,
+            ast::CopyOption::Delimiter(c) => delimiter = Some(*c),
+            ast::CopyOption::Null(text) => null = Some(text.clone()),
+            ast::CopyOption::Header(on) => header = *on,
+            ast::CopyOption::Quote(c) => quote = Some(*c),
+            ast::CopyOption::Escape(c) => escape = Some(*c),
+            ast::CopyOption::Encoding(name) if settings::honoured("client_encoding", name).is_ok() => {}
+            other => return Err(unsupported(other)),
+        }
+    }
+    for option in legacy {
+        match option {
+            ast::CopyLegacyOption::Delimiter(c) => delimiter = Some(*c),
+            ast::CopyLegacyOption::Null(text) => null = Some(text.clone()),
+            ast::CopyLegacyOption::Header => header = true,
+            ast::CopyLegacyOption::Csv(csv_options) => {
+                csv = true;
+                for option in csv_options {
+                    match option {
+                        ast::CopyLegacyCsvOption::Header => header = true,
+                        ast::CopyLegacyCsvOption::Quote(c) => quote = Some(*c),
+                        ast::CopyLegacyCsvOption::Escape(c) => escape = Some(*c),
+                        other => return Err(unsupported(other)),
+                    }
+                }
+            }
+            other => return Err(unsupported(other)),
+        }
+    }
+    let quote = quote.unwrap_or('"');
+    Ok(CopyFormat {
+        csv,
+        delimiter: delimiter.unwrap_or(if csv { ',' } else { '\t' }),
+        null: null.unwrap_or_else(|| if csv { String::new() } else { "\\N".to_string() }),
+        quote,
+        escape: escape.unwrap_or(quote),
+        header,
     })
 }
 
@@ -259,7 +349,7 @@ impl QueryParser for Parser {
 
     fn get_parameter_types(&self, prepared: &Prepared) -> PgWireResult<Vec<Type>> {
         match &prepared.action {
-            Action::Query(plan) => encode::parameter_types(plan),
+            Action::Query(plan) | Action::Copy(plan, _) => encode::parameter_types(plan),
             _ => Ok(Vec::new()),
         }
     }
@@ -304,7 +394,16 @@ impl Queries {
             return Err(log.failed(aborted()));
         }
         let answer = match &prepared.action {
-            Action::Query(plan) => return self.query(client, plan, parameters, format, log).await.map(Answer::Rows),
+            Action::Query(plan) => {
+                let (fields, rows) = self.query(client, plan, parameters, format, log, DataRows).await?;
+                return Ok(Answer::Rows(QueryResponse::new(fields, rows)));
+            }
+            Action::Copy(plan, copy) => {
+                let text = &Format::UnifiedText;
+                let copy_rows = |fields| CopyRows::new(fields, copy);
+                let (fields, rows) = self.query(client, plan, parameters, text, log, copy_rows).await?;
+                return Ok(Answer::Copy(CopyOut { columns: fields.len(), header: copy.header(&fields), rows }));
+            }
             Action::Set { name, value } => set(client, name, value).await,
             Action::Reset { name, tag } => reset(client, name.as_deref(), tag).await,
             Action::Show(name) => show(client, name, format).map(Answer::Rows),
@@ -324,15 +423,17 @@ impl Queries {
         }
     }
 
-    /// Starts `plan` in a run of its own; its rows stream as the client reads them.
-    async fn query<C: ClientInfo>(
+    /// Starts `plan` in a run of its own: its columns, and its rows, encoded as `encoding`
+    /// makes of the columns, streaming as the client reads them.
+    async fn query<C: ClientInfo, E: Encoding>(
         &self,
         client: &C,
         plan: &LogicalPlan,
         parameters: Option<ParamValues>,
         format: &Format,
         log: Log,
-    ) -> PgWireResult<QueryResponse> {
+        encoding: impl FnOnce(Arc<Vec<FieldInfo>>) -> E + Send,
+    ) -> PgWireResult<(Arc<Vec<FieldInfo>>, BoxStream<'static, PgWireResult<E::Item>>)> {
         let connection = match Connection::of(client) {
             Ok(connection) => connection,
             Err(e) => return Err(log.failed(e)),
@@ -359,7 +460,7 @@ impl Queries {
         let rows = Rows {
             batches: Some(batches),
             schema,
-            fields: fields.clone(),
+            encoding: encoding(fields.clone()),
             cancelled,
             engine: self.engine.clone(),
             run,
@@ -368,8 +469,7 @@ impl Queries {
             rows: 0,
             log,
         };
-        let rows = stream::unfold(rows, Rows::next).flat_map(stream::iter);
-        Ok(QueryResponse::new(fields, rows))
+        Ok((fields, stream::unfold(rows, Rows::next).flat_map(stream::iter).boxed()))
     }
 
     /// Binds `parameters` to `plan` and starts it in `run`: its stream, and its columns
@@ -423,6 +523,10 @@ impl Queries {
                 send_query_response(client, rows, describe).await?;
                 return self.tell_failures(client).await;
             }
+            Answer::Copy(copy) => {
+                send_copy(client, copy).await?;
+                return self.tell_failures(client).await;
+            }
             Answer::Done(tag) => (tag, status),
             Answer::TransactionStart(tag) => (tag, status.to_in_transaction_state()),
             Answer::TransactionEnd(tag) => (tag, TransactionStatus::Idle),
@@ -464,6 +568,31 @@ impl Queries {
         }
         Ok(())
     }
+}
+
+/// COPY data as Postgres sends it: the columns, the rows, done.
+async fn send_copy<C>(client: &mut C, copy: CopyOut) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    let CopyOut { columns, header, mut rows } = copy;
+    let count = i16::try_from(columns).map_err(|_| errors::error(errors::PROGRAM_LIMIT, "too many columns to COPY"))?;
+    let started = CopyOutResponse::new(0, count, vec![0; columns]);
+    client.send(PgWireBackendMessage::CopyOutResponse(started)).await?;
+    if let Some(header) = header {
+        client.feed(PgWireBackendMessage::CopyData(header)).await?;
+    }
+    let mut sent = 0;
+    while let Some(row) = rows.next().await {
+        client.feed(PgWireBackendMessage::CopyData(row?)).await?;
+        sent += 1;
+    }
+    client.feed(PgWireBackendMessage::CopyDone(CopyDone::new())).await?;
+    let done = Tag::new("COPY").with_rows(sent);
+    client.send(PgWireBackendMessage::CommandComplete(done.into())).await?;
+    Ok(())
 }
 
 fn aborted() -> PgWireError {
@@ -529,11 +658,11 @@ fn show<C: ClientInfo>(client: &C, name: &str, format: &Format) -> PgWireResult<
 }
 
 /// A query's rows as they come, ended early by a cancel request.
-struct Rows {
+struct Rows<E> {
     /// None once the rows have ended.
     batches: Option<SendableRecordBatchStream>,
     schema: SchemaRef,
-    fields: Arc<Vec<FieldInfo>>,
+    encoding: E,
     cancelled: Pin<Box<dyn Future<Output = ()> + Send>>,
     engine: Arc<Engine>,
     run: Arc<QueryRun>,
@@ -543,10 +672,8 @@ struct Rows {
     log: Log,
 }
 
-type RowResults = Vec<PgWireResult<pgwire::messages::data::DataRow>>;
-
-impl Rows {
-    async fn next(mut self) -> Option<(RowResults, Rows)> {
+impl<E: Encoding> Rows<E> {
+    async fn next(mut self) -> Option<(Vec<PgWireResult<E::Item>>, Self)> {
         let batches = self.batches.as_mut()?;
         let batch = tokio::select! {
             biased;
@@ -564,7 +691,7 @@ impl Rows {
             Some(Ok(batch)) => match json_values::batch(batch, &self.schema) {
                 Ok(batch) => {
                     self.rows += batch.num_rows();
-                    return Some((encode::rows(&self.fields, batch).collect(), self));
+                    return Some((self.encoding.encode(batch), self));
                 }
                 Err(e) => {
                     let message = format!("cannot send the answer: {e}");
@@ -704,7 +831,7 @@ impl Queries {
     {
         let prepared = &portal.statement.statement;
         let parameters = match &prepared.action {
-            Action::Query(plan) => {
+            Action::Query(plan) | Action::Copy(plan, _) => {
                 let parameters = encode::parameters(portal, plan);
                 Some(parameters.map_err(|e| Log::new(client, &prepared.sql).failed(e))?)
             }

@@ -6,7 +6,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
@@ -156,6 +156,20 @@ async fn the_simple_and_extended_protocols_answer_from_the_estate() {
     assert!(["running", "stopped"].contains(&row.get::<_, &str>("instance_state")));
     assert_eq!(row.get::<_, i64>("next"), 42);
 
+    // COPY ... TO STDOUT sends the rows to the client, as text here.
+    let copy =
+        format!("COPY (SELECT instance_id FROM aws_ec2_instance WHERE account_id = '{dev}' ORDER BY 1) TO STDOUT");
+    let copied = client.copy_out(&copy).await.unwrap();
+    let copied: Vec<u8> = copied
+        .try_fold(Vec::new(), |mut all, chunk| async move {
+            all.extend_from_slice(&chunk);
+            Ok(all)
+        })
+        .await
+        .unwrap();
+    let copied: Vec<String> = String::from_utf8(copied).unwrap().lines().map(str::to_string).collect();
+    assert_eq!(copied, instances_of("dev"));
+
     // A portal read a few rows at a time, as JDBC's fetch size and named cursors do.
     let mut client = client;
     let transaction = client.transaction().await.unwrap();
@@ -201,6 +215,7 @@ async fn nothing_over_the_wire_writes() {
         "CREATE VIEW v AS SELECT 1".to_string(),
         "INSERT INTO aws_ec2_instance (instance_id) VALUES ('i-1')".to_string(),
         "DROP TABLE aws_ec2_instance".to_string(),
+        "COPY aws_ec2_instance FROM STDIN".to_string(),
     ] {
         let error = client.simple_query(&sql).await.expect_err(&sql);
         assert_eq!(error.code(), Some(&SqlState::READ_ONLY_SQL_TRANSACTION), "{sql}: {error:?}");
@@ -399,6 +414,21 @@ fn psql_lists_and_describes_tables() {
     assert!(columns.lines().any(|l| l.starts_with("launch_time|timestamp")), "{columns}");
     let answer = psql("SELECT count(*) FROM aws_s3_bucket");
     assert!(answer.trim().parse::<u32>().is_ok_and(|n| n > 0), "{answer}");
+    // \copy saves an answer on the client's side, here as CSV with a header.
+    let file = std::env::temp_dir().join(format!("cove-serve-copy-{}.csv", std::process::id()));
+    psql(&format!(
+        "\\copy (SELECT instance_id, tags FROM aws_ec2_instance ORDER BY 1) to '{}' csv header",
+        file.display()
+    ));
+    let saved = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let mut lines = saved.lines();
+    assert_eq!(lines.next(), Some("instance_id,tags"));
+    let ids: Vec<&str> = lines.map(|line| line.split(',').next().unwrap()).collect();
+    let mut expected: Vec<String> = ["dev", "staging", "prod"].into_iter().flat_map(instances_of).collect();
+    expected.sort();
+    assert_eq!(ids, expected, "{saved}");
+    assert!(saved.contains(r#""{""Name"":"#), "the JSON column, quoted as CSV quotes it: {saved}");
 }
 
 /// A network address with a password and a certificate: psql gets in over TLS with the
