@@ -19,6 +19,7 @@ use pgwire::api::auth::StartupHandler;
 use pgwire::api::cancel::{CancelHandler, DefaultCancelHandler};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::tokio::{TlsAcceptor, process_socket};
+use socket2::{SockRef, TcpKeepalive};
 use tokio::io::Interest;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -59,15 +60,16 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), String> {
     };
     let auth =
         Arc::new(auth::Auth::new(options.user, options.password.as_deref(), certificate, tls.is_some() && !loopback)?);
-    let listener =
-        TcpListener::bind(&addresses[..]).await.map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
-    let address = listener.local_addr().map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+    let listeners = bind(&addresses).await.map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+    let bound: Vec<SocketAddr> = listeners.iter().map(|(_, address)| *address).collect();
+    let address = bound[0];
     let (engine, ctx) = session::open_for_clients(settings).await?;
     let estate = &engine.estate;
     eprintln!(
-        "cove serve: listening on {address} ({}), read-only; {}\n\
+        "cove serve: listening on {} ({}), read-only; {}\n\
          {} tables and cove_errors over {} account(s) x {} region(s); scans cached for {}\n\
          connect: psql \"host={} port={} user={} dbname=cove{}\"",
+        bound.iter().map(SocketAddr::to_string).collect::<Vec<_>>().join(" and "),
         if loopback { "this machine only" } else { "reachable from the network" },
         auth.describe(),
         engine.tables.len(),
@@ -84,9 +86,48 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), String> {
         eprintln!("warning: without --tls-cert, passwords are safe (SCRAM) but answers cross the network unencrypted");
     }
     let handlers = Arc::new(Handlers { queries: Arc::new(handler::Queries::new(engine, ctx, settings.strict)), auth });
+    let accepting = listeners.into_iter().map(|(listener, _)| accept(listener, tls.clone(), handlers.clone()));
+    futures::future::join_all(accepting).await;
+    Ok(())
+}
+
+/// Binds every address `addresses` holds (`localhost` is 127.0.0.1 and ::1, and clients
+/// may try either) on one port: the first's, when the port is left to the system. An
+/// address that cannot be bound is skipped with a warning while another can be.
+async fn bind(addresses: &[SocketAddr]) -> std::io::Result<Vec<(TcpListener, SocketAddr)>> {
+    let mut listeners: Vec<(TcpListener, SocketAddr)> = Vec::new();
+    let mut refused = None;
+    for address in addresses {
+        let mut address = *address;
+        if let Some((_, first)) = listeners.first() {
+            address.set_port(first.port());
+        }
+        if listeners.iter().any(|(_, bound)| *bound == address) {
+            continue;
+        }
+        match TcpListener::bind(address).await.and_then(|l| Ok((l.local_addr()?, l))) {
+            Ok((bound, listener)) => listeners.push((listener, bound)),
+            Err(e) if listeners.is_empty() => refused = Some(e),
+            Err(e) => eprintln!("warning: not listening on {address}: {e}"),
+        }
+    }
+    match (listeners.is_empty(), refused) {
+        (true, Some(e)) => Err(e),
+        (true, None) => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no address")),
+        (false, _) => Ok(listeners),
+    }
+}
+
+/// Accepts clients on `listener` until the process is stopped.
+async fn accept(listener: TcpListener, tls: Option<TlsAcceptor>, handlers: Arc<Handlers>) {
     loop {
         match listener.accept().await {
             Ok((socket, _)) => {
+                // A client whose machine vanished without closing the connection is found
+                // out in a few minutes instead of never.
+                let keepalive =
+                    TcpKeepalive::new().with_time(Duration::from_secs(60)).with_interval(Duration::from_secs(10));
+                let _ = SockRef::from(&socket).set_tcp_keepalive(&keepalive);
                 tokio::spawn(connection(socket, tls.clone(), handlers.clone()));
             }
             // Out of file descriptors, say: the clients already connected carry on.
