@@ -40,24 +40,47 @@ pub struct Scan {
 
 type Entry = (Instant, Scan);
 
+/// One lock per key, held while that scan runs.
+type Flights = Arc<Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>>;
+
+/// A scan's turn at its key: other scans of the key wait until it is dropped.
+pub struct Flight {
+    key: Key,
+    flights: Flights,
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        let mut flights = self.flights.lock();
+        self.turn = None;
+        // The key's lock goes once no scan waits for it, so that a server running for weeks
+        // does not keep one for every key it ever scanned.
+        if flights.get(&self.key).is_some_and(|lock| Arc::strong_count(lock) == 1) {
+            flights.remove(&self.key);
+        }
+    }
+}
+
 pub struct Cache {
     ttl: Duration,
     entries: Mutex<HashMap<Key, Entry>>,
-    /// One lock per key, held while that scan runs, so that concurrent queries wanting
-    /// the same scan (the controls of a check run) wait for it instead of repeating it.
-    flights: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
+    /// Concurrent queries wanting the same scan (the controls of a check run, a server's
+    /// clients) wait for it instead of repeating it.
+    flights: Flights,
     hits: AtomicU64,
 }
 
 impl Cache {
     pub fn new(ttl: Duration) -> Cache {
-        Cache { ttl, entries: Mutex::new(HashMap::new()), flights: Mutex::new(HashMap::new()), hits: AtomicU64::new(0) }
+        Cache { ttl, entries: Mutex::new(HashMap::new()), flights: Flights::default(), hits: AtomicU64::new(0) }
     }
 
     /// Waits until no other scan of `key` is running; the guard marks this one's turn.
-    pub async fn flight(&self, key: &Key) -> tokio::sync::OwnedMutexGuard<()> {
+    pub async fn flight(&self, key: &Key) -> Flight {
         let lock = self.flights.lock().entry(key.clone()).or_default().clone();
-        lock.lock_owned().await
+        let turn = lock.lock_owned().await;
+        Flight { key: key.clone(), flights: self.flights.clone(), turn: Some(turn) }
     }
 
     pub fn get(&self, key: &Key) -> Option<Scan> {
@@ -89,5 +112,37 @@ impl Cache {
 
     pub fn hits(&self) -> u64 {
         self.hits.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_keys_lock_is_kept_while_a_scan_waits_for_it_and_no_longer() {
+        let cache = Arc::new(Cache::new(Duration::from_secs(60)));
+        let key = Key {
+            table: "aws_ec2_instance",
+            account: "111111111111".into(),
+            region: "us-east-1".into(),
+            row_regions: None,
+            quals: Quals::default(),
+            hydrates: Vec::new(),
+        };
+        let holders = |cache: &Cache| cache.flights.lock().get(&key).map(Arc::strong_count);
+        let first = cache.flight(&key).await;
+        let waiting = tokio::spawn({
+            let (cache, key) = (cache.clone(), key.clone());
+            async move { drop(cache.flight(&key).await) }
+        });
+        // The map's, the first scan's, and the waiting one's.
+        while holders(&cache) != Some(3) {
+            tokio::task::yield_now().await;
+        }
+        drop(first);
+        assert_eq!(holders(&cache), Some(2), "kept for the scan waiting");
+        waiting.await.unwrap();
+        assert_eq!(holders(&cache), None);
     }
 }

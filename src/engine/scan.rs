@@ -2,6 +2,7 @@
 //! with one partition per target that streams batches as pages arrive.
 
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -11,7 +12,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
@@ -21,8 +22,9 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
 };
+use futures::FutureExt;
 use futures::stream::{self, BoxStream, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use super::failures::Failure;
 use super::run::QueryRun;
@@ -204,7 +206,12 @@ struct InFlight {
     /// The failed hydrate calls reported so far, one per call and error code.
     hydrate_failures: Vec<Failure>,
     /// Held while the scan may end up in the cache: other queries wanting it wait.
-    flight: Option<tokio::sync::OwnedMutexGuard<()>>,
+    flight: Option<cache::Flight>,
+    /// Room to call AWS, held for the whole scan by a task running it to the cache; None
+    /// while a reader paces the scan, which then takes them for each page, so that a
+    /// reader that pauses (a client reading a portal a screen at a time) holds up no
+    /// other scan.
+    permits: Option<Vec<OwnedSemaphorePermit>>,
 }
 
 /// What the task running a cacheable scan hands its reader.
@@ -246,10 +253,12 @@ impl InFlight {
 
     /// The next batch of the requested columns; None when the scan is over.
     async fn next(&mut self) -> Option<Result<RecordBatch>> {
-        // Permits are held only while the scan moves: a reader that pauses (a client
-        // reading a portal a screen at a time) does not hold up other scans.
-        let key = &self.scan.key;
-        let _permits = self.scan.engine.permits(&key.account, &key.region, self.scan.table.service).await;
+        let _page_permits = match self.permits {
+            Some(_) => None,
+            None => Some(
+                self.scan.engine.permits(&self.scan.key.account, &self.scan.key.region, self.scan.table.service).await,
+            ),
+        };
         loop {
             match self.events.next().await {
                 Some(Ok(ScanEvent::HydrateFailed { hydrate, error })) => self.hydrate_failed(hydrate, error),
@@ -308,6 +317,8 @@ impl TargetScan {
             return stream::iter(projected).boxed();
         }
         self.request.projection = fetched;
+        // The first permits also cover finding the target (an AssumeRole, the first time).
+        let permits = engine.permits(&self.key.account, &self.key.region, self.table.service).await;
         let events = match engine.estate.target(&self.key.account, &self.key.region, self.row_regions.clone()).await {
             Ok(target) => {
                 let scan = ScanContext {
@@ -320,10 +331,15 @@ impl TargetScan {
             Err(error) => stream::iter([Err(error)]).boxed(),
         };
         let kept = cache.is_some().then(Vec::new);
-        let state = Box::new(InFlight { events, scan: self, kept, columns, hydrate_failures: Vec::new(), flight });
+        let permits = Some(permits);
+        let mut state =
+            Box::new(InFlight { events, scan: self, kept, columns, hydrate_failures: Vec::new(), flight, permits });
         let source = match state.flight.is_some() {
             true => Source::Task(state.run_to_cache()),
-            false => Source::Direct(state),
+            false => {
+                state.permits = None;
+                Source::Direct(state)
+            }
         };
         stream::unfold(source, |source| async move {
             let mut state = match source {
@@ -345,12 +361,16 @@ impl InFlight {
     /// large to cache it is handed to the reader; a reader that goes away stops it.
     fn run_to_cache(mut self: Box<Self>) -> mpsc::UnboundedReceiver<Handoff> {
         let (handoffs, reader) = mpsc::unbounded_channel();
+        let key = &self.scan.key;
+        let failed = format!("the scan of {} in {} {} stopped unexpectedly", key.table, key.account, key.region);
+        // The task keeps one sender to hear the reader leave, and gives the scan another.
         let sender = handoffs.clone();
         let scan = async move {
             while let Some(batch) = self.next().await {
                 let _ = sender.send(Handoff::Batch(batch));
                 if self.kept.is_none() {
                     self.flight = None;
+                    self.permits = None;
                     let _ = sender.send(Handoff::Rest(self));
                     return;
                 }
@@ -359,7 +379,10 @@ impl InFlight {
         tokio::spawn(async move {
             tokio::select! {
                 () = handoffs.closed() => {}
-                () = scan => {}
+                // A bug in a table's code ends its scan with an error, not a short answer.
+                finished = AssertUnwindSafe(scan).catch_unwind() => if finished.is_err() {
+                    let _ = handoffs.send(Handoff::Batch(Err(DataFusionError::Execution(failed))));
+                }
             }
         });
         reader

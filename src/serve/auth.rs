@@ -2,6 +2,7 @@
 //! with the configured user and password. TLS with the given certificate, required of
 //! every client when the server is reachable from the network.
 
+use std::collections::HashMap;
 use std::fmt::Debug;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -25,8 +26,8 @@ use pgwire::tokio::tokio_rustls::rustls::crypto::aws_lc_rs;
 use pgwire::tokio::tokio_rustls::rustls::pki_types::pem::PemObject;
 use pgwire::tokio::tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::errors;
 use super::handler::Connection;
+use super::{errors, settings};
 
 const SCRAM_ITERATIONS: usize = 4096;
 
@@ -182,7 +183,11 @@ impl StartupHandler for Startup {
         {
             let (pid, secret_key) = client.pid_and_secret_key();
             let (cancel, registered) = auth.cancels.register(pid, secret_key);
-            client.session_extensions().insert(Connection::new(cancel, registered, client.metadata().clone()));
+            // The settings it started with, as cove spells them, so SET and SHOW find them.
+            let startup: HashMap<String, String> =
+                client.metadata().iter().map(|(name, value)| (settings::known_name(name), value.clone())).collect();
+            *client.metadata_mut() = startup.clone();
+            client.session_extensions().insert(Connection::new(cancel, registered, startup));
         }
         Ok(())
     }

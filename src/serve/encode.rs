@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use arrow_pg::datatypes::df::deserialize_parameters;
 use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch, into_pg_type};
-use arrow_pg::encoder::encode_value;
 use cove_tables::JSON_METADATA_KEY;
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -16,7 +15,7 @@ use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use pgwire::api::Type;
 use pgwire::api::portal::{Format, Portal};
-use pgwire::api::results::{CopyCsvOptions, CopyEncoder, CopyTextOptions, FieldInfo};
+use pgwire::api::results::FieldInfo;
 use pgwire::error::PgWireResult;
 use pgwire::messages::copy::CopyData;
 use pgwire::messages::data::DataRow;
@@ -55,71 +54,92 @@ impl Encoding for DataRows {
     }
 }
 
-/// How `COPY (query) TO STDOUT` writes rows: Postgres's text or CSV format, with
-/// Postgres's defaults for what the statement does not say.
+/// How `COPY ... TO STDOUT` writes rows: Postgres's text or CSV format, with Postgres's
+/// defaults for what the statement does not say. Single-byte characters, as Postgres
+/// requires of them.
 #[derive(Clone, Debug)]
 pub struct CopyFormat {
     pub csv: bool,
-    pub delimiter: char,
+    pub delimiter: u8,
     pub null: String,
-    pub quote: char,
-    pub escape: char,
+    pub quote: u8,
+    pub escape: u8,
     pub header: bool,
 }
 
 impl CopyFormat {
     /// The header line naming `fields`, when the statement asks for one.
     pub fn header(&self, fields: &[FieldInfo]) -> Option<CopyData> {
-        let name = |field: &FieldInfo| {
-            let name = field.name();
-            let special = |c: char| c == self.delimiter || c == self.quote || c == '\r' || c == '\n';
-            match (self.csv, name.contains(special) || name == self.null) {
-                (true, true) => {
-                    let (quote, escape) = (self.quote.to_string(), format!("{}{}", self.escape, self.quote));
-                    format!("{quote}{}{quote}", name.replace(&quote, &escape))
-                }
-                (true, false) => name.to_string(),
-                (false, _) => name
-                    .replace('\\', "\\\\")
-                    .replace('\n', "\\n")
-                    .replace('\r', "\\r")
-                    .replace(self.delimiter, &format!("\\{}", self.delimiter)),
+        let names = fields.iter().map(|field| Some(field.name().as_bytes()));
+        self.header.then(|| CopyData::new(self.line(names).into()))
+    }
+
+    /// One row as COPY writes it: values escaped (text) or quoted (CSV) so that COPY FROM,
+    /// psql and spreadsheets read back exactly the values, NULL apart from ''.
+    fn line<'a>(&self, values: impl Iterator<Item = Option<&'a [u8]>>) -> Vec<u8> {
+        let mut line = Vec::new();
+        for (i, value) in values.enumerate() {
+            if i > 0 {
+                line.push(self.delimiter);
             }
-        };
-        let names: Vec<String> = fields.iter().map(name).collect();
-        let line = format!("{}\n", names.join(&self.delimiter.to_string()));
-        self.header.then(|| CopyData::new(line.into()))
+            match value {
+                None => line.extend_from_slice(self.null.as_bytes()),
+                Some(value) if self.csv => self.csv_value(value, &mut line),
+                Some(value) => self.text_value(value, &mut line),
+            }
+        }
+        line.push(b'\n');
+        line
+    }
+
+    fn csv_value(&self, value: &[u8], line: &mut Vec<u8>) {
+        let special = |b: &u8| [self.delimiter, self.quote, b'\n', b'\r'].contains(b);
+        if value != self.null.as_bytes() && value != b"\\." && !value.iter().any(special) {
+            line.extend_from_slice(value);
+            return;
+        }
+        line.push(self.quote);
+        for &b in value {
+            if b == self.quote || b == self.escape {
+                line.push(self.escape);
+            }
+            line.push(b);
+        }
+        line.push(self.quote);
+    }
+
+    fn text_value(&self, value: &[u8], line: &mut Vec<u8>) {
+        for &b in value {
+            let escaped = match b {
+                b'\\' => Some(b'\\'),
+                b'\n' => Some(b'n'),
+                b'\r' => Some(b'r'),
+                b'\t' => Some(b't'),
+                0x08 => Some(b'b'),
+                0x0b => Some(b'v'),
+                0x0c => Some(b'f'),
+                _ if b == self.delimiter => Some(b),
+                _ => None,
+            };
+            match escaped {
+                Some(escaped) => line.extend_from_slice(&[b'\\', escaped]),
+                None => line.push(b),
+            }
+        }
     }
 }
 
-/// COPY data, one message a row.
+/// COPY data, one message a row: each value in the text form a query's text columns carry,
+/// written as Postgres's COPY writes it.
 pub struct CopyRows {
-    encoder: CopyEncoder,
-    fields: Arc<Vec<FieldInfo>>,
+    values: DataRows,
+    format: CopyFormat,
 }
 
 impl CopyRows {
-    pub fn new(fields: Arc<Vec<FieldInfo>>, format: &CopyFormat) -> CopyRows {
-        let encoder = match format.csv {
-            true => CopyEncoder::new_csv(
-                fields.clone(),
-                CopyCsvOptions {
-                    delimiter: format.delimiter.to_string().into(),
-                    quote: format.quote.to_string().into(),
-                    escape: format.escape.to_string().into(),
-                    null_string: format.null.as_str().into(),
-                    force_quote: Vec::new(),
-                },
-            ),
-            false => CopyEncoder::new_text(
-                fields.clone(),
-                CopyTextOptions {
-                    delimiter: format.delimiter.to_string().into(),
-                    null_string: format.null.as_str().into(),
-                },
-            ),
-        };
-        CopyRows { encoder, fields }
+    /// `fields` in the text format.
+    pub fn new(fields: Arc<Vec<FieldInfo>>, format: CopyFormat) -> CopyRows {
+        CopyRows { values: DataRows(fields), format }
     }
 }
 
@@ -127,19 +147,24 @@ impl Encoding for CopyRows {
     type Item = CopyData;
 
     fn encode(&mut self, batch: RecordBatch) -> Vec<PgWireResult<CopyData>> {
-        let schema = batch.schema();
-        let mut rows = Vec::with_capacity(batch.num_rows());
-        for row in 0..batch.num_rows() {
-            for (column, (array, field)) in batch.columns().iter().zip(schema.fields()).enumerate() {
-                if let Err(e) = encode_value(&mut self.encoder, array, row, field, &self.fields[column]) {
-                    rows.push(Err(e));
-                    return rows;
-                }
-            }
-            rows.push(Ok(self.encoder.take_copy()));
-        }
-        rows
+        let rows = self.values.encode(batch).into_iter();
+        rows.map(|row| row.map(|row| CopyData::new(self.format.line(values(&row.data)).into()))).collect()
     }
+}
+
+/// The values of a data row: each a length (-1 for NULL), then its bytes.
+fn values(mut data: &[u8]) -> impl Iterator<Item = Option<&[u8]>> {
+    std::iter::from_fn(move || {
+        let (length, rest) = data.split_first_chunk::<4>()?;
+        let length = i32::from_be_bytes(*length);
+        let Ok(length) = usize::try_from(length) else {
+            data = rest;
+            return Some(None);
+        };
+        let (value, rest) = rest.split_at(length.min(rest.len()));
+        data = rest;
+        Some(Some(value))
+    })
 }
 
 /// The types of `plan`'s parameters, `$1` first, as the client is told them.
@@ -153,6 +178,9 @@ pub fn parameters<S: Clone>(portal: &Portal<S>, plan: &LogicalPlan) -> PgWireRes
     let types = parameter_data_types(plan)?;
     deserialize_parameters(portal, &types.iter().map(Option::as_ref).collect::<Vec<_>>())
 }
+
+/// As in Postgres: the wire protocol counts parameters in 16 bits.
+const MAX_PARAMETERS: usize = 65535;
 
 /// The Arrow types of `plan`'s parameters, `$1` first; None where the plan does not say.
 fn parameter_data_types(plan: &LogicalPlan) -> PgWireResult<Vec<Option<DataType>>> {
@@ -179,8 +207,11 @@ fn parameter_data_types(plan: &LogicalPlan) -> PgWireResult<Vec<Option<DataType>
         let position = name
             .strip_prefix('$')
             .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .ok_or_else(|| errors::error(errors::SYNTAX_ERROR, format!("parameter {name}: use $1, $2, ...")))?;
+            .filter(|n| (1..=MAX_PARAMETERS).contains(n))
+            .ok_or_else(|| {
+                let message = format!("parameter {name}: use $1 to ${MAX_PARAMETERS}");
+                errors::error(errors::UNDEFINED_PARAMETER, message)
+            })?;
         // A parameter the statement skips ($1 and $3 only) still has its place.
         if positional.len() < position {
             positional.resize(position, None);

@@ -9,12 +9,14 @@ use crate::engine::session;
 pub const SYNTAX_ERROR: &str = "42601";
 pub const UNDEFINED_TABLE: &str = "42P01";
 pub const UNDEFINED_COLUMN: &str = "42703";
-pub const UNDEFINED_PARAMETER: &str = "42704";
+pub const UNDEFINED_OBJECT: &str = "42704";
+pub const UNDEFINED_PARAMETER: &str = "42P02";
 pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
 pub const READ_ONLY: &str = "25006";
 pub const QUERY_CANCELED: &str = "57014";
 pub const INVALID_PARAMETER_VALUE: &str = "22023";
 pub const IN_FAILED_TRANSACTION: &str = "25P02";
+pub const ACTIVE_TRANSACTION: &str = "25001";
 /// The statement ran, but an account or region it needed did not answer.
 pub const EXTERNAL_FAILURE: &str = "58000";
 pub const OUT_OF_MEMORY: &str = "53200";

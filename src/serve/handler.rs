@@ -25,7 +25,7 @@ use pgwire::api::portal::{Format, Portal, PortalExecutionState};
 use pgwire::api::query::{
     ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_query_response, send_ready_for_query,
 };
-use pgwire::api::results::{CopyResponse, DataRowEncoder, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::results::{DataRowEncoder, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{
@@ -132,21 +132,6 @@ enum Answer {
     TransactionEnd(Tag),
 }
 
-impl From<Answer> for Response {
-    fn from(answer: Answer) -> Response {
-        match answer {
-            Answer::Rows(rows) => Response::Query(rows),
-            Answer::Copy(copy) => {
-                let rows = stream::iter(copy.header.map(Ok)).chain(copy.rows);
-                Response::CopyOut(CopyResponse::new(0, copy.columns, rows))
-            }
-            Answer::Done(tag) => Response::Execution(tag),
-            Answer::TransactionStart(tag) => Response::TransactionStart(tag),
-            Answer::TransactionEnd(tag) => Response::TransactionEnd(tag),
-        }
-    }
-}
-
 /// The COPY data of an answer, its header line first when it has one.
 struct CopyOut {
     columns: usize,
@@ -171,8 +156,17 @@ impl Parser {
         let action = match statement {
             Statement::Statement(sql_statement) => match *sql_statement {
                 ast::Statement::Set(ast::Set::SingleAssignment { variable, values, .. }) => {
-                    let values: Vec<String> = values.iter().map(setting_value).collect();
-                    Action::Set { name: variable.to_string(), value: values.join(", ") }
+                    let default = |value: &Expr| {
+                        matches!(value, Expr::Identifier(word) if word.quote_style.is_none()
+                            && word.value.eq_ignore_ascii_case("default"))
+                    };
+                    match &values[..] {
+                        [value] if default(value) => Action::Reset { name: Some(variable.to_string()), tag: "SET" },
+                        _ => {
+                            let values: Vec<String> = values.iter().map(setting_value).collect();
+                            Action::Set { name: variable.to_string(), value: values.join(", ") }
+                        }
+                    }
                 }
                 ast::Statement::Set(ast::Set::SetTimeZone { value, .. }) => {
                     Action::Set { name: "TimeZone".into(), value: setting_value(&value) }
@@ -192,7 +186,7 @@ impl Parser {
                     Action::Query(self.plan(Statement::Statement(Box::new(query))).await?)
                 }
                 ast::Statement::Copy {
-                    source: ast::CopySource::Query(query),
+                    source,
                     to: true,
                     target: ast::CopyTarget::Stdout,
                     options,
@@ -200,8 +194,18 @@ impl Parser {
                     ..
                 } => {
                     let format = copy_format(&options, &legacy_options)?;
+                    let query = match source {
+                        ast::CopySource::Query(query) => query.to_string(),
+                        ast::CopySource::Table { table_name, columns } if columns.is_empty() => {
+                            format!("SELECT * FROM {table_name}")
+                        }
+                        ast::CopySource::Table { table_name, columns } => {
+                            let columns: Vec<String> = columns.iter().map(ToString::to_string).collect();
+                            format!("SELECT {} FROM {table_name}", columns.join(", "))
+                        }
+                    };
                     // Parsed again as a query, with cove's rewrites.
-                    let [query] = <[Statement; 1]>::try_from(statements(&query.to_string())?)
+                    let [query] = <[Statement; 1]>::try_from(statements(&query)?)
                         .map_err(|_| errors::error(errors::SYNTAX_ERROR, "COPY reads one query"))?;
                     Action::Copy(self.plan(query).await?, format)
                 }
@@ -319,15 +323,24 @@ fn copy_format(options: &[ast::CopyOption], legacy: &[ast::CopyLegacyOption]) ->
             other => return Err(unsupported(other)),
         }
     }
-    let quote = quote.unwrap_or('"');
-    Ok(CopyFormat {
-        csv,
-        delimiter: delimiter.unwrap_or(if csv { ',' } else { '\t' }),
-        null: null.unwrap_or_else(|| if csv { String::new() } else { "\\N".to_string() }),
-        quote,
-        escape: escape.unwrap_or(quote),
-        header,
-    })
+    // Postgres's rules, so that what is written reads back.
+    let invalid = |why: String| errors::error(errors::INVALID_PARAMETER_VALUE, format!("COPY: {why}"));
+    if !csv && (quote.is_some() || escape.is_some()) {
+        return Err(invalid("QUOTE and ESCAPE are for the CSV format".into()));
+    }
+    let byte =
+        |c: char| u8::try_from(c).ok().filter(u8::is_ascii).ok_or_else(|| invalid(format!("{c} is not one byte")));
+    let delimiter = byte(delimiter.unwrap_or(if csv { ',' } else { '\t' }))?;
+    let quote = byte(quote.unwrap_or('"'))?;
+    let escape = escape.map_or(Ok(quote), byte)?;
+    let null = null.unwrap_or_else(|| if csv { String::new() } else { "\\N".to_string() });
+    if [b'\r', b'\n'].contains(&delimiter) || (!csv && delimiter == b'\\') || (csv && delimiter == quote) {
+        return Err(invalid("the delimiter cannot be a newline, a backslash (text) or the quote (CSV)".into()));
+    }
+    if null.contains(['\r', '\n']) || null.as_bytes().contains(&delimiter) {
+        return Err(invalid("the NULL string cannot hold a newline or the delimiter".into()));
+    }
+    Ok(CopyFormat { csv, delimiter, null, quote, escape, header })
 }
 
 #[async_trait]
@@ -400,7 +413,7 @@ impl Queries {
             }
             Action::Copy(plan, copy) => {
                 let text = &Format::UnifiedText;
-                let copy_rows = |fields| CopyRows::new(fields, copy);
+                let copy_rows = |fields| CopyRows::new(fields, copy.clone());
                 let (fields, rows) = self.query(client, plan, parameters, text, log, copy_rows).await?;
                 return Ok(Answer::Copy(CopyOut { columns: fields.len(), header: copy.header(&fields), rows }));
             }
@@ -513,7 +526,8 @@ impl Queries {
     /// query wants), and keeps the transaction status it leads to.
     async fn send<C>(&self, client: &mut C, answer: Answer, describe: bool) -> PgWireResult<()>
     where
-        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
@@ -529,7 +543,11 @@ impl Queries {
             }
             Answer::Done(tag) => (tag, status),
             Answer::TransactionStart(tag) => (tag, status.to_in_transaction_state()),
-            Answer::TransactionEnd(tag) => (tag, TransactionStatus::Idle),
+            Answer::TransactionEnd(tag) => {
+                // As in Postgres, a transaction's portals end with it.
+                client.portal_store().clear_portals();
+                (tag, TransactionStatus::Idle)
+            }
         };
         send_execution_response(client, tag).await?;
         client.set_transaction_status(status);
@@ -553,6 +571,7 @@ impl Queries {
     async fn answer_all<C>(&self, client: &mut C, sql: &str) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
@@ -570,7 +589,9 @@ impl Queries {
     }
 }
 
-/// COPY data as Postgres sends it: the columns, the rows, done.
+/// COPY data as Postgres sends it: the columns, the rows, done. pgwire's own sender
+/// answers an error with CopyFail, which only a client may send, and counts the header
+/// line as a row.
 async fn send_copy<C>(client: &mut C, copy: CopyOut) -> PgWireResult<()>
 where
     C: Sink<PgWireBackendMessage> + Unpin + Send,
@@ -632,7 +653,11 @@ where
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
     let connection = Connection::of(client)?;
+    if tag == "DISCARD ALL" && matches!(client.transaction_status(), TransactionStatus::Transaction) {
+        return Err(errors::error(errors::ACTIVE_TRANSACTION, "DISCARD ALL cannot run inside a transaction block"));
+    }
     let names: Vec<String> = match name {
+        Some(name) if settings::value(client, name).is_none() => return Err(settings::unknown(name)),
         Some(name) => vec![settings::known_name(name)],
         None => client.metadata().keys().chain(connection.startup.keys()).cloned().collect(),
     };
@@ -648,9 +673,7 @@ where
 
 /// `SHOW name`: what the client set, or cove's value.
 fn show<C: ClientInfo>(client: &C, name: &str, format: &Format) -> PgWireResult<QueryResponse> {
-    let value = settings::value(client, name).ok_or_else(|| {
-        errors::error(errors::UNDEFINED_PARAMETER, format!("unrecognized configuration parameter \"{name}\""))
-    })?;
+    let value = settings::value(client, name).ok_or_else(|| settings::unknown(name))?;
     let fields = Arc::new(vec![show_field(name, format)]);
     let mut row = DataRowEncoder::new(fields.clone());
     row.encode_field(&value)?;
@@ -690,8 +713,19 @@ impl<E: Encoding> Rows<E> {
         let error = match batch {
             Some(Ok(batch)) => match json_values::batch(batch, &self.schema) {
                 Ok(batch) => {
-                    self.rows += batch.num_rows();
-                    return Some((self.encoding.encode(batch), self));
+                    let mut rows = self.encoding.encode(batch);
+                    let Some(bad) = rows.iter().position(Result::is_err) else {
+                        self.rows += rows.len();
+                        return Some((rows, self));
+                    };
+                    // A value the wire cannot carry ends the answer after the rows before it.
+                    self.rows += bad;
+                    rows.truncate(bad + 1);
+                    self.batches = None;
+                    if let Some(Err(e)) = rows.last() {
+                        self.log.finish(&format!("error: cannot send the answer: {e}"));
+                    }
+                    return Some((rows, self));
                 }
                 Err(e) => {
                     let message = format!("cannot send the answer: {e}");
@@ -803,21 +837,16 @@ impl SimpleQueryHandler for Queries {
         send_ready_for_query(client, client.transaction_status()).await
     }
 
-    /// What pgwire's own `on_query` would send, all at once; cove's sends each
+    /// Unused: pgwire calls it from its own `on_query`, which cove's replaces to send each
     /// statement's answer before running the next.
-    async fn do_query<C>(&self, client: &mut C, sql: &str) -> PgWireResult<Vec<Response>>
+    async fn do_query<C>(&self, _client: &mut C, _sql: &str) -> PgWireResult<Vec<Response>>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let mut responses = Vec::new();
-        for statement in statements(sql)? {
-            let text = statement.to_string();
-            responses.push(self.answer_statement(client, statement, text).await?.into());
-        }
-        Ok(responses)
+        Err(errors::error(errors::INTERNAL, "cove serve answers simple queries in on_query"))
     }
 }
 
@@ -884,6 +913,9 @@ impl ExtendedQueryHandler for Queries {
                 }
             }
         }
+        if matches!(client.transaction_status(), TransactionStatus::Error) {
+            return Err(aborted());
+        }
         let mut fetched = portal.fetch(max_rows).await?;
         let mut sent = 0;
         while let Some(row) = fetched.response.data_rows().next().await {
@@ -902,13 +934,15 @@ impl ExtendedQueryHandler for Queries {
         Ok(())
     }
 
-    async fn do_query<C>(&self, client: &mut C, portal: &Portal<Prepared>, _max_rows: usize) -> PgWireResult<Response>
+    /// Unused: pgwire calls it from its own `on_execute`, which cove's replaces to stream
+    /// whole answers.
+    async fn do_query<C>(&self, _client: &mut C, _portal: &Portal<Prepared>, _max_rows: usize) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Prepared>,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        Ok(self.answer_portal(client, portal).await?.into())
+        Err(errors::error(errors::INTERNAL, "cove serve answers portals in on_execute"))
     }
 }

@@ -92,11 +92,11 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), String> {
 }
 
 /// Binds every address `addresses` holds (`localhost` is 127.0.0.1 and ::1, and clients
-/// may try either) on one port: the first's, when the port is left to the system. An
-/// address that cannot be bound is skipped with a warning while another can be.
+/// may try either) on one port: the first bound's, when the port is left to the system.
+/// An address that cannot be bound is skipped with a warning while another can be.
 async fn bind(addresses: &[SocketAddr]) -> std::io::Result<Vec<(TcpListener, SocketAddr)>> {
     let mut listeners: Vec<(TcpListener, SocketAddr)> = Vec::new();
-    let mut refused = None;
+    let mut refused = Vec::new();
     for address in addresses {
         let mut address = *address;
         if let Some((_, first)) = listeners.first() {
@@ -107,15 +107,16 @@ async fn bind(addresses: &[SocketAddr]) -> std::io::Result<Vec<(TcpListener, Soc
         }
         match TcpListener::bind(address).await.and_then(|l| Ok((l.local_addr()?, l))) {
             Ok((bound, listener)) => listeners.push((listener, bound)),
-            Err(e) if listeners.is_empty() => refused = Some(e),
-            Err(e) => eprintln!("warning: not listening on {address}: {e}"),
+            Err(e) => refused.push((address, e)),
         }
     }
-    match (listeners.is_empty(), refused) {
-        (true, Some(e)) => Err(e),
-        (true, None) => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no address")),
-        (false, _) => Ok(listeners),
+    if listeners.is_empty() {
+        return Err(refused.into_iter().next().map_or_else(|| std::io::ErrorKind::NotFound.into(), |(_, e)| e));
     }
+    for (address, e) in refused {
+        eprintln!("warning: not listening on {address}: {e}");
+    }
+    Ok(listeners)
 }
 
 /// Accepts clients on `listener` until the process is stopped.

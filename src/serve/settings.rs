@@ -86,6 +86,10 @@ pub fn value<C: ClientInfo>(client: &C, name: &str) -> Option<String> {
     set.map(String::as_str).or(default).map(str::to_string)
 }
 
+pub fn unknown(name: &str) -> PgWireError {
+    errors::error(errors::UNDEFINED_OBJECT, format!("unrecognized configuration parameter \"{name}\""))
+}
+
 /// Tells the client the values of the settings in `names` that clients track.
 pub async fn report<C>(client: &mut C, names: impl IntoIterator<Item = String>) -> PgWireResult<()>
 where

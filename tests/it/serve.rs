@@ -98,6 +98,19 @@ impl Drop for Server {
     }
 }
 
+/// What `COPY ... TO STDOUT` sends, as text.
+async fn copy_out(client: &Client, sql: &str) -> String {
+    let chunks = client.copy_out(sql).await.unwrap();
+    let bytes = chunks
+        .try_fold(Vec::new(), |mut all, chunk| async move {
+            all.extend_from_slice(&chunk);
+            Ok(all)
+        })
+        .await
+        .unwrap();
+    String::from_utf8(bytes).unwrap()
+}
+
 fn calls(requests: &[Request], operation: &str) -> usize {
     requests.iter().filter(|r| r.operation == operation).count()
 }
@@ -159,15 +172,7 @@ async fn the_simple_and_extended_protocols_answer_from_the_estate() {
     // COPY ... TO STDOUT sends the rows to the client, as text here.
     let copy =
         format!("COPY (SELECT instance_id FROM aws_ec2_instance WHERE account_id = '{dev}' ORDER BY 1) TO STDOUT");
-    let copied = client.copy_out(&copy).await.unwrap();
-    let copied: Vec<u8> = copied
-        .try_fold(Vec::new(), |mut all, chunk| async move {
-            all.extend_from_slice(&chunk);
-            Ok(all)
-        })
-        .await
-        .unwrap();
-    let copied: Vec<String> = String::from_utf8(copied).unwrap().lines().map(str::to_string).collect();
+    let copied: Vec<String> = copy_out(&client, &copy).await.lines().map(str::to_string).collect();
     assert_eq!(copied, instances_of("dev"));
 
     // A portal read a few rows at a time, as JDBC's fetch size and named cursors do.
@@ -236,6 +241,26 @@ async fn nothing_over_the_wire_writes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn copy_to_stdout_writes_values_as_postgres_does() {
+    let server = Server::start(&[]);
+    let (client, _) = server.client().await;
+    // CSV: an empty string is quoted, NULL is not; quotes and delimiters are quoted.
+    let values = "SELECT '' AS e, NULL AS n, 'a,b' AS c, 'say \"hi\"' AS q";
+    let csv = copy_out(&client, &format!("COPY ({values}) TO STDOUT WITH (FORMAT csv, HEADER)")).await;
+    assert_eq!(csv, "e,n,c,q\n\"\",,\"a,b\",\"say \"\"hi\"\"\"\n");
+    // Text: control characters and backslashes escaped, NULL as \N.
+    let values = "SELECT concat('a', chr(9), 'b', chr(10), 'c\\d') AS t, NULL AS n";
+    let text = copy_out(&client, &format!("COPY ({values}) TO STDOUT")).await;
+    assert_eq!(text, "a\\tb\\nc\\\\d\t\\N\n");
+    // A table's columns, as psql's `\copy TABLE to FILE` asks.
+    let ids = copy_out(&client, "COPY aws_ec2_instance (instance_id) TO STDOUT").await;
+    assert_eq!(ids.lines().count(), 14);
+    // What would not read back is refused.
+    let refused = client.copy_out("COPY (SELECT 1) TO STDOUT WITH (FORMAT csv, DELIMITER '\"')").await.err().unwrap();
+    assert_eq!(refused.code(), Some(&SqlState::INVALID_PARAMETER_VALUE), "{refused:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn settings_transactions_and_parameters_behave_as_in_postgres() {
     let server = Server::start(&[]);
     let (client, _) = server.client().await;
@@ -251,6 +276,13 @@ async fn settings_transactions_and_parameters_behave_as_in_postgres() {
     assert_eq!(show("application_name").await, "grafana");
     client.simple_query("DISCARD ALL").await.unwrap();
     assert_eq!(show("application_name").await, "");
+    client.simple_query("SET DateStyle = 'ISO, YMD'; SET DateStyle TO DEFAULT").await.unwrap();
+    assert_eq!(show("DateStyle").await, "ISO, MDY");
+    let unknown = client.simple_query("RESET no_such_setting").await.unwrap_err();
+    assert_eq!(unknown.code(), Some(&SqlState::UNDEFINED_OBJECT), "{unknown:?}");
+    let inside = client.simple_query("BEGIN; DISCARD ALL").await.unwrap_err();
+    assert_eq!(inside.code(), Some(&SqlState::ACTIVE_SQL_TRANSACTION), "{inside:?}");
+    client.simple_query("ROLLBACK").await.unwrap();
 
     // An error inside a transaction fails it, even in the message that began it, until
     // it ends.
@@ -265,6 +297,8 @@ async fn settings_transactions_and_parameters_behave_as_in_postgres() {
     let statement = client.prepare("SELECT $1::text AS a, $3::bigint AS c").await.unwrap();
     let types = statement.params();
     assert_eq!((types.len(), &types[0], &types[2]), (3, &Type::TEXT, &Type::INT8), "{types:?}");
+    let beyond = client.prepare("SELECT $70000::text").await.unwrap_err();
+    assert_eq!(beyond.code(), Some(&SqlState::UNDEFINED_PARAMETER), "{beyond:?}");
 
     // Every statement has its line in the log, SET and SHOW too.
     let log = server.log();
