@@ -205,13 +205,11 @@ struct InFlight {
     columns: Vec<usize>,
     /// The failed hydrate calls reported so far, one per call and error code.
     hydrate_failures: Vec<Failure>,
-    /// Held while the scan may end up in the cache: other queries wanting it wait.
-    flight: Option<cache::Flight>,
-    /// Room to call AWS, held for the whole scan by a task running it to the cache; None
-    /// while a reader paces the scan, which then takes them for each page, so that a
-    /// reader that pauses (a client reading a portal a screen at a time) holds up no
-    /// other scan.
-    permits: Option<Vec<OwnedSemaphorePermit>>,
+    /// While a task runs the scan to the cache: its turn at the key (other queries wanting
+    /// the scan wait) and room to call AWS for the whole scan. None while a reader paces
+    /// the scan, which then takes permits for each page, so that a reader that pauses (a
+    /// client reading a portal a screen at a time) holds up no other scan.
+    running_to_cache: Option<(cache::Flight, Vec<OwnedSemaphorePermit>)>,
 }
 
 /// What the task running a cacheable scan hands its reader.
@@ -253,7 +251,7 @@ impl InFlight {
 
     /// The next batch of the requested columns; None when the scan is over.
     async fn next(&mut self) -> Option<Result<RecordBatch>> {
-        let _page_permits = match self.permits {
+        let _page_permits = match self.running_to_cache {
             Some(_) => None,
             None => Some(
                 self.scan.engine.permits(&self.scan.key.account, &self.scan.key.region, self.scan.table.service).await,
@@ -331,15 +329,13 @@ impl TargetScan {
             Err(error) => stream::iter([Err(error)]).boxed(),
         };
         let kept = cache.is_some().then(Vec::new);
-        let permits = Some(permits);
-        let mut state =
-            Box::new(InFlight { events, scan: self, kept, columns, hydrate_failures: Vec::new(), flight, permits });
-        let source = match state.flight.is_some() {
+        // Without a flight the scan is not cached: the permits go, its reader paces it.
+        let running_to_cache = flight.map(|flight| (flight, permits));
+        let state =
+            Box::new(InFlight { events, scan: self, kept, columns, hydrate_failures: Vec::new(), running_to_cache });
+        let source = match state.running_to_cache.is_some() {
             true => Source::Task(state.run_to_cache()),
-            false => {
-                state.permits = None;
-                Source::Direct(state)
-            }
+            false => Source::Direct(state),
         };
         stream::unfold(source, |source| async move {
             let mut state = match source {
@@ -369,8 +365,7 @@ impl InFlight {
             while let Some(batch) = self.next().await {
                 let _ = sender.send(Handoff::Batch(batch));
                 if self.kept.is_none() {
-                    self.flight = None;
-                    self.permits = None;
+                    self.running_to_cache = None;
                     let _ = sender.send(Handoff::Rest(self));
                     return;
                 }
