@@ -92,6 +92,10 @@ pub struct ServeConfig {
     pub password: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// Clients connected at once; more are refused (53300).
+    pub max_connections: Option<usize>,
+    /// The `statement_timeout` of every connection until it sets its own.
+    pub statement_timeout: Option<String>,
 }
 
 impl std::fmt::Debug for ServeConfig {
@@ -102,6 +106,8 @@ impl std::fmt::Debug for ServeConfig {
             .field("password", &self.password.as_ref().map(|_| "(set)"))
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)
+            .field("max_connections", &self.max_connections)
+            .field("statement_timeout", &self.statement_timeout)
             .finish()
     }
 }

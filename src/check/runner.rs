@@ -161,7 +161,7 @@ async fn plan(
         let plan = match session::statements(&sql) {
             Ok(statements) if statements.len() == 1 => {
                 let statement = statements.into_iter().next().expect("one statement");
-                ctx.state().statement_to_plan(statement).await.map_err(|e| session::describe(&e))
+                session::logical_plan(ctx.state(), statement).await.map_err(|e| session::describe(&e))
             }
             Ok(_) => Err(format!("{}:{}: a control is exactly one query", control.source, control.query_line)),
             Err(e) => Err(e),

@@ -47,6 +47,8 @@ pub async fn serve(targets: &TargetArgs, args: ServeArgs) -> Result<ExitCode, St
         user: config.user.unwrap_or_else(|| "cove".to_string()),
         password,
         tls,
+        max_connections: config.max_connections.unwrap_or(serve::DEFAULT_MAX_CONNECTIONS),
+        statement_timeout: config.statement_timeout,
     };
     serve::run(&settings, options).await.map(|()| ExitCode::SUCCESS)
 }

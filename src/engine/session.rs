@@ -4,22 +4,24 @@
 use std::sync::Arc;
 
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement};
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use futures::StreamExt;
 
 use aws_config::SdkConfig;
 
 use super::Engine;
 use super::cache::Cache;
+use super::copy;
 use super::errors_table::{self, ErrorsTable};
 use super::estate::{Estate, load_base_config};
 use super::guard::Guard;
+use super::postgres::{self, dialect};
 use super::run::{QueryRun, Summary};
 use super::scan::AwsTable;
-use super::{copy, postgres};
 use crate::output::{Destination, json_values};
 use crate::settings::Settings;
 
@@ -59,8 +61,18 @@ fn context(engine: &Arc<Engine>) -> Result<SessionContext> {
 /// Parses `sql` into statements without running them. They are planned as parsed: their
 /// text form does not always parse back (a COPY's quoted path loses its quotes).
 pub fn statements(sql: &str) -> Result<Vec<Statement>, String> {
-    let parsed = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}).map_err(|e| describe(&e))?;
+    let parsed = dialect::parse(sql, |dialect| DFParser::parse_sql_with_dialect(sql, dialect))?;
+    let parsed = parsed.map_err(|e| describe(&e))?;
     rewritten(parsed.into())
+}
+
+/// Parses `sql` as sqlparser reads Postgres, for the forms DataFusion's parser does not
+/// take (COPY ... TO STDOUT).
+pub fn sql_statements(sql: &str) -> Result<Vec<datafusion::sql::sqlparser::ast::Statement>, String> {
+    let parse = |dialect: &dyn datafusion::sql::sqlparser::dialect::Dialect| {
+        datafusion::sql::sqlparser::parser::Parser::parse_sql(dialect, sql)
+    };
+    dialect::parse(sql, parse)?.map_err(|e| e.to_string())
 }
 
 /// `statements` for a Postgres client (`cove serve`): its introspection queries, which read
@@ -96,16 +108,40 @@ pub async fn frame(ctx: &SessionContext, run: &Arc<QueryRun>, sql: &str) -> Resu
 /// Plans one statement for `run`: DDL runs now (a CREATE TABLE AS scanning for `run`), a
 /// query when the frame is collected, its scans reporting to `run`.
 pub async fn plan(ctx: &SessionContext, run: &Arc<QueryRun>, statement: Statement) -> Result<DataFrame> {
-    let state = run.attach(ctx.state());
-    let plan = state.statement_to_plan(statement).await?;
-    let frame = match plan {
-        // Settings and prepared statements belong to the session, not to this statement.
-        LogicalPlan::Statement(_) => ctx.execute_logical_plan(plan).await?,
-        // The same catalog, so what DDL creates outlives the statement.
-        plan => SessionContext::new_with_state(state).execute_logical_plan(plan).await?,
-    };
-    let (state, plan) = frame.into_parts();
-    Ok(DataFrame::new(run.attach(state), plan))
+    let (ctx, run) = (ctx.clone(), run.clone());
+    off_workers(async move {
+        let state = run.attach(ctx.state());
+        let plan = state.statement_to_plan(statement).await?;
+        let frame = match plan {
+            // Settings and prepared statements belong to the session, not to this statement.
+            LogicalPlan::Statement(_) => ctx.execute_logical_plan(plan).await?,
+            // The same catalog, so what DDL creates outlives the statement.
+            plan => SessionContext::new_with_state(state).execute_logical_plan(plan).await?,
+        };
+        let (state, plan) = frame.into_parts();
+        Ok(DataFrame::new(run.attach(state), plan))
+    })
+    .await
+}
+
+/// The logical plan of one statement, as written: nothing runs, not even DDL.
+pub async fn logical_plan(state: SessionState, statement: Statement) -> Result<LogicalPlan> {
+    off_workers(async move { state.statement_to_plan(statement).await }).await
+}
+
+/// Optimizes and starts `frame`: its answer's stream.
+pub async fn start(frame: DataFrame) -> Result<SendableRecordBatchStream> {
+    off_workers(frame.execute_stream()).await
+}
+
+/// Runs `planning` on a thread of the blocking pool. Planning is CPU work that never
+/// yields (some generated statements take minutes), and on a runtime worker it would hold
+/// up the tasks behind it: signals, and a server's other clients. Dropping the future
+/// gives up on the answer; the thread finishes the work and drops it.
+async fn off_workers<T: Send + 'static>(planning: impl Future<Output = Result<T>> + Send + 'static) -> Result<T> {
+    let runtime = tokio::runtime::Handle::current();
+    let planned = tokio::task::spawn_blocking(move || runtime.block_on(planning)).await;
+    planned.map_err(|e| DataFusionError::Execution(format!("planning failed: {e}")))?
 }
 
 /// Whether planning `statement` may scan a table more than once: a table named twice, or a
@@ -200,7 +236,7 @@ pub async fn execute(
     let copy = copy::redirect(statement)?;
     let statement = copy.as_ref().map_or(statement, |c| &c.statement);
     let frame = plan(ctx, run, statement.clone()).await.map_err(|e| describe(&e))?;
-    let mut stream = frame.execute_stream().await.map_err(|e| describe(&e))?;
+    let mut stream = start(frame).await.map_err(|e| describe(&e))?;
     let schema = json_values::schema(&stream.schema());
     let mut sink = destination.sink(schema.clone())?;
     let mut rows = 0;

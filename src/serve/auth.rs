@@ -41,6 +41,8 @@ pub struct Auth {
     parameters: Arc<DefaultServerParameterProvider>,
     pids: Arc<RandomPidSecretKeyGenerator>,
     pub cancels: Arc<ConnectionManager>,
+    /// Settings of every connection whose startup does not name them.
+    defaults: HashMap<String, String>,
 }
 
 impl Auth {
@@ -69,6 +71,7 @@ impl Auth {
             parameters: Arc::new(parameters),
             pids: Arc::new(RandomPidSecretKeyGenerator::default()),
             cancels: Arc::new(ConnectionManager::new()),
+            defaults: HashMap::new(),
         };
         if let Some(secret) = &auth.password {
             auth.scram(secret.clone(), true).map_err(|e| format!("TLS certificate: {e}"))?;
@@ -84,6 +87,10 @@ impl Auth {
             scram.configure_certificate(certificate)?;
         }
         Ok(scram)
+    }
+
+    pub fn set_default(&mut self, name: &str, value: String) {
+        self.defaults.insert(name.to_string(), value);
     }
 
     pub fn user(&self) -> &str {
@@ -184,8 +191,8 @@ impl StartupHandler for Startup {
             let (pid, secret_key) = client.pid_and_secret_key();
             let (cancel, registered) = auth.cancels.register(pid, secret_key);
             // The settings it started with, as cove spells them, so SET and SHOW find them.
-            let startup: HashMap<String, String> =
-                client.metadata().iter().map(|(name, value)| (settings::known_name(name), value.clone())).collect();
+            let mut startup = auth.defaults.clone();
+            startup.extend(client.metadata().iter().map(|(name, value)| (settings::known_name(name), value.clone())));
             *client.metadata_mut() = startup.clone();
             client.session_extensions().insert(Connection::new(cancel, registered, startup));
         }

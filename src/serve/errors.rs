@@ -20,6 +20,7 @@ pub const ACTIVE_TRANSACTION: &str = "25001";
 /// The statement ran, but an account or region it needed did not answer.
 pub const EXTERNAL_FAILURE: &str = "58000";
 pub const OUT_OF_MEMORY: &str = "53200";
+pub const TOO_MANY_CONNECTIONS: &str = "53300";
 pub const PROGRAM_LIMIT: &str = "54000";
 pub const INTERNAL: &str = "XX000";
 pub const INVALID_AUTHORIZATION: &str = "28000";

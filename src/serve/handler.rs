@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Debug;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -16,8 +17,6 @@ use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::sql::parser::{ResetStatement, Statement};
 use datafusion::sql::sqlparser::ast;
 use datafusion::sql::sqlparser::ast::{Expr, Value};
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion::sql::sqlparser::parser::Parser as SqlParser;
 use futures::stream::{self, BoxStream, StreamExt};
 use futures::{Sink, SinkExt};
 use parking_lot::Mutex;
@@ -152,7 +151,16 @@ pub struct Parser {
 impl Parser {
     /// Decides what `statement` (`sql` in the client's words) may do, and plans it if it
     /// is a query.
-    async fn prepare(&self, statement: Statement, sql: String) -> PgWireResult<Prepared> {
+    /// Planning is cut short by a cancel request or the client's statement_timeout, counted
+    /// from `started`.
+    async fn prepare<C: ClientInfo + Sync>(
+        &self,
+        client: &C,
+        statement: Statement,
+        sql: String,
+        started: Instant,
+    ) -> PgWireResult<Prepared> {
+        let plan = |statement| self.plan(client, statement, started);
         let action = match statement {
             Statement::Statement(sql_statement) => match *sql_statement {
                 ast::Statement::Set(ast::Set::SingleAssignment { variable, values, .. }) => {
@@ -183,7 +191,7 @@ impl Parser {
                 ast::Statement::Discard { object_type } => Action::Acknowledge(format!("DISCARD {object_type}")),
                 ast::Statement::Deallocate { .. } => Action::Acknowledge("DEALLOCATE".into()),
                 query @ (ast::Statement::Query(_) | ast::Statement::Explain { .. }) => {
-                    Action::Query(self.plan(Statement::Statement(Box::new(query))).await?)
+                    Action::Query(plan(Statement::Statement(Box::new(query))).await?)
                 }
                 ast::Statement::Copy {
                     source,
@@ -207,7 +215,7 @@ impl Parser {
                     // Parsed again as a query, with cove's rewrites.
                     let [query] = <[Statement; 1]>::try_from(statements(&query)?)
                         .map_err(|_| errors::error(errors::SYNTAX_ERROR, "COPY reads one query"))?;
-                    Action::Copy(self.plan(query).await?, format)
+                    Action::Copy(plan(query).await?, format)
                 }
                 ast::Statement::Copy { to: false, .. } => {
                     return Err(read_only("COPY ... FROM would write into a table"));
@@ -225,7 +233,7 @@ impl Parser {
                     });
                 }
             },
-            explain @ Statement::Explain(_) => Action::Query(self.plan(explain).await?),
+            explain @ Statement::Explain(_) => Action::Query(plan(explain).await?),
             Statement::Reset(ResetStatement::Variable(name)) => {
                 let name = name.to_string();
                 Action::Reset { name: (!name.eq_ignore_ascii_case("all")).then_some(name), tag: "RESET" }
@@ -243,8 +251,19 @@ impl Parser {
         Ok(Prepared { sql, action })
     }
 
-    async fn plan(&self, statement: Statement) -> PgWireResult<Box<LogicalPlan>> {
-        let plan = self.ctx.state().statement_to_plan(statement).await.map_err(|e| errors::from_datafusion(&e))?;
+    async fn plan<C: ClientInfo + Sync>(
+        &self,
+        client: &C,
+        statement: Statement,
+        started: Instant,
+    ) -> PgWireResult<Box<LogicalPlan>> {
+        let mut interrupted = interruption(client, started).await?;
+        let planned = tokio::select! {
+            biased;
+            stop = &mut interrupted => return Err(stop.error()),
+            planned = session::logical_plan(self.ctx.state(), statement) => planned,
+        };
+        let plan = planned.map_err(|e| errors::from_datafusion(&e))?;
         // A second line of defence: whatever the statement was, its plan writes nothing.
         let read_only_plan = datafusion::execution::context::SQLOptions::new()
             .with_allow_ddl(false)
@@ -276,7 +295,7 @@ fn statements(sql: &str) -> PgWireResult<Vec<Statement>> {
     session::client_statements(sql).or_else(|message| {
         // DataFusion reads COPY to a file only; Postgres's forms (TO STDOUT, FROM) are
         // read as Postgres writes them.
-        let parsed = SqlParser::parse_sql(&PostgreSqlDialect {}, sql).ok().and_then(|p| <[_; 1]>::try_from(p).ok());
+        let parsed = session::sql_statements(sql).ok().and_then(|p| <[_; 1]>::try_from(p).ok());
         if let Some([copy @ ast::Statement::Copy { .. }]) = parsed {
             return Ok(vec![Statement::Statement(Box::new(copy))]);
         }
@@ -353,7 +372,9 @@ impl QueryParser for Parser {
     {
         let prepared = match statements(sql) {
             Ok(statements) if statements.is_empty() => return Ok(None),
-            Ok(mut statements) if statements.len() == 1 => self.prepare(statements.remove(0), sql.to_string()).await,
+            Ok(mut statements) if statements.len() == 1 => {
+                self.prepare(client, statements.remove(0), sql.to_string(), Instant::now()).await
+            }
             Ok(_) => Err(errors::error(errors::SYNTAX_ERROR, "a prepared statement is one statement")),
             Err(e) => Err(e),
         };
@@ -395,6 +416,7 @@ impl Queries {
         prepared: &Prepared,
         parameters: Option<ParamValues>,
         format: &Format,
+        started: Instant,
     ) -> PgWireResult<Answer>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -408,13 +430,13 @@ impl Queries {
         }
         let answer = match &prepared.action {
             Action::Query(plan) => {
-                let (fields, rows) = self.query(client, plan, parameters, format, log, DataRows).await?;
+                let (fields, rows) = self.query(client, plan, parameters, format, started, log, DataRows).await?;
                 return Ok(Answer::Rows(QueryResponse::new(fields, rows)));
             }
             Action::Copy(plan, copy) => {
                 let text = &Format::UnifiedText;
                 let copy_rows = |fields| CopyRows::new(fields, copy.clone());
-                let (fields, rows) = self.query(client, plan, parameters, text, log, copy_rows).await?;
+                let (fields, rows) = self.query(client, plan, parameters, text, started, log, copy_rows).await?;
                 return Ok(Answer::Copy(CopyOut { columns: fields.len(), header: copy.header(&fields), rows }));
             }
             Action::Set { name, value } => set(client, name, value).await,
@@ -437,13 +459,16 @@ impl Queries {
     }
 
     /// Starts `plan` in a run of its own: its columns, and its rows, encoded as `encoding`
-    /// makes of the columns, streaming as the client reads them.
+    /// makes of the columns, streaming as the client reads them until it cancels or its
+    /// statement_timeout, counted from `started`, passes.
+    #[allow(clippy::too_many_arguments)]
     async fn query<C: ClientInfo, E: Encoding>(
         &self,
         client: &C,
         plan: &LogicalPlan,
         parameters: Option<ParamValues>,
         format: &Format,
+        started: Instant,
         log: Log,
         encoding: impl FnOnce(Arc<Vec<FieldInfo>>) -> E + Send,
     ) -> PgWireResult<(Arc<Vec<FieldInfo>>, BoxStream<'static, PgWireResult<E::Item>>)> {
@@ -452,18 +477,14 @@ impl Queries {
             Err(e) => return Err(log.failed(e)),
         };
         // Listening for a cancel request first: one sent while the query plans cancels it.
-        let cancel = connection.cancel.start_query().await;
-        let mut cancelled: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
-            // Only a cancel request cancels: the sender is also dropped when the next
-            // statement starts.
-            if cancel.await.is_err() {
-                std::future::pending::<()>().await
-            }
-        });
+        let mut interrupted = match interruption(client, started).await {
+            Ok(interrupted) => interrupted,
+            Err(e) => return Err(log.failed(e)),
+        };
         let run = QueryRun::start(&self.engine, connection.last_failures.lock().clone());
         let started = tokio::select! {
             biased;
-            () = &mut cancelled => Err(errors::canceled()),
+            stop = &mut interrupted => Err(stop.error()),
             started = self.start(&run, plan, parameters, format) => started,
         };
         let (batches, schema, fields) = match started {
@@ -474,7 +495,7 @@ impl Queries {
             batches: Some(batches),
             schema,
             encoding: encoding(fields.clone()),
-            cancelled,
+            interrupted,
             engine: self.engine.clone(),
             run,
             connection,
@@ -500,7 +521,7 @@ impl Queries {
         };
         let plan = plan.map_err(|e| errors::from_datafusion(&e))?;
         let frame = DataFrame::new(run.attach(self.ctx.state()), plan);
-        let batches = frame.execute_stream().await.map_err(|e| errors::from_datafusion(&e))?;
+        let batches = session::start(frame).await.map_err(|e| errors::from_datafusion(&e))?;
         let schema = json_values::schema(&batches.schema());
         let fields = Arc::new(encode::fields(&schema, format)?);
         Ok((batches, schema, fields))
@@ -561,9 +582,10 @@ impl Queries {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let prepared =
-            self.parser.prepare(statement, sql.clone()).await.map_err(|e| Log::new(client, &sql).failed(e))?;
-        self.answer(client, &prepared, None, &Format::UnifiedText).await
+        let started = Instant::now();
+        let prepared = self.parser.prepare(client, statement, sql.clone(), started).await;
+        let prepared = prepared.map_err(|e| Log::new(client, &sql).failed(e))?;
+        self.answer(client, &prepared, None, &Format::UnifiedText, started).await
     }
 
     /// Answers the statements of a simple query in turn, each sent before the next runs;
@@ -680,13 +702,62 @@ fn show<C: ClientInfo>(client: &C, name: &str, format: &Format) -> PgWireResult<
     Ok(QueryResponse::new(fields, stream::iter([Ok(row.take_row())])))
 }
 
-/// A query's rows as they come, ended early by a cancel request.
+/// Why a statement ended before its answer did.
+enum Interrupted {
+    Cancelled,
+    TimedOut,
+}
+
+impl Interrupted {
+    fn error(&self) -> PgWireError {
+        match self {
+            Interrupted::Cancelled => errors::canceled(),
+            Interrupted::TimedOut => {
+                errors::error(errors::QUERY_CANCELED, "canceling statement due to statement timeout")
+            }
+        }
+    }
+
+    /// For the log.
+    fn describe(&self) -> &'static str {
+        match self {
+            Interrupted::Cancelled => "cancelled",
+            Interrupted::TimedOut => "timed out (statement_timeout)",
+        }
+    }
+}
+
+type Interruption = Pin<Box<dyn Future<Output = Interrupted> + Send>>;
+
+/// Resolves when the client's cancel request for its current statement arrives, or when
+/// its statement_timeout, counted from `started`, passes.
+async fn interruption<C: ClientInfo>(client: &C, started: Instant) -> PgWireResult<Interruption> {
+    let cancel = Connection::of(client)?.cancel.start_query().await;
+    let timeout = settings::statement_timeout(client);
+    Ok(Box::pin(async move {
+        let cancelled = async {
+            // Only a cancel request cancels: the sender is also dropped when the next
+            // statement starts.
+            if cancel.await.is_err() {
+                std::future::pending::<()>().await
+            }
+            Interrupted::Cancelled
+        };
+        let Some(timeout) = timeout else { return cancelled.await };
+        tokio::select! {
+            interrupted = cancelled => interrupted,
+            () = tokio::time::sleep_until((started + timeout).into()) => Interrupted::TimedOut,
+        }
+    }))
+}
+
+/// A query's rows as they come, ended early by a cancel request or the statement timeout.
 struct Rows<E> {
     /// None once the rows have ended.
     batches: Option<SendableRecordBatchStream>,
     schema: SchemaRef,
     encoding: E,
-    cancelled: Pin<Box<dyn Future<Output = ()> + Send>>,
+    interrupted: Interruption,
     engine: Arc<Engine>,
     run: Arc<QueryRun>,
     connection: Arc<Connection>,
@@ -700,14 +771,18 @@ impl<E: Encoding> Rows<E> {
         let batches = self.batches.as_mut()?;
         let batch = tokio::select! {
             biased;
-            () = &mut self.cancelled => None,
-            batch = batches.next() => Some(batch),
+            stop = &mut self.interrupted => Err(stop),
+            batch = batches.next() => Ok(batch),
         };
-        let Some(batch) = batch else {
-            // Dropping the stream drops the API calls in flight.
-            self.batches = None;
-            self.log.finish(&format!("cancelled: {}", self.run.summary(&self.engine, self.rows).describe()));
-            return Some((vec![Err(errors::canceled())], self));
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(stop) => {
+                // Dropping the stream drops the API calls in flight.
+                self.batches = None;
+                let summary = self.run.summary(&self.engine, self.rows).describe();
+                self.log.finish(&format!("{}: {summary}", stop.describe()));
+                return Some((vec![Err(stop.error())], self));
+            }
         };
         // The error that ends the rows, and its message for the log.
         let error = match batch {
@@ -866,7 +941,7 @@ impl Queries {
             }
             _ => None,
         };
-        self.answer(client, prepared, parameters, &portal.result_column_format).await
+        self.answer(client, prepared, parameters, &portal.result_column_format, Instant::now()).await
     }
 }
 

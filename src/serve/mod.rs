@@ -9,24 +9,30 @@ mod errors;
 mod handler;
 mod settings;
 
+use std::fmt::Debug;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pgwire::api::PgWireServerHandlers;
+use futures::Sink;
 use pgwire::api::auth::StartupHandler;
 use pgwire::api::cancel::{CancelHandler, DefaultCancelHandler};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::{ClientInfo, ConnectionManager, PgWireServerHandlers};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::tokio::{TlsAcceptor, process_socket};
 use socket2::{SockRef, TcpKeepalive};
 use tokio::io::Interest;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::engine::session;
 use crate::settings::Settings;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:5433";
+pub const DEFAULT_MAX_CONNECTIONS: usize = 100;
 
 pub struct Options {
     pub listen: String,
@@ -34,6 +40,9 @@ pub struct Options {
     pub password: Option<String>,
     /// Certificate chain and private key, PEM.
     pub tls: Option<(PathBuf, PathBuf)>,
+    pub max_connections: usize,
+    /// Every connection's `statement_timeout` until it sets its own.
+    pub statement_timeout: Option<String>,
 }
 
 /// Serves until the process is stopped. Bad options, an address in use or an estate that
@@ -43,6 +52,12 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?
         .collect();
+    if !(1..=10_000).contains(&options.max_connections) {
+        return Err(format!("max_connections {} under [serve] is out of range (1 to 10000)", options.max_connections));
+    }
+    if let Some(timeout) = options.statement_timeout.as_deref().filter(|t| settings::timeout(t).is_none()) {
+        return Err(format!("statement_timeout {timeout:?} under [serve] is not a duration (1500, 30s, 5min)"));
+    }
     let loopback = addresses.iter().all(|a| a.ip().is_loopback());
     if !loopback && options.password.is_none() {
         return Err(format!(
@@ -58,8 +73,11 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), String> {
         }
         None => (None, None),
     };
-    let auth =
-        Arc::new(auth::Auth::new(options.user, options.password.as_deref(), certificate, tls.is_some() && !loopback)?);
+    let mut auth = auth::Auth::new(options.user, options.password.as_deref(), certificate, tls.is_some() && !loopback)?;
+    if let Some(timeout) = options.statement_timeout {
+        auth.set_default("statement_timeout", timeout);
+    }
+    let auth = Arc::new(auth);
     let listeners = bind(&addresses).await.map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     let bound: Vec<SocketAddr> = listeners.iter().map(|(_, address)| *address).collect();
     let address = bound[0];
@@ -86,7 +104,9 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), String> {
         eprintln!("warning: without --tls-cert, passwords are safe (SCRAM) but answers cross the network unencrypted");
     }
     let handlers = Arc::new(Handlers { queries: Arc::new(handler::Queries::new(engine, ctx, settings.strict)), auth });
-    let accepting = listeners.into_iter().map(|(listener, _)| accept(listener, tls.clone(), handlers.clone()));
+    let slots = Arc::new(Semaphore::new(options.max_connections));
+    let accepting =
+        listeners.into_iter().map(|(listener, _)| accept(listener, tls.clone(), handlers.clone(), slots.clone()));
     futures::future::join_all(accepting).await;
     Ok(())
 }
@@ -119,8 +139,9 @@ async fn bind(addresses: &[SocketAddr]) -> std::io::Result<Vec<(TcpListener, Soc
     Ok(listeners)
 }
 
-/// Accepts clients on `listener` until the process is stopped.
-async fn accept(listener: TcpListener, tls: Option<TlsAcceptor>, handlers: Arc<Handlers>) {
+/// Accepts clients on `listener` until the process is stopped, each holding one of the
+/// `slots` while it is connected; with none left, a client is told so and let go.
+async fn accept(listener: TcpListener, tls: Option<TlsAcceptor>, handlers: Arc<Handlers>, slots: Arc<Semaphore>) {
     loop {
         match listener.accept().await {
             Ok((socket, _)) => {
@@ -129,7 +150,16 @@ async fn accept(listener: TcpListener, tls: Option<TlsAcceptor>, handlers: Arc<H
                 let keepalive =
                     TcpKeepalive::new().with_time(Duration::from_secs(60)).with_interval(Duration::from_secs(10));
                 let _ = SockRef::from(&socket).set_tcp_keepalive(&keepalive);
-                tokio::spawn(connection(socket, tls.clone(), handlers.clone()));
+                match slots.clone().try_acquire_owned() {
+                    Ok(slot) => {
+                        tokio::spawn(connection(socket, tls.clone(), handlers.clone(), slot));
+                    }
+                    // Cancel requests come on connections of their own, and still work.
+                    Err(_) => {
+                        let full = Full { cancels: handlers.auth.cancels.clone() };
+                        tokio::spawn(process_socket(socket, tls.clone(), full));
+                    }
+                }
             }
             // Out of file descriptors, say: the clients already connected carry on.
             Err(e) => {
@@ -143,7 +173,7 @@ async fn accept(listener: TcpListener, tls: Option<TlsAcceptor>, handlers: Arc<H
 /// Serves one client until it leaves. pgwire reads nothing while a query runs, so a second
 /// handle on the socket watches for the client hanging up: then the connection's task is
 /// dropped, and with it the query's stream and every API call in flight.
-async fn connection(socket: TcpStream, tls: Option<TlsAcceptor>, handlers: Arc<Handlers>) {
+async fn connection(socket: TcpStream, tls: Option<TlsAcceptor>, handlers: Arc<Handlers>, _slot: OwnedSemaphorePermit) {
     let watcher = socket.into_std().and_then(|s| Ok((s.try_clone()?, s)));
     let (watched, socket) = match watcher {
         Ok((watched, socket)) => match (TcpStream::from_std(watched), TcpStream::from_std(socket)) {
@@ -193,5 +223,37 @@ impl PgWireServerHandlers for Handlers {
 
     fn cancel_handler(&self) -> Arc<impl CancelHandler> {
         Arc::new(DefaultCancelHandler::new(self.auth.cancels.clone()))
+    }
+}
+
+/// The handlers of a connection beyond the cap: its startup is refused as Postgres refuses
+/// it, and a cancel request is honoured.
+struct Full {
+    cancels: Arc<ConnectionManager>,
+}
+
+impl PgWireServerHandlers for Full {
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        Arc::new(TooManyClients)
+    }
+
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        Arc::new(DefaultCancelHandler::new(self.cancels.clone()))
+    }
+}
+
+struct TooManyClients;
+
+#[async_trait::async_trait]
+impl StartupHandler for TooManyClients {
+    async fn on_startup<C>(&self, _client: &mut C, _message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let refused = "sorry, too many clients already (max_connections under [serve])";
+        let info = ErrorInfo::new("FATAL".into(), errors::TOO_MANY_CONNECTIONS.into(), refused.into());
+        Err(PgWireError::UserError(Box::new(info)))
     }
 }

@@ -3,6 +3,7 @@
 //! since the answers are always written that way.
 
 use std::fmt::Debug;
+use std::time::Duration;
 
 use futures::{Sink, SinkExt};
 use pgwire::api::ClientInfo;
@@ -75,8 +76,40 @@ pub fn honoured(name: &str, value: &str) -> PgWireResult<String> {
                 false => Err(refused("writes dates in the ISO style only")),
             }
         }
+        "statement_timeout" => match timeout(value) {
+            Some(_) => Ok(value.trim().to_string()),
+            None => Err(errors::error(
+                errors::INVALID_PARAMETER_VALUE,
+                format!("invalid value for parameter \"statement_timeout\": \"{value}\" (a duration: 1500, 30s, 5min)"),
+            )),
+        },
         _ => Ok(value.to_string()),
     }
+}
+
+/// A `statement_timeout` as Postgres reads one: a number of milliseconds, or of the unit
+/// after it (us, ms, s, min, h, d); None when it is not one. Zero is no limit.
+pub fn timeout(value: &str) -> Option<Option<Duration>> {
+    let value = value.trim();
+    let split = value.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().ok().filter(|n: &f64| n.is_finite())?;
+    let unit = match unit.trim() {
+        "us" => 1e-6,
+        "" | "ms" => 1e-3,
+        "s" => 1.0,
+        "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        _ => return None,
+    };
+    let timeout = Duration::try_from_secs_f64(number * unit).ok()?;
+    Some((!timeout.is_zero()).then_some(timeout))
+}
+
+/// How long a statement of this client may take, if it is bounded.
+pub fn statement_timeout<C: ClientInfo>(client: &C) -> Option<Duration> {
+    value(client, "statement_timeout").and_then(|value| timeout(&value)).flatten()
 }
 
 /// A setting's value for this client: what it set or started with, or cove's.

@@ -309,3 +309,43 @@ fn control_folders_are_read_as_regular_files_of_bounded_size() {
     assert!(run.stdout.is_empty());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn statements_sqlparser_would_backtrack_over_for_hours_are_refused_at_once() {
+    let pathological = [
+        format!("SELECT {}1{}", "CAST(CASE (".repeat(20), ")".repeat(60)),
+        format!("SELECT {}1{}", "coalesce(CAST(".repeat(40), " AS int))".repeat(40)),
+    ];
+    for sql in &pathological {
+        let run = wait(spawn(&["query", sql], &[]), Duration::from_secs(60));
+        assert_eq!(run.code, Some(2));
+        one_line_error(&run.stderr, "is too complex to parse");
+        let run = cove_with_input(&[], &format!("{sql};\nSELECT 41 + 1 AS n;\n"));
+        assert!(run.stderr.contains("too complex to parse"), "the shell too: {}", run.stderr);
+        assert!(run.stdout.contains("42"), "and goes on: {}", run.stdout);
+    }
+    // Nested calls parse in time linear in their depth.
+    let nested = format!("SELECT {}-7{} AS n", "abs(".repeat(40), ")".repeat(40));
+    let run = wait(spawn(&["query", "-o", "csv", &nested], &[]), Duration::from_secs(60));
+    assert_eq!((run.code, run.stdout.as_str()), (Some(0), "n\n7\n"), "{}", run.stderr);
+}
+
+#[test]
+fn a_signal_ends_a_statement_that_is_slow_to_plan() {
+    let dir = scratch("slow-plan");
+    let out = dir.join("out.csv");
+    let sum = format!("SELECT {} AS n", vec!["1"; 3000].join(" + "));
+    let child = spawn(&["query", "--out", out.to_str().unwrap(), &sum], &[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while entries(&dir).is_empty() {
+        assert!(Instant::now() < deadline, "no temporary file appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Past discovery, into planning, which takes far longer than this test waits.
+    std::thread::sleep(Duration::from_secs(3));
+    send(&child, "TERM");
+    let run = wait(child, Duration::from_secs(5));
+    assert_eq!(run.code, Some(143), "{}", run.stderr);
+    assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -111,6 +111,10 @@ async fn copy_out(client: &Client, sql: &str) -> String {
     String::from_utf8(bytes).unwrap()
 }
 
+fn message(error: &tokio_postgres::Error) -> &str {
+    error.as_db_error().map_or("", |e| e.message())
+}
+
 fn calls(requests: &[Request], operation: &str) -> usize {
     requests.iter().filter(|r| r.operation == operation).count()
 }
@@ -519,5 +523,151 @@ fn off_loopback_clients_need_tls_and_the_password() {
     let (code, stderr) = Server::start_with(&["--tls-cert", key, "--tls-key", key], &[]).err().unwrap();
     assert_eq!(code, 2);
     assert!(stderr.contains("no certificate in it"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Statements sqlparser would backtrack over for hours: refused at once, and the server
+/// answers the next client as before.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_statement_too_complex_to_parse_is_refused_at_once() {
+    let server = Server::start(&[]);
+    let (client, _) = server.client().await;
+    let cases = [
+        format!("SELECT {}1{}", "CAST(CASE (".repeat(20), ")".repeat(60)),
+        format!("SELECT pg_typeof({}1{})", "coalesce(CAST(".repeat(40), " AS int))".repeat(40)),
+    ];
+    for sql in &cases {
+        let refused = tokio::time::timeout(Duration::from_secs(30), client.simple_query(sql)).await;
+        let refused = refused.expect("refused within the guard, not parsed for hours").unwrap_err();
+        assert_eq!(refused.code(), Some(&SqlState::SYNTAX_ERROR), "{refused:?}");
+        assert!(message(&refused).contains("too complex to parse"), "{refused:?}");
+    }
+    // Forty nested calls are no trouble at all.
+    let nested = format!("SELECT {}-7{} AS n", "abs(".repeat(40), ")".repeat(40));
+    assert_eq!(client.query_one(&nested, &[]).await.unwrap().get::<_, i64>(0), 7);
+    let (other, _) = server.client().await;
+    assert_eq!(other.query_one("SELECT 1", &[]).await.unwrap().get::<_, i64>(0), 1);
+}
+
+/// Planning runs off the server's async workers: while one client's statement is slow to
+/// plan, others connect and are answered, and its statement_timeout ends it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_statement_slow_to_plan_holds_up_no_one_and_times_out() {
+    let server = Server::start(&[]);
+    let (slow, _) = server.client().await;
+    slow.simple_query("SET statement_timeout = '2s'").await.unwrap();
+    let sum = format!("SELECT {} AS n", vec!["1"; 3000].join(" + "));
+    let slow_query = tokio::spawn(async move {
+        let answer = slow.simple_query(&sum).await;
+        (answer, slow)
+    });
+    // Two at once, as many as this machine has cores.
+    let (second, _) = server.client().await;
+    let second_query =
+        tokio::spawn(async move { second.simple_query(&format!("SELECT {} AS n", vec!["1"; 3000].join(" + "))).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = Instant::now();
+    let (other, _) = tokio::time::timeout(Duration::from_secs(10), server.client()).await.expect("connected");
+    let one = other.query_one("SELECT 1", &[]).await.unwrap().get::<_, i64>(0);
+    assert_eq!(one, 1);
+    assert!(asked.elapsed() < Duration::from_secs(10), "answered while the others plan: {:?}", asked.elapsed());
+    let (answer, slow) = tokio::time::timeout(Duration::from_secs(30), slow_query).await.expect("timed out").unwrap();
+    let error = answer.unwrap_err();
+    assert_eq!(error.code(), Some(&SqlState::QUERY_CANCELED), "{error:?}");
+    assert!(message(&error).contains("statement timeout"), "{error:?}");
+    // The connection goes on.
+    assert_eq!(slow.query_one("SELECT 2", &[]).await.unwrap().get::<_, i64>(0), 2);
+    second_query.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn statement_timeout_ends_a_slow_query_and_has_a_server_default() {
+    let endpoint = faulty_endpoint(Faults { delay: Duration::from_secs(6), ..Faults::default() });
+    let dir = std::env::temp_dir().join(format!("cove-serve-timeout-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[serve]\nstatement_timeout = \"1s\"\n").unwrap();
+    let server = Server::start_with(
+        &["--listen", "127.0.0.1:0", "--config", config.to_str().unwrap()],
+        &[("AWS_ENDPOINT_URL_EC2", &endpoint)],
+    )
+    .unwrap();
+    let (client, _) = server.client().await;
+    let show = |messages: Vec<SimpleQueryMessage>| {
+        let row = messages.iter().find_map(|m| if let SimpleQueryMessage::Row(row) = m { Some(row) } else { None });
+        row.expect("a row").get(0).unwrap().to_string()
+    };
+    assert_eq!(show(client.simple_query("SHOW statement_timeout").await.unwrap()), "1s");
+    let started = Instant::now();
+    let error = client.query("SELECT count(*) FROM aws_ec2_instance", &[]).await.unwrap_err();
+    assert_eq!(error.code(), Some(&SqlState::QUERY_CANCELED), "{error:?}");
+    assert!(message(&error).contains("statement timeout"), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(6), "ended before EC2 answered: {:?}", started.elapsed());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !server.log().contains("timed out (statement_timeout)") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(server.log().contains("timed out (statement_timeout)"), "{}", server.log());
+
+    let bad = client.simple_query("SET statement_timeout = 'soon'").await.unwrap_err();
+    assert_eq!(bad.code(), Some(&SqlState::INVALID_PARAMETER_VALUE), "{bad:?}");
+    client.simple_query("SET statement_timeout = 0").await.unwrap();
+    assert_eq!(show(client.simple_query("SHOW statement_timeout").await.unwrap()), "0");
+    client.simple_query("RESET statement_timeout").await.unwrap();
+    assert_eq!(show(client.simple_query("SHOW statement_timeout").await.unwrap()), "1s");
+
+    std::fs::write(&config, "[serve]\nstatement_timeout = \"soon\"\n").unwrap();
+    let Err((code, stderr)) = Server::start_with(&["--config", config.to_str().unwrap()], &[]) else {
+        panic!("a bad statement_timeout was accepted");
+    };
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("statement_timeout \"soon\" under [serve] is not a duration"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clients_beyond_max_connections_are_refused_until_one_leaves() {
+    let dir = std::env::temp_dir().join(format!("cove-serve-max-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[serve]\nmax_connections = 2\n").unwrap();
+    let endpoint = faulty_endpoint(Faults { delay: Duration::from_secs(10), ..Faults::default() });
+    let server = Server::start_with(
+        &["--listen", "127.0.0.1:0", "--config", config.to_str().unwrap()],
+        &[("AWS_ENDPOINT_URL_EC2", &endpoint)],
+    )
+    .unwrap();
+    let (first, _) = server.client().await;
+    let (second, _) = server.client().await;
+    let refused = tokio_postgres::connect(&server.connection_string(), NoTls).await.map(|_| ()).unwrap_err();
+    assert_eq!(refused.code(), Some(&SqlState::TOO_MANY_CONNECTIONS), "{refused:?}");
+    // A cancel request, which comes on a connection of its own, still reaches a query.
+    let cancel = second.cancel_token();
+    let canceller = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            cancel.cancel_query(NoTls).await.unwrap();
+        }
+    };
+    let answer = tokio::select! {
+        answer = second.query("SELECT count(*) FROM aws_ec2_instance", &[]) => answer,
+        () = canceller => unreachable!("the canceller never ends"),
+    };
+    assert_eq!(answer.unwrap_err().code(), Some(&SqlState::QUERY_CANCELED));
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let third = loop {
+        match tokio_postgres::connect(&server.connection_string(), NoTls).await {
+            Ok((client, connection)) => {
+                tokio::spawn(connection);
+                break client;
+            }
+            Err(e) if Instant::now() < deadline && e.code() == Some(&SqlState::TOO_MANY_CONNECTIONS) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    };
+    assert_eq!(third.query_one("SELECT 3", &[]).await.unwrap().get::<_, i64>(0), 3);
     std::fs::remove_dir_all(dir).unwrap();
 }

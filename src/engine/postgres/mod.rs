@@ -5,6 +5,7 @@
 
 mod boolean_text;
 mod correlated;
+pub mod dialect;
 mod functions;
 mod inet;
 mod json;
@@ -28,7 +29,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
 use datafusion::sql::sqlparser::ast;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion::sql::sqlparser::parser::ParserError;
+use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::pg_catalog::oid_type_planner::PgOidTypePlanner;
@@ -98,6 +99,9 @@ pub fn catalog_statements(sql: &str) -> Option<Result<Vec<Statement>, ParserErro
         word.starts_with("pg_") || (word.starts_with("reg") && pg_type_for_alias_kind(&word).is_some())
     };
     tokens.iter().any(|t| matches!(t, Token::Word(w) if catalog(&w.value))).then(|| {
+        // The catalog's parser is not bounded: what is too complex for cove's goes no further
+        // (what cove's makes of it otherwise does not matter).
+        let _ = dialect::parse(sql, |dialect| Parser::parse_sql(dialect, sql)).map_err(ParserError::ParserError)?;
         let parsed = PostgresCompatibilityParser::new().parse(sql)?;
         Ok(parsed.into_iter().map(|s| Statement::Statement(Box::new(s))).collect())
     })

@@ -295,8 +295,10 @@ fn membership(query: &ast::Query, member: &Expr) -> Option<Expr> {
 /// An expression cove writes itself (around users' SQL printed back), in the dialect it
 /// parses users' SQL with; `None` leaves the user's SQL as it was.
 fn parse_expr(sql: &str) -> Option<Expr> {
-    let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
-    datafusion::sql::sqlparser::parser::Parser::new(&dialect).try_with_sql(sql).and_then(|mut p| p.parse_expr()).ok()
+    let parse = |dialect: &dyn datafusion::sql::sqlparser::dialect::Dialect| {
+        datafusion::sql::sqlparser::parser::Parser::new(dialect).try_with_sql(sql).and_then(|mut p| p.parse_expr())
+    };
+    super::dialect::parse(sql, parse).ok()?.ok()
 }
 
 fn is_function(factor: &TableFactor) -> bool {
