@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
@@ -19,6 +20,7 @@ use pgwire::api::{
     ClientInfo, ConnectionManager, PgWireConnectionState, PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::startup::PasswordMessageFamily;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::tokio::TlsAcceptor;
 use pgwire::tokio::tokio_rustls::rustls::ServerConfig;
@@ -106,7 +108,7 @@ impl Auth {
 
     /// The handler of one connection's startup: SCRAM keeps the exchange's state in it.
     pub fn startup(self: &Arc<Self>) -> Startup {
-        Startup { auth: self.clone(), scram: OnceLock::new() }
+        Startup { auth: self.clone(), scram: OnceLock::new(), chosen: AtomicBool::new(false) }
     }
 }
 
@@ -138,6 +140,9 @@ pub struct Startup {
     /// Made at the first message, when it is known whether the connection is TLS: only
     /// then may channel binding (SCRAM-SHA-256-PLUS) be offered.
     scram: OnceLock<SASLAuthStartupHandler<DefaultServerParameterProvider>>,
+    /// Whether the client has sent its SASLInitialResponse: its first password message is
+    /// that, the others carry on the exchange.
+    chosen: AtomicBool,
 }
 
 #[async_trait]
@@ -165,6 +170,14 @@ impl StartupHandler for Startup {
                         self.scram.get_or_init(|| scram)
                     }
                 };
+                if let PgWireFrontendMessage::PasswordMessageFamily(PasswordMessageFamily::Raw(body)) = &message
+                    && !self.chosen.swap(true, Ordering::Relaxed)
+                {
+                    initial_response(body).map_err(|refused| {
+                        let info = ErrorInfo::new("FATAL".into(), errors::PROTOCOL_VIOLATION.into(), refused);
+                        PgWireError::UserError(Box::new(info))
+                    })?;
+                }
                 scram.on_startup(client, message).await?
             }
             (None, PgWireFrontendMessage::Startup(startup)) => {
@@ -190,6 +203,18 @@ impl StartupHandler for Startup {
             client.session_extensions().insert(Connection::new(cancel, registered, startup));
         }
         Ok(())
+    }
+}
+
+/// Checks a SASLInitialResponse before pgwire reads it: pgwire takes the data's length on
+/// trust, and panics past the message's end.
+fn initial_response(body: &[u8]) -> Result<(), String> {
+    let malformed = || "malformed SASLInitialResponse message".to_string();
+    let end = body.iter().position(|&b| b == 0).ok_or_else(malformed)?;
+    let (length, data) = body[end + 1..].split_first_chunk::<4>().ok_or_else(malformed)?;
+    match usize::try_from(i32::from_be_bytes(*length)) {
+        Ok(length) if length == data.len() => Ok(()),
+        _ => Err(malformed()),
     }
 }
 

@@ -23,6 +23,7 @@ pub const OUT_OF_MEMORY: &str = "53200";
 pub const PROGRAM_LIMIT: &str = "54000";
 pub const INTERNAL: &str = "XX000";
 pub const INVALID_AUTHORIZATION: &str = "28000";
+pub const PROTOCOL_VIOLATION: &str = "08P01";
 
 pub fn error(code: &str, message: impl Into<String>) -> PgWireError {
     PgWireError::UserError(Box::new(ErrorInfo::new("ERROR".into(), code.into(), message.into())))

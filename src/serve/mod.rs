@@ -8,6 +8,7 @@ mod encode;
 mod errors;
 mod handler;
 mod settings;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,7 +19,7 @@ use pgwire::api::PgWireServerHandlers;
 use pgwire::api::auth::StartupHandler;
 use pgwire::api::cancel::{CancelHandler, DefaultCancelHandler};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::tokio::{TlsAcceptor, process_socket};
+use pgwire::tokio::TlsAcceptor;
 use socket2::{SockRef, TcpKeepalive};
 use tokio::io::Interest;
 use tokio::net::{TcpListener, TcpStream};
@@ -152,7 +153,7 @@ async fn connection(socket: TcpStream, tls: Option<TlsAcceptor>, handlers: Arc<H
         },
         Err(_) => return,
     };
-    let served = tokio::spawn(process_socket(socket, tls, handlers));
+    let served = tokio::spawn(async move { wire::serve(socket, tls, &handlers).await });
     let abort = served.abort_handle();
     tokio::select! {
         _ = served => {}

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
@@ -520,4 +522,149 @@ fn off_loopback_clients_need_tls_and_the_password() {
     assert_eq!(code, 2);
     assert!(stderr.contains("no certificate in it"), "{stderr}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// pgwire's own loop answered a FATAL error with ReadyForQuery and read on, so a query sent
+/// after a refused authentication ran. The connection ends at the refusal.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_refused_at_authentication_cannot_go_on_to_query() {
+    let server = Server::start_with(&["--listen", "127.0.0.1:0"], &[("COVE_SERVE_PASSWORD", "pass")]).unwrap();
+    let mut wire = raw(&server).await;
+    receive_until(&mut *wire, b'R').await;
+    let unknown = message(b'p', &[&b"PLAIN\0"[..], &(-1i32).to_be_bytes()].concat());
+    let query = message(b'Q', b"SELECT count(*) FROM aws_ec2_instance\0");
+    wire.write_all(&[unknown, query].concat()).await.unwrap();
+    assert_eq!(refusal(&mut *wire).await.0, "08P01");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(calls(&server.requests(), "DescribeInstances"), 0, "{}", server.log());
+    assert!(!server.log().contains("SELECT count(*)"), "{}", server.log());
+}
+
+/// Messages no client should send, each on a connection of its own. pgwire's decoders
+/// read past a message's end, and panicked the connection's task when the bytes ran out.
+/// Each is a protocol violation: FATAL 08P01, the connection closed, one line in the log,
+/// and the server goes on serving.
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_messages_are_refused_as_protocol_violations() {
+    let length = |n: i32| n.to_be_bytes();
+    let scram = b"SCRAM-SHA-256\0";
+    // Before authentication, where SCRAM reads the SASLInitialResponse.
+    let before = [
+        ("a password message shorter than its length field", b"p\0\0\0\0".to_vec()),
+        ("a SASLInitialResponse without its data's length", message(b'p', scram)),
+        (
+            "a SASLInitialResponse whose data runs past its end",
+            message(b'p', &[&scram[..], &length(100), b"n,,n=,r=x"].concat()),
+        ),
+        ("a SASLInitialResponse with a negative data length", message(b'p', &[&scram[..], &length(-2)].concat())),
+    ];
+    let count = |n: u16| n.to_be_bytes();
+    let after = [
+        ("a Parse without its parameter count", message(b'P', b"\0SELECT 1\0")),
+        (
+            "a Bind whose parameter runs past its end",
+            message(b'B', &[&b"\0\0"[..], &count(0), &count(1), &length(100), b"abc"].concat()),
+        ),
+        ("a Bind without its format codes", message(b'B', &[&b"\0\0"[..], &count(3)].concat())),
+        ("a Describe without its target", message(b'D', b"")),
+        ("a Close without its target", message(b'C', b"")),
+        ("an Execute without its row limit", message(b'E', b"\0")),
+        ("copy data shorter than its length field", b"d\0\0\0\0".to_vec()),
+        ("a Sync with a body", message(b'S', b"x")),
+        ("a negative length", b"Q\xff\xff\xff\xff".to_vec()),
+        ("an unknown message type", message(b'z', b"")),
+    ];
+    let guarded = Server::start_with(&["--listen", "127.0.0.1:0"], &[("COVE_SERVE_PASSWORD", "pass")]).unwrap();
+    let open = Server::start(&[]);
+    for (server, shapes, ready) in [(&guarded, &before[..], b'R'), (&open, &after[..], b'Z')] {
+        for (shape, bytes) in shapes {
+            let mut wire = raw(server).await;
+            receive_until(&mut *wire, ready).await;
+            wire.write_all(bytes).await.unwrap();
+            let (code, message) = refusal(&mut *wire).await;
+            assert_eq!(code, "08P01", "{shape}: {message}");
+        }
+        // One line each, printed before the client was told, and read from the server's
+        // stderr in a thread of its own.
+        let lines = || {
+            let log = server.log();
+            let lines = log.lines().filter(|l| l.contains("connection closed") && l.contains("08P01")).count();
+            (lines, log)
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while lines().0 < shapes.len() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let (count, log) = lines();
+        assert_eq!(count, shapes.len(), "{log}");
+        assert!(!log.contains("panicked"), "{log}");
+    }
+    let (client, _) = open.client().await;
+    assert_eq!(client.query_one("SELECT 1", &[]).await.unwrap().get::<_, i64>(0), 1);
+}
+
+/// A hand-written frontend, for the bytes no well-behaved client sends: one connection,
+/// that has sent its startup packet for user cove.
+trait Wire: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Wire for T {}
+
+async fn raw(server: &Server) -> Box<dyn Wire> {
+    let mut wire: Box<dyn Wire> = Box::new(TcpStream::connect(&server.address).await.unwrap());
+    // Protocol 3.0, then the parameters.
+    let body = [&0x0003_0000i32.to_be_bytes()[..], b"user\0cove\0database\0cove\0\0"].concat();
+    wire.write_all(&[&(body.len() as i32 + 4).to_be_bytes()[..], &body].concat()).await.unwrap();
+    wire
+}
+
+/// One message as the wire frames it: its type, its length (itself included), its body.
+fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+    [&[kind][..], &(body.len() as i32 + 4).to_be_bytes(), body].concat()
+}
+
+/// The next message from the server, its type and body; None once it has closed the
+/// connection. A server that neither answers nor closes within 10 s fails the test.
+async fn receive(wire: &mut dyn Wire) -> Option<(u8, Vec<u8>)> {
+    let read = async {
+        let mut header = [0; 5];
+        wire.read_exact(&mut header).await.ok()?;
+        let length = i32::from_be_bytes(header[1..].try_into().unwrap());
+        let mut body = vec![0; usize::try_from(length - 4).unwrap()];
+        wire.read_exact(&mut body).await.ok()?;
+        Some((header[0], body))
+    };
+    tokio::time::timeout(Duration::from_secs(10), read).await.expect("the server answers or closes within 10 s")
+}
+
+/// Reads until a message of type `kind` (skipping ParameterStatus and the like) and
+/// returns its body; a connection closed first fails the test with what came before.
+async fn receive_until(wire: &mut dyn Wire, kind: u8) -> Vec<u8> {
+    let mut seen = Vec::new();
+    loop {
+        match receive(wire).await {
+            Some((got, body)) if got == kind => return body,
+            Some((got, body)) => seen.push((char::from(got), String::from_utf8_lossy(&body).into_owned())),
+            None => panic!("closed before a {:?} message, after {seen:?}", char::from(kind)),
+        }
+    }
+}
+
+/// The server's last word on a connection it refuses: an ErrorResponse, FATAL, then the
+/// connection closed. Returns the SQLSTATE and the message.
+async fn refusal(wire: &mut dyn Wire) -> (String, String) {
+    let error = receive_until(wire, b'E').await;
+    fatal(wire, &error).await
+}
+
+/// The SQLSTATE and message of the ErrorResponse `error`, which must be FATAL and the
+/// connection closed after it.
+async fn fatal(wire: &mut dyn Wire, error: &[u8]) -> (String, String) {
+    let fields: Vec<(u8, String)> = error
+        .split(|&b| b == 0)
+        .filter(|field| !field.is_empty())
+        .map(|field| (field[0], String::from_utf8_lossy(&field[1..]).into_owned()))
+        .collect();
+    let field = |code: u8| fields.iter().find(|(c, _)| *c == code).map(|(_, v)| v.clone()).unwrap_or_default();
+    assert_eq!(field(b'S'), "FATAL", "{fields:?}");
+    assert!(receive(wire).await.is_none(), "the connection stays open after {fields:?}");
+    (field(b'C'), field(b'M'))
 }
