@@ -10,8 +10,8 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use futures::Sink;
-use pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use pgwire::api::auth::sasl::scram::{ScramAuth, gen_salted_password, random_nonce};
+use pgwire::api::auth::sasl::{SASLAuthStartupHandler, SCRAM_SHA_256_METHOD, SCRAM_SHA_256_PLUS_METHOD};
 use pgwire::api::auth::{
     AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler, finish_authentication,
     protocol_negotiation, save_startup_parameters_to_metadata,
@@ -82,10 +82,16 @@ impl Auth {
     fn scram(&self, secret: Arc<Secret>, secure: bool) -> PgWireResult<ScramAuth> {
         let mut scram = ScramAuth::new(secret);
         scram.set_iterations(SCRAM_ITERATIONS);
-        if let Some(certificate) = self.certificate.as_ref().filter(|_| secure) {
+        if let Some(certificate) = self.certificate.as_ref().filter(|_| self.binds(secure)) {
             scram.configure_certificate(certificate)?;
         }
         Ok(scram)
+    }
+
+    /// Whether SCRAM is bound to the channel, and SCRAM-SHA-256-PLUS offered: under TLS
+    /// with the certificate at hand.
+    fn binds(&self, secure: bool) -> bool {
+        secure && self.certificate.is_some()
     }
 
     pub fn user(&self) -> &str {
@@ -173,7 +179,7 @@ impl StartupHandler for Startup {
                 if let PgWireFrontendMessage::PasswordMessageFamily(PasswordMessageFamily::Raw(body)) = &message
                     && !self.chosen.swap(true, Ordering::Relaxed)
                 {
-                    initial_response(body).map_err(|refused| {
+                    initial_response(body, auth.binds(client.is_secure())).map_err(|refused| {
                         let info = ErrorInfo::new("FATAL".into(), errors::PROTOCOL_VIOLATION.into(), refused);
                         PgWireError::UserError(Box::new(info))
                     })?;
@@ -207,14 +213,39 @@ impl StartupHandler for Startup {
 }
 
 /// Checks a SASLInitialResponse before pgwire reads it: pgwire takes the data's length on
-/// trust, and panics past the message's end.
-fn initial_response(body: &[u8]) -> Result<(), String> {
+/// trust (and panics past the message's end), and accepts any channel binding flag with
+/// either SCRAM mechanism. RFC 5802 §6 and RFC 5929: SCRAM-SHA-256-PLUS only where it was
+/// offered and with the tls-server-end-point binding; plain SCRAM-SHA-256 with no binding,
+/// and not with "y" (the client could bind but thinks the server cannot) where -PLUS was
+/// offered, since only a man in the middle taking it off the offer explains that.
+fn initial_response(body: &[u8], plus_offered: bool) -> Result<(), String> {
     let malformed = || "malformed SASLInitialResponse message".to_string();
     let end = body.iter().position(|&b| b == 0).ok_or_else(malformed)?;
-    let (length, data) = body[end + 1..].split_first_chunk::<4>().ok_or_else(malformed)?;
-    match usize::try_from(i32::from_be_bytes(*length)) {
-        Ok(length) if length == data.len() => Ok(()),
-        _ => Err(malformed()),
+    let (mechanism, rest) = (&body[..end], &body[end + 1..]);
+    let (length, data) = rest.split_first_chunk::<4>().ok_or_else(malformed)?;
+    if usize::try_from(i32::from_be_bytes(*length)) != Ok(data.len()) {
+        return Err(malformed());
+    }
+    let plus = match std::str::from_utf8(mechanism) {
+        Ok(SCRAM_SHA_256_PLUS_METHOD) => true,
+        Ok(SCRAM_SHA_256_METHOD) => false,
+        // pgwire refuses a mechanism it did not offer.
+        _ => return Ok(()),
+    };
+    let flag = data.split(|&b| b == b',').next().unwrap_or_default();
+    match (plus, flag, plus_offered) {
+        (true, b"p=tls-server-end-point", true) | (false, b"n", _) | (false, b"y", false) => Ok(()),
+        (true, _, false) => Err(format!("{SCRAM_SHA_256_PLUS_METHOD} is offered over TLS only")),
+        (true, _, true) => Err(format!(
+            "the client selected {SCRAM_SHA_256_PLUS_METHOD} without the tls-server-end-point channel binding"
+        )),
+        (false, b"y", true) => Err(format!(
+            "SCRAM channel binding negotiation error: the client thinks this server cannot bind, but \
+             {SCRAM_SHA_256_PLUS_METHOD} was offered"
+        )),
+        (false, _, _) => Err(format!(
+            "the client selected {SCRAM_SHA_256_METHOD} without channel binding, but its message asks for it"
+        )),
     }
 }
 

@@ -2,11 +2,17 @@
 //! (simple and extended protocol) and psql, each test with a server of its own.
 
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
+use pgwire::tokio::tokio_rustls::TlsConnector;
+use pgwire::tokio::tokio_rustls::rustls;
+use pgwire::tokio::tokio_rustls::rustls::crypto::aws_lc_rs;
+use pgwire::tokio::tokio_rustls::rustls::pki_types::pem::PemObject;
+use pgwire::tokio::tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_postgres::error::SqlState;
@@ -477,17 +483,7 @@ fn off_loopback_clients_need_tls_and_the_password() {
         return;
     }
     let dir = std::env::temp_dir().join(format!("cove-serve-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (certificate, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let made = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&certificate)
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (certificate, key) = self_signed(&dir);
     let (certificate, key) = (certificate.to_str().unwrap(), key.to_str().unwrap());
     let args = ["--listen", "0.0.0.0:0", "--tls-cert", certificate, "--tls-key", key];
     let server = Server::start_with(&args, &[("COVE_SERVE_PASSWORD", "tls pass")]).unwrap();
@@ -524,12 +520,73 @@ fn off_loopback_clients_need_tls_and_the_password() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// SCRAM's channel binding cannot be stripped (RFC 5802 §6, RFC 5929): over TLS the server
+/// offers SCRAM-SHA-256-PLUS, so a client-first message saying "y" (the client could bind
+/// but was told the server cannot, which only a man in the middle taking -PLUS off the offer
+/// explains) is refused, as are -PLUS without TLS or without binding data, and binding data
+/// with the plain mechanism. Needs openssl.
+#[tokio::test(flavor = "multi_thread")]
+async fn scram_refuses_a_channel_binding_downgrade() {
+    if std::process::Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipped: openssl is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("cove-serve-binding-{}", std::process::id()));
+    let (certificate, key) = self_signed(&dir);
+    let (certificate_path, key_path) = (certificate.to_str().unwrap(), key.to_str().unwrap());
+    let args = ["--listen", "127.0.0.1:0", "--tls-cert", certificate_path, "--tls-key", key_path];
+    let server = Server::start_with(&args, &[("COVE_SERVE_PASSWORD", "bound pass")]).unwrap();
+    let tls = tls_connector(&certificate);
+    std::fs::remove_dir_all(dir).unwrap();
+    const PLAIN: &str = "SCRAM-SHA-256";
+    const PLUS: &str = "SCRAM-SHA-256-PLUS";
+    let bound = "p=tls-server-end-point,,";
+    // Over TLS, the mechanism, the GS2 header, whether the server goes on.
+    let cases = [
+        (true, PLUS, bound, true),
+        // A client that cannot bind at all.
+        (true, PLAIN, "n,,", true),
+        (false, PLAIN, "n,,", true),
+        // Told the truth: without TLS nothing can be bound, and -PLUS is not offered.
+        (false, PLAIN, "y,,", true),
+        (true, PLAIN, "y,,", false),
+        (true, PLAIN, bound, false),
+        (false, PLAIN, bound, false),
+        (false, PLUS, bound, false),
+        (true, PLUS, "n,,", false),
+        (true, PLUS, "y,,", false),
+        (true, PLUS, "p=tls-unique,,", false),
+    ];
+    for (secure, mechanism, gs2, accepted) in cases {
+        let (offered, answer) = client_first(&server, secure.then_some(&tls), mechanism, gs2).await;
+        assert_eq!(offered, if secure { vec![PLAIN, PLUS] } else { vec![PLAIN] });
+        match answer {
+            Ok(()) => assert!(accepted, "TLS {secure}, {mechanism} with {gs2:?} was accepted"),
+            Err((code, message)) => {
+                assert!(!accepted, "TLS {secure}, {mechanism} with {gs2:?} was refused: {message}");
+                assert_eq!(code, "08P01", "{message}");
+            }
+        }
+    }
+    // A real client binds end to end: psql, told to insist on channel binding.
+    if std::process::Command::new("psql").arg("--version").output().is_ok() {
+        let port = server.address.rsplit_once(':').unwrap().1;
+        let bound = std::process::Command::new("psql")
+            .arg(format!("host=127.0.0.1 port={port} user=cove dbname=cove sslmode=require channel_binding=require"))
+            .args(["-X", "-A", "-t", "-c", "SELECT 1"])
+            .env("PGPASSWORD", "bound pass")
+            .output()
+            .unwrap();
+        assert!(bound.status.success(), "{}", String::from_utf8_lossy(&bound.stderr));
+    }
+}
+
 /// pgwire's own loop answered a FATAL error with ReadyForQuery and read on, so a query sent
 /// after a refused authentication ran. The connection ends at the refusal.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_refused_at_authentication_cannot_go_on_to_query() {
     let server = Server::start_with(&["--listen", "127.0.0.1:0"], &[("COVE_SERVE_PASSWORD", "pass")]).unwrap();
-    let mut wire = raw(&server).await;
+    let mut wire = raw(&server, None).await;
     receive_until(&mut *wire, b'R').await;
     let unknown = message(b'p', &[&b"PLAIN\0"[..], &(-1i32).to_be_bytes()].concat());
     let query = message(b'Q', b"SELECT count(*) FROM aws_ec2_instance\0");
@@ -578,7 +635,7 @@ async fn malformed_messages_are_refused_as_protocol_violations() {
     let open = Server::start(&[]);
     for (server, shapes, ready) in [(&guarded, &before[..], b'R'), (&open, &after[..], b'Z')] {
         for (shape, bytes) in shapes {
-            let mut wire = raw(server).await;
+            let mut wire = raw(server, None).await;
             receive_until(&mut *wire, ready).await;
             wire.write_all(bytes).await.unwrap();
             let (code, message) = refusal(&mut *wire).await;
@@ -603,17 +660,59 @@ async fn malformed_messages_are_refused_as_protocol_violations() {
     assert_eq!(client.query_one("SELECT 1", &[]).await.unwrap().get::<_, i64>(0), 1);
 }
 
+/// A certificate for localhost and its key, made with openssl in `dir`; rustls takes the
+/// certificate as its own root (a leaf, not a CA: webpki refuses a CA as an end entity).
+fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let (certificate, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost", "-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&certificate)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    (certificate, key)
+}
+
 /// A hand-written frontend, for the bytes no well-behaved client sends: one connection,
-/// that has sent its startup packet for user cove.
+/// plain or TLS, that has sent its startup packet for user cove.
 trait Wire: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Wire for T {}
 
-async fn raw(server: &Server) -> Box<dyn Wire> {
-    let mut wire: Box<dyn Wire> = Box::new(TcpStream::connect(&server.address).await.unwrap());
+async fn raw(server: &Server, tls: Option<&TlsConnector>) -> Box<dyn Wire> {
+    let mut socket = TcpStream::connect(&server.address).await.unwrap();
+    let mut wire: Box<dyn Wire> = match tls {
+        None => Box::new(socket),
+        Some(connector) => {
+            // SSLRequest: its length and the code 1234.5679.
+            socket.write_all(&[0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]).await.unwrap();
+            let mut answer = [0];
+            socket.read_exact(&mut answer).await.unwrap();
+            assert_eq!(&answer, b"S", "the server takes TLS");
+            let name = ServerName::try_from("localhost").unwrap();
+            Box::new(connector.connect(name, socket).await.unwrap())
+        }
+    };
     // Protocol 3.0, then the parameters.
     let body = [&0x0003_0000i32.to_be_bytes()[..], b"user\0cove\0database\0cove\0\0"].concat();
     wire.write_all(&[&(body.len() as i32 + 4).to_be_bytes()[..], &body].concat()).await.unwrap();
     wire
+}
+
+/// A TLS client that trusts `certificate` alone.
+fn tls_connector(certificate: &Path) -> TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_file(certificate).unwrap()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    TlsConnector::from(Arc::new(config))
 }
 
 /// One message as the wire frames it: its type, its length (itself included), its body.
@@ -667,4 +766,29 @@ async fn fatal(wire: &mut dyn Wire, error: &[u8]) -> (String, String) {
     assert_eq!(field(b'S'), "FATAL", "{fields:?}");
     assert!(receive(wire).await.is_none(), "the connection stays open after {fields:?}");
     (field(b'C'), field(b'M'))
+}
+
+/// The mechanisms the server offers after the startup packet, and its answer to a
+/// SASLInitialResponse of `mechanism` whose client-first message begins with the GS2
+/// header `gs2`: Ok if it goes on to its server-first message, else the refusal.
+async fn client_first(
+    server: &Server,
+    tls: Option<&TlsConnector>,
+    mechanism: &str,
+    gs2: &str,
+) -> (Vec<String>, Result<(), (String, String)>) {
+    let mut wire = raw(server, tls).await;
+    let offer = receive_until(&mut *wire, b'R').await;
+    assert_eq!(offer[..4], 10i32.to_be_bytes(), "AuthenticationSASL");
+    let offered =
+        offer[4..].split(|&b| b == 0).filter(|m| !m.is_empty()).map(|m| String::from_utf8_lossy(m).into()).collect();
+    let first = format!("{gs2}n=,r=fyko+d2lbbFgONRv9qkxdawL");
+    let body = [mechanism.as_bytes(), b"\0", &(first.len() as i32).to_be_bytes(), first.as_bytes()].concat();
+    wire.write_all(&message(b'p', &body)).await.unwrap();
+    let answer = match receive(&mut *wire).await {
+        Some((b'R', body)) if body[..4] == 11i32.to_be_bytes() => Ok(()),
+        Some((b'E', error)) => Err(fatal(&mut *wire, &error).await),
+        other => panic!("neither SASLContinue nor an error: {other:?}"),
+    };
+    (offered, answer)
 }
