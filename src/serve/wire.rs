@@ -1,9 +1,10 @@
-//! One client's connection, as pgwire's own loop serves it but for two things. Every message
-//! is checked before pgwire decodes it: pgwire 0.41's decoders read a message's fields from
-//! all the bytes buffered, not from the message, and panic when those run out (a Bind whose
-//! parameter is longer than the Bind, an Execute without its row limit, a length field
-//! below 4). And a FATAL error ends the connection: pgwire sends ReadyForQuery after it and
-//! reads on, so a client refused at authentication could still have its queries run.
+//! One client's connection, as pgwire's own loop serves it but for three things. Every
+//! message is checked before pgwire decodes it: pgwire 0.41's decoders read a message's
+//! fields from all the bytes buffered, not from the message, and panic when those run out (a
+//! Bind whose parameter is longer than the Bind, an Execute without its row limit, a length
+//! field below 4). Bytes sent before the TLS handshake are refused, where pgwire takes them
+//! as sent over TLS. And a FATAL error ends the connection: pgwire sends ReadyForQuery after
+//! it and reads on, so a client refused at authentication could still have its queries run.
 
 use std::io;
 use std::pin::Pin;
@@ -43,8 +44,9 @@ pub async fn serve(socket: TcpStream, tls: Option<TlsAcceptor>, handlers: &Handl
     let Ok(Some(socket)) = negotiated else { return };
     let parts = socket.into_parts();
     // Bytes already read while negotiating are the start of the messages: checked too.
-    let mut checked =
-        FramedParts::new(Checked { inner: parts.io, pending: parts.read_buf, ready: 0, typed: false }, parts.codec);
+    let before_tls = parts.codec.client_info.is_secure && !parts.read_buf.is_empty();
+    let checked = Checked { inner: parts.io, pending: parts.read_buf, ready: 0, typed: false, before_tls };
+    let mut checked = FramedParts::new(checked, parts.codec);
     checked.write_buf = parts.write_buf;
     let mut socket = Framed::from_parts(checked);
     let (authenticator, queries, statements) =
@@ -109,11 +111,18 @@ struct Checked<S> {
     ready: usize,
     /// Past the startup packet (or cancel request), each message starts with its type.
     typed: bool,
+    /// Bytes came before the TLS handshake: sent in plain text, so anyone on the way could
+    /// have sent them (CVE-2021-23214 in Postgres). pgwire would take them as the client's.
+    before_tls: bool,
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Checked<S> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.before_tls {
+            let refused = "received unencrypted data after SSL request";
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, refused)));
+        }
         while this.ready == 0 {
             match next_message(&this.pending, this.typed) {
                 Ok(Some(length)) => (this.ready, this.typed) = (length, true),

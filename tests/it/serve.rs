@@ -581,6 +581,45 @@ async fn scram_refuses_a_channel_binding_downgrade() {
     }
 }
 
+/// Bytes sent in plain text after the SSLRequest, before the TLS handshake, are not the
+/// client's over TLS, whoever sent them (CVE-2021-23214 in Postgres): pgwire took them as
+/// the first messages of the TLS session. Needs openssl.
+#[tokio::test(flavor = "multi_thread")]
+async fn bytes_sent_before_the_tls_handshake_are_refused() {
+    if std::process::Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipped: openssl is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("cove-serve-injected-{}", std::process::id()));
+    let (certificate, key) = self_signed(&dir);
+    let args =
+        ["--listen", "127.0.0.1:0", "--tls-cert", certificate.to_str().unwrap(), "--tls-key", key.to_str().unwrap()];
+    let server = Server::start_with(&args, &[]).unwrap();
+    let tls = tls_connector(&certificate);
+    std::fs::remove_dir_all(dir).unwrap();
+    // A man in the middle's session: its own startup packet, then a query.
+    let injected = [startup_packet(), message(b'Q', b"SELECT count(*) FROM aws_ec2_instance\0")].concat();
+    // Proof that the handshake takes them, so the refusal below is theirs: a client that
+    // sends nothing early gets in.
+    for early in [&b""[..], &injected] {
+        let mut socket = TcpStream::connect(&server.address).await.unwrap();
+        socket.write_all(&[&SSL_REQUEST[..], early].concat()).await.unwrap();
+        let mut answer = [0];
+        socket.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"S");
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut wire: Box<dyn Wire> = Box::new(tls.connect(name, socket).await.unwrap());
+        wire.write_all(&startup_packet()).await.unwrap();
+        if early.is_empty() {
+            receive_until(&mut *wire, b'Z').await;
+        } else {
+            let (code, message) = refusal(&mut *wire).await;
+            assert_eq!((code.as_str(), message.as_str()), ("08P01", "received unencrypted data after SSL request"));
+        }
+    }
+    assert!(!server.log().contains("SELECT count(*)"), "{}", server.log());
+}
+
 /// pgwire's own loop answered a FATAL error with ReadyForQuery and read on, so a query sent
 /// after a refused authentication ran. The connection ends at the refusal.
 #[tokio::test(flavor = "multi_thread")]
@@ -688,8 +727,7 @@ async fn raw(server: &Server, tls: Option<&TlsConnector>) -> Box<dyn Wire> {
     let mut wire: Box<dyn Wire> = match tls {
         None => Box::new(socket),
         Some(connector) => {
-            // SSLRequest: its length and the code 1234.5679.
-            socket.write_all(&[0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]).await.unwrap();
+            socket.write_all(&SSL_REQUEST).await.unwrap();
             let mut answer = [0];
             socket.read_exact(&mut answer).await.unwrap();
             assert_eq!(&answer, b"S", "the server takes TLS");
@@ -697,10 +735,17 @@ async fn raw(server: &Server, tls: Option<&TlsConnector>) -> Box<dyn Wire> {
             Box::new(connector.connect(name, socket).await.unwrap())
         }
     };
-    // Protocol 3.0, then the parameters.
-    let body = [&0x0003_0000i32.to_be_bytes()[..], b"user\0cove\0database\0cove\0\0"].concat();
-    wire.write_all(&[&(body.len() as i32 + 4).to_be_bytes()[..], &body].concat()).await.unwrap();
+    wire.write_all(&startup_packet()).await.unwrap();
     wire
+}
+
+/// Its length and the code 1234.5679.
+const SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
+
+/// Protocol 3.0, then the parameters.
+fn startup_packet() -> Vec<u8> {
+    let body = [&0x0003_0000i32.to_be_bytes()[..], b"user\0cove\0database\0cove\0\0"].concat();
+    [&(body.len() as i32 + 4).to_be_bytes()[..], &body].concat()
 }
 
 /// A TLS client that trusts `certificate` alone.
