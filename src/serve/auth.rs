@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use futures::Sink;
-use pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use pgwire::api::auth::sasl::scram::{ScramAuth, gen_salted_password, random_nonce};
+use pgwire::api::auth::sasl::{SASLAuthStartupHandler, SCRAM_SHA_256_METHOD, SCRAM_SHA_256_PLUS_METHOD};
 use pgwire::api::auth::{
     AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler, finish_authentication,
     protocol_negotiation, save_startup_parameters_to_metadata,
@@ -19,6 +20,7 @@ use pgwire::api::{
     ClientInfo, ConnectionManager, PgWireConnectionState, PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::startup::PasswordMessageFamily;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::tokio::TlsAcceptor;
 use pgwire::tokio::tokio_rustls::rustls::ServerConfig;
@@ -83,7 +85,7 @@ impl Auth {
     fn scram(&self, secret: Arc<Secret>, secure: bool) -> PgWireResult<ScramAuth> {
         let mut scram = ScramAuth::new(secret);
         scram.set_iterations(SCRAM_ITERATIONS);
-        if let Some(certificate) = self.certificate.as_ref().filter(|_| secure) {
+        if let Some(certificate) = self.certificate.as_ref().filter(|_| self.binds(secure)) {
             scram.configure_certificate(certificate)?;
         }
         Ok(scram)
@@ -91,6 +93,12 @@ impl Auth {
 
     pub fn set_default(&mut self, name: &str, value: String) {
         self.defaults.insert(name.to_string(), value);
+    }
+
+    /// Whether SCRAM is bound to the channel, and SCRAM-SHA-256-PLUS offered: under TLS
+    /// with the certificate at hand.
+    fn binds(&self, secure: bool) -> bool {
+        secure && self.certificate.is_some()
     }
 
     pub fn user(&self) -> &str {
@@ -113,7 +121,7 @@ impl Auth {
 
     /// The handler of one connection's startup: SCRAM keeps the exchange's state in it.
     pub fn startup(self: &Arc<Self>) -> Startup {
-        Startup { auth: self.clone(), scram: OnceLock::new() }
+        Startup { auth: self.clone(), scram: OnceLock::new(), chosen: AtomicBool::new(false) }
     }
 }
 
@@ -145,6 +153,9 @@ pub struct Startup {
     /// Made at the first message, when it is known whether the connection is TLS: only
     /// then may channel binding (SCRAM-SHA-256-PLUS) be offered.
     scram: OnceLock<SASLAuthStartupHandler<DefaultServerParameterProvider>>,
+    /// Whether the client has sent its SASLInitialResponse: its first password message is
+    /// that, the others carry on the exchange.
+    chosen: AtomicBool,
 }
 
 #[async_trait]
@@ -172,6 +183,14 @@ impl StartupHandler for Startup {
                         self.scram.get_or_init(|| scram)
                     }
                 };
+                if let PgWireFrontendMessage::PasswordMessageFamily(PasswordMessageFamily::Raw(body)) = &message
+                    && !self.chosen.swap(true, Ordering::Relaxed)
+                {
+                    initial_response(body, auth.binds(client.is_secure())).map_err(|refused| {
+                        let info = ErrorInfo::new("FATAL".into(), errors::PROTOCOL_VIOLATION.into(), refused);
+                        PgWireError::UserError(Box::new(info))
+                    })?;
+                }
                 scram.on_startup(client, message).await?
             }
             (None, PgWireFrontendMessage::Startup(startup)) => {
@@ -197,6 +216,43 @@ impl StartupHandler for Startup {
             client.session_extensions().insert(Connection::new(cancel, registered, startup));
         }
         Ok(())
+    }
+}
+
+/// Checks a SASLInitialResponse before pgwire reads it: pgwire takes the data's length on
+/// trust (and panics past the message's end), and accepts any channel binding flag with
+/// either SCRAM mechanism. RFC 5802 §6 and RFC 5929: SCRAM-SHA-256-PLUS only where it was
+/// offered and with the tls-server-end-point binding; plain SCRAM-SHA-256 with no binding,
+/// and not with "y" (the client could bind but thinks the server cannot) where -PLUS was
+/// offered, since only a man in the middle taking it off the offer explains that.
+fn initial_response(body: &[u8], plus_offered: bool) -> Result<(), String> {
+    let malformed = || "malformed SASLInitialResponse message".to_string();
+    let end = body.iter().position(|&b| b == 0).ok_or_else(malformed)?;
+    let (mechanism, rest) = (&body[..end], &body[end + 1..]);
+    let (length, data) = rest.split_first_chunk::<4>().ok_or_else(malformed)?;
+    if usize::try_from(i32::from_be_bytes(*length)) != Ok(data.len()) {
+        return Err(malformed());
+    }
+    let plus = match std::str::from_utf8(mechanism) {
+        Ok(SCRAM_SHA_256_PLUS_METHOD) => true,
+        Ok(SCRAM_SHA_256_METHOD) => false,
+        // pgwire refuses a mechanism it did not offer.
+        _ => return Ok(()),
+    };
+    let flag = data.split(|&b| b == b',').next().unwrap_or_default();
+    match (plus, flag, plus_offered) {
+        (true, b"p=tls-server-end-point", true) | (false, b"n", _) | (false, b"y", false) => Ok(()),
+        (true, _, false) => Err(format!("{SCRAM_SHA_256_PLUS_METHOD} is offered over TLS only")),
+        (true, _, true) => Err(format!(
+            "the client selected {SCRAM_SHA_256_PLUS_METHOD} without the tls-server-end-point channel binding"
+        )),
+        (false, b"y", true) => Err(format!(
+            "SCRAM channel binding negotiation error: the client thinks this server cannot bind, but \
+             {SCRAM_SHA_256_PLUS_METHOD} was offered"
+        )),
+        (false, _, _) => Err(format!(
+            "the client selected {SCRAM_SHA_256_METHOD} without channel binding, but its message asks for it"
+        )),
     }
 }
 

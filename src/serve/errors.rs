@@ -24,6 +24,7 @@ pub const TOO_MANY_CONNECTIONS: &str = "53300";
 pub const PROGRAM_LIMIT: &str = "54000";
 pub const INTERNAL: &str = "XX000";
 pub const INVALID_AUTHORIZATION: &str = "28000";
+pub const PROTOCOL_VIOLATION: &str = "08P01";
 
 pub fn error(code: &str, message: impl Into<String>) -> PgWireError {
     PgWireError::UserError(Box::new(ErrorInfo::new("ERROR".into(), code.into(), message.into())))

@@ -8,6 +8,7 @@ mod encode;
 mod errors;
 mod handler;
 mod settings;
+mod wire;
 
 use std::fmt::Debug;
 use std::net::SocketAddr;
@@ -22,7 +23,7 @@ use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::{ClientInfo, ConnectionManager, PgWireServerHandlers};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
-use pgwire::tokio::{TlsAcceptor, process_socket};
+use pgwire::tokio::TlsAcceptor;
 use socket2::{SockRef, TcpKeepalive};
 use tokio::io::Interest;
 use tokio::net::{TcpListener, TcpStream};
@@ -157,7 +158,8 @@ async fn accept(listener: TcpListener, tls: Option<TlsAcceptor>, handlers: Arc<H
                     // Cancel requests come on connections of their own, and still work.
                     Err(_) => {
                         let full = Full { cancels: handlers.auth.cancels.clone() };
-                        tokio::spawn(process_socket(socket, tls.clone(), full));
+                        let tls = tls.clone();
+                        tokio::spawn(async move { wire::serve(socket, tls, &full).await });
                     }
                 }
             }
@@ -182,7 +184,7 @@ async fn connection(socket: TcpStream, tls: Option<TlsAcceptor>, handlers: Arc<H
         },
         Err(_) => return,
     };
-    let served = tokio::spawn(process_socket(socket, tls, handlers));
+    let served = tokio::spawn(async move { wire::serve(socket, tls, &handlers).await });
     let abort = served.abort_handle();
     tokio::select! {
         _ = served => {}

@@ -2,11 +2,19 @@
 //! (simple and extended protocol) and psql, each test with a server of its own.
 
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
+use pgwire::tokio::tokio_rustls::TlsConnector;
+use pgwire::tokio::tokio_rustls::rustls;
+use pgwire::tokio::tokio_rustls::rustls::crypto::aws_lc_rs;
+use pgwire::tokio::tokio_rustls::rustls::pki_types::pem::PemObject;
+use pgwire::tokio::tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
@@ -111,7 +119,7 @@ async fn copy_out(client: &Client, sql: &str) -> String {
     String::from_utf8(bytes).unwrap()
 }
 
-fn message(error: &tokio_postgres::Error) -> &str {
+fn db_message(error: &tokio_postgres::Error) -> &str {
     error.as_db_error().map_or("", |e| e.message())
 }
 
@@ -479,17 +487,7 @@ fn off_loopback_clients_need_tls_and_the_password() {
         return;
     }
     let dir = std::env::temp_dir().join(format!("cove-serve-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (certificate, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let made = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&certificate)
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (certificate, key) = self_signed(&dir);
     let (certificate, key) = (certificate.to_str().unwrap(), key.to_str().unwrap());
     let args = ["--listen", "0.0.0.0:0", "--tls-cert", certificate, "--tls-key", key];
     let server = Server::start_with(&args, &[("COVE_SERVE_PASSWORD", "tls pass")]).unwrap();
@@ -540,7 +538,7 @@ async fn a_statement_too_complex_to_parse_is_refused_at_once() {
         let refused = tokio::time::timeout(Duration::from_secs(30), client.simple_query(sql)).await;
         let refused = refused.expect("refused within the guard, not parsed for hours").unwrap_err();
         assert_eq!(refused.code(), Some(&SqlState::SYNTAX_ERROR), "{refused:?}");
-        assert!(message(&refused).contains("too complex to parse"), "{refused:?}");
+        assert!(db_message(&refused).contains("too complex to parse"), "{refused:?}");
     }
     // Forty nested calls are no trouble at all.
     let nested = format!("SELECT {}-7{} AS n", "abs(".repeat(40), ")".repeat(40));
@@ -574,7 +572,7 @@ async fn a_statement_slow_to_plan_holds_up_no_one_and_times_out() {
     let (answer, slow) = tokio::time::timeout(Duration::from_secs(30), slow_query).await.expect("timed out").unwrap();
     let error = answer.unwrap_err();
     assert_eq!(error.code(), Some(&SqlState::QUERY_CANCELED), "{error:?}");
-    assert!(message(&error).contains("statement timeout"), "{error:?}");
+    assert!(db_message(&error).contains("statement timeout"), "{error:?}");
     // The connection goes on.
     assert_eq!(slow.query_one("SELECT 2", &[]).await.unwrap().get::<_, i64>(0), 2);
     second_query.abort();
@@ -601,7 +599,7 @@ async fn statement_timeout_ends_a_slow_query_and_has_a_server_default() {
     let started = Instant::now();
     let error = client.query("SELECT count(*) FROM aws_ec2_instance", &[]).await.unwrap_err();
     assert_eq!(error.code(), Some(&SqlState::QUERY_CANCELED), "{error:?}");
-    assert!(message(&error).contains("statement timeout"), "{error:?}");
+    assert!(db_message(&error).contains("statement timeout"), "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(6), "ended before EC2 answered: {:?}", started.elapsed());
     let deadline = Instant::now() + Duration::from_secs(5);
     while !server.log().contains("timed out (statement_timeout)") && Instant::now() < deadline {
@@ -670,4 +668,322 @@ async fn clients_beyond_max_connections_are_refused_until_one_leaves() {
     };
     assert_eq!(third.query_one("SELECT 3", &[]).await.unwrap().get::<_, i64>(0), 3);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// SCRAM's channel binding cannot be stripped (RFC 5802 §6, RFC 5929): over TLS the server
+/// offers SCRAM-SHA-256-PLUS, so a client-first message saying "y" (the client could bind
+/// but was told the server cannot, which only a man in the middle taking -PLUS off the offer
+/// explains) is refused, as are -PLUS without TLS or without binding data, and binding data
+/// with the plain mechanism. Needs openssl.
+#[tokio::test(flavor = "multi_thread")]
+async fn scram_refuses_a_channel_binding_downgrade() {
+    if std::process::Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipped: openssl is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("cove-serve-binding-{}", std::process::id()));
+    let (certificate, key) = self_signed(&dir);
+    let (certificate_path, key_path) = (certificate.to_str().unwrap(), key.to_str().unwrap());
+    let args = ["--listen", "127.0.0.1:0", "--tls-cert", certificate_path, "--tls-key", key_path];
+    let server = Server::start_with(&args, &[("COVE_SERVE_PASSWORD", "bound pass")]).unwrap();
+    let tls = tls_connector(&certificate);
+    std::fs::remove_dir_all(dir).unwrap();
+    const PLAIN: &str = "SCRAM-SHA-256";
+    const PLUS: &str = "SCRAM-SHA-256-PLUS";
+    let bound = "p=tls-server-end-point,,";
+    // Over TLS, the mechanism, the GS2 header, whether the server goes on.
+    let cases = [
+        (true, PLUS, bound, true),
+        // A client that cannot bind at all.
+        (true, PLAIN, "n,,", true),
+        (false, PLAIN, "n,,", true),
+        // Told the truth: without TLS nothing can be bound, and -PLUS is not offered.
+        (false, PLAIN, "y,,", true),
+        (true, PLAIN, "y,,", false),
+        (true, PLAIN, bound, false),
+        (false, PLAIN, bound, false),
+        (false, PLUS, bound, false),
+        (true, PLUS, "n,,", false),
+        (true, PLUS, "y,,", false),
+        (true, PLUS, "p=tls-unique,,", false),
+    ];
+    for (secure, mechanism, gs2, accepted) in cases {
+        let (offered, answer) = client_first(&server, secure.then_some(&tls), mechanism, gs2).await;
+        assert_eq!(offered, if secure { vec![PLAIN, PLUS] } else { vec![PLAIN] });
+        match answer {
+            Ok(()) => assert!(accepted, "TLS {secure}, {mechanism} with {gs2:?} was accepted"),
+            Err((code, message)) => {
+                assert!(!accepted, "TLS {secure}, {mechanism} with {gs2:?} was refused: {message}");
+                assert_eq!(code, "08P01", "{message}");
+            }
+        }
+    }
+    // A real client binds end to end: psql, told to insist on channel binding.
+    if std::process::Command::new("psql").arg("--version").output().is_ok() {
+        let port = server.address.rsplit_once(':').unwrap().1;
+        let bound = std::process::Command::new("psql")
+            .arg(format!("host=127.0.0.1 port={port} user=cove dbname=cove sslmode=require channel_binding=require"))
+            .args(["-X", "-A", "-t", "-c", "SELECT 1"])
+            .env("PGPASSWORD", "bound pass")
+            .output()
+            .unwrap();
+        assert!(bound.status.success(), "{}", String::from_utf8_lossy(&bound.stderr));
+    }
+}
+
+/// Bytes sent in plain text after the SSLRequest, before the TLS handshake, are not the
+/// client's over TLS, whoever sent them (CVE-2021-23214 in Postgres): pgwire took them as
+/// the first messages of the TLS session. Needs openssl.
+#[tokio::test(flavor = "multi_thread")]
+async fn bytes_sent_before_the_tls_handshake_are_refused() {
+    if std::process::Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipped: openssl is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("cove-serve-injected-{}", std::process::id()));
+    let (certificate, key) = self_signed(&dir);
+    let args =
+        ["--listen", "127.0.0.1:0", "--tls-cert", certificate.to_str().unwrap(), "--tls-key", key.to_str().unwrap()];
+    let server = Server::start_with(&args, &[]).unwrap();
+    let tls = tls_connector(&certificate);
+    std::fs::remove_dir_all(dir).unwrap();
+    // A man in the middle's session: its own startup packet, then a query.
+    let injected = [startup_packet(), message(b'Q', b"SELECT count(*) FROM aws_ec2_instance\0")].concat();
+    // Proof that the handshake takes them, so the refusal below is theirs: a client that
+    // sends nothing early gets in.
+    for early in [&b""[..], &injected] {
+        let mut socket = TcpStream::connect(&server.address).await.unwrap();
+        socket.write_all(&[&SSL_REQUEST[..], early].concat()).await.unwrap();
+        let mut answer = [0];
+        socket.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"S");
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut wire: Box<dyn Wire> = Box::new(tls.connect(name, socket).await.unwrap());
+        wire.write_all(&startup_packet()).await.unwrap();
+        if early.is_empty() {
+            receive_until(&mut *wire, b'Z').await;
+        } else {
+            let (code, message) = refusal(&mut *wire).await;
+            assert_eq!((code.as_str(), message.as_str()), ("08P01", "received unencrypted data after SSL request"));
+        }
+    }
+    assert!(!server.log().contains("SELECT count(*)"), "{}", server.log());
+}
+
+/// pgwire's own loop answered a FATAL error with ReadyForQuery and read on, so a query sent
+/// after a refused authentication ran. The connection ends at the refusal.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_refused_at_authentication_cannot_go_on_to_query() {
+    let server = Server::start_with(&["--listen", "127.0.0.1:0"], &[("COVE_SERVE_PASSWORD", "pass")]).unwrap();
+    let mut wire = raw(&server, None).await;
+    receive_until(&mut *wire, b'R').await;
+    let unknown = message(b'p', &[&b"PLAIN\0"[..], &(-1i32).to_be_bytes()].concat());
+    let query = message(b'Q', b"SELECT count(*) FROM aws_ec2_instance\0");
+    wire.write_all(&[unknown, query].concat()).await.unwrap();
+    assert_eq!(refusal(&mut *wire).await.0, "08P01");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(calls(&server.requests(), "DescribeInstances"), 0, "{}", server.log());
+    assert!(!server.log().contains("SELECT count(*)"), "{}", server.log());
+}
+
+/// Messages no client should send, each on a connection of its own. pgwire's decoders
+/// read past a message's end, and panicked the connection's task when the bytes ran out.
+/// Each is a protocol violation: FATAL 08P01, the connection closed, one line in the log,
+/// and the server goes on serving.
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_messages_are_refused_as_protocol_violations() {
+    let length = |n: i32| n.to_be_bytes();
+    let scram = b"SCRAM-SHA-256\0";
+    // Before authentication, where SCRAM reads the SASLInitialResponse.
+    let before = [
+        ("a password message shorter than its length field", b"p\0\0\0\0".to_vec()),
+        ("a SASLInitialResponse without its data's length", message(b'p', scram)),
+        (
+            "a SASLInitialResponse whose data runs past its end",
+            message(b'p', &[&scram[..], &length(100), b"n,,n=,r=x"].concat()),
+        ),
+        ("a SASLInitialResponse with a negative data length", message(b'p', &[&scram[..], &length(-2)].concat())),
+    ];
+    let count = |n: u16| n.to_be_bytes();
+    let after = [
+        ("a Parse without its parameter count", message(b'P', b"\0SELECT 1\0")),
+        (
+            "a Bind whose parameter runs past its end",
+            message(b'B', &[&b"\0\0"[..], &count(0), &count(1), &length(100), b"abc"].concat()),
+        ),
+        ("a Bind without its format codes", message(b'B', &[&b"\0\0"[..], &count(3)].concat())),
+        ("a Describe without its target", message(b'D', b"")),
+        ("a Close without its target", message(b'C', b"")),
+        ("an Execute without its row limit", message(b'E', b"\0")),
+        ("copy data shorter than its length field", b"d\0\0\0\0".to_vec()),
+        ("a Sync with a body", message(b'S', b"x")),
+        ("a negative length", b"Q\xff\xff\xff\xff".to_vec()),
+        ("an unknown message type", message(b'z', b"")),
+    ];
+    let guarded = Server::start_with(&["--listen", "127.0.0.1:0"], &[("COVE_SERVE_PASSWORD", "pass")]).unwrap();
+    let open = Server::start(&[]);
+    for (server, shapes, ready) in [(&guarded, &before[..], b'R'), (&open, &after[..], b'Z')] {
+        for (shape, bytes) in shapes {
+            let mut wire = raw(server, None).await;
+            receive_until(&mut *wire, ready).await;
+            wire.write_all(bytes).await.unwrap();
+            let (code, message) = refusal(&mut *wire).await;
+            assert_eq!(code, "08P01", "{shape}: {message}");
+        }
+        // One line each, printed before the client was told, and read from the server's
+        // stderr in a thread of its own.
+        let lines = || {
+            let log = server.log();
+            let lines = log.lines().filter(|l| l.contains("connection closed") && l.contains("08P01")).count();
+            (lines, log)
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while lines().0 < shapes.len() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let (count, log) = lines();
+        assert_eq!(count, shapes.len(), "{log}");
+        assert!(!log.contains("panicked"), "{log}");
+    }
+    let (client, _) = open.client().await;
+    assert_eq!(client.query_one("SELECT 1", &[]).await.unwrap().get::<_, i64>(0), 1);
+}
+
+/// A certificate for localhost and its key, made with openssl in `dir`; rustls takes the
+/// certificate as its own root (a leaf, not a CA: webpki refuses a CA as an end entity).
+fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let (certificate, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost", "-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&certificate)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    (certificate, key)
+}
+
+/// A hand-written frontend, for the bytes no well-behaved client sends: one connection,
+/// plain or TLS, that has sent its startup packet for user cove.
+trait Wire: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Wire for T {}
+
+async fn raw(server: &Server, tls: Option<&TlsConnector>) -> Box<dyn Wire> {
+    let mut socket = TcpStream::connect(&server.address).await.unwrap();
+    let mut wire: Box<dyn Wire> = match tls {
+        None => Box::new(socket),
+        Some(connector) => {
+            socket.write_all(&SSL_REQUEST).await.unwrap();
+            let mut answer = [0];
+            socket.read_exact(&mut answer).await.unwrap();
+            assert_eq!(&answer, b"S", "the server takes TLS");
+            let name = ServerName::try_from("localhost").unwrap();
+            Box::new(connector.connect(name, socket).await.unwrap())
+        }
+    };
+    wire.write_all(&startup_packet()).await.unwrap();
+    wire
+}
+
+/// Its length and the code 1234.5679.
+const SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
+
+/// Protocol 3.0, then the parameters.
+fn startup_packet() -> Vec<u8> {
+    let body = [&0x0003_0000i32.to_be_bytes()[..], b"user\0cove\0database\0cove\0\0"].concat();
+    [&(body.len() as i32 + 4).to_be_bytes()[..], &body].concat()
+}
+
+/// A TLS client that trusts `certificate` alone.
+fn tls_connector(certificate: &Path) -> TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_file(certificate).unwrap()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    TlsConnector::from(Arc::new(config))
+}
+
+/// One message as the wire frames it: its type, its length (itself included), its body.
+fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+    [&[kind][..], &(body.len() as i32 + 4).to_be_bytes(), body].concat()
+}
+
+/// The next message from the server, its type and body; None once it has closed the
+/// connection. A server that neither answers nor closes within 10 s fails the test.
+async fn receive(wire: &mut dyn Wire) -> Option<(u8, Vec<u8>)> {
+    let read = async {
+        let mut header = [0; 5];
+        wire.read_exact(&mut header).await.ok()?;
+        let length = i32::from_be_bytes(header[1..].try_into().unwrap());
+        let mut body = vec![0; usize::try_from(length - 4).unwrap()];
+        wire.read_exact(&mut body).await.ok()?;
+        Some((header[0], body))
+    };
+    tokio::time::timeout(Duration::from_secs(10), read).await.expect("the server answers or closes within 10 s")
+}
+
+/// Reads until a message of type `kind` (skipping ParameterStatus and the like) and
+/// returns its body; a connection closed first fails the test with what came before.
+async fn receive_until(wire: &mut dyn Wire, kind: u8) -> Vec<u8> {
+    let mut seen = Vec::new();
+    loop {
+        match receive(wire).await {
+            Some((got, body)) if got == kind => return body,
+            Some((got, body)) => seen.push((char::from(got), String::from_utf8_lossy(&body).into_owned())),
+            None => panic!("closed before a {:?} message, after {seen:?}", char::from(kind)),
+        }
+    }
+}
+
+/// The server's last word on a connection it refuses: an ErrorResponse, FATAL, then the
+/// connection closed. Returns the SQLSTATE and the message.
+async fn refusal(wire: &mut dyn Wire) -> (String, String) {
+    let error = receive_until(wire, b'E').await;
+    fatal(wire, &error).await
+}
+
+/// The SQLSTATE and message of the ErrorResponse `error`, which must be FATAL and the
+/// connection closed after it.
+async fn fatal(wire: &mut dyn Wire, error: &[u8]) -> (String, String) {
+    let fields: Vec<(u8, String)> = error
+        .split(|&b| b == 0)
+        .filter(|field| !field.is_empty())
+        .map(|field| (field[0], String::from_utf8_lossy(&field[1..]).into_owned()))
+        .collect();
+    let field = |code: u8| fields.iter().find(|(c, _)| *c == code).map(|(_, v)| v.clone()).unwrap_or_default();
+    assert_eq!(field(b'S'), "FATAL", "{fields:?}");
+    assert!(receive(wire).await.is_none(), "the connection stays open after {fields:?}");
+    (field(b'C'), field(b'M'))
+}
+
+/// The mechanisms the server offers after the startup packet, and its answer to a
+/// SASLInitialResponse of `mechanism` whose client-first message begins with the GS2
+/// header `gs2`: Ok if it goes on to its server-first message, else the refusal.
+async fn client_first(
+    server: &Server,
+    tls: Option<&TlsConnector>,
+    mechanism: &str,
+    gs2: &str,
+) -> (Vec<String>, Result<(), (String, String)>) {
+    let mut wire = raw(server, tls).await;
+    let offer = receive_until(&mut *wire, b'R').await;
+    assert_eq!(offer[..4], 10i32.to_be_bytes(), "AuthenticationSASL");
+    let offered =
+        offer[4..].split(|&b| b == 0).filter(|m| !m.is_empty()).map(|m| String::from_utf8_lossy(m).into()).collect();
+    let first = format!("{gs2}n=,r=fyko+d2lbbFgONRv9qkxdawL");
+    let body = [mechanism.as_bytes(), b"\0", &(first.len() as i32).to_be_bytes(), first.as_bytes()].concat();
+    wire.write_all(&message(b'p', &body)).await.unwrap();
+    let answer = match receive(&mut *wire).await {
+        Some((b'R', body)) if body[..4] == 11i32.to_be_bytes() => Ok(()),
+        Some((b'E', error)) => Err(fatal(&mut *wire, &error).await),
+        other => panic!("neither SASLContinue nor an error: {other:?}"),
+    };
+    (offered, answer)
 }
