@@ -1,6 +1,7 @@
 //! The one place AWS calls are checked and counted: an SDK interceptor attached to every
-//! client cove builds. It refuses any operation that is not a read before it is sent, and
-//! counts calls and retries by service and operation.
+//! client cove builds. It refuses any operation that is not a read before it is sent,
+//! holds every response body to the catalog's cap as it is read, fails an error document
+//! sent with a 200, and counts calls and retries by service and operation.
 
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
@@ -8,12 +9,14 @@ use std::sync::Arc;
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
+    AfterDeserializationInterceptorContextRef, BeforeDeserializationInterceptorContextMut,
     BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+use cove_tables::ResponseCheck;
 use parking_lot::Mutex;
 
 /// Error codes AWS services answer a throttled request with.
@@ -130,6 +133,24 @@ impl Intercept for Guard {
     ) -> Result<(), BoxError> {
         self.counts.lock().attempts += 1;
         Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        ResponseCheck.modify_before_deserialization(context, runtime_components, cfg)
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        ResponseCheck.read_after_deserialization(context, runtime_components, cfg)
     }
 
     fn read_after_attempt(

@@ -52,17 +52,12 @@ where
     R: fmt::Debug + Send + Sync + 'static,
 {
     fn from(err: SdkError<E, R>) -> Self {
+        // What cove's response check refused (`ResponseCheck`).
+        if let Some(checked) = cause::<FetchError>(&err) {
+            return checked.clone();
+        }
         if let Some(service) = err.as_service_error() {
-            return match service.code() {
-                // One line: some signature errors go on to quote the canonical request,
-                // session token header included.
-                Some(code) => {
-                    let message = service.message().map_or_else(|| service.to_string(), str::to_string);
-                    FetchError::new(code, message.lines().next().unwrap_or_default())
-                }
-                // No error code: a response the SDK could not read; the deepest cause says why.
-                None => FetchError::new("UnreadableResponse", deepest_cause(service)),
-            };
+            return FetchError::service(service);
         }
         let code = match &err {
             SdkError::TimeoutError(_) => "Timeout",
@@ -72,6 +67,26 @@ where
         };
         FetchError::new(code, causes(&err))
     }
+}
+
+impl FetchError {
+    pub(crate) fn service(service: &(impl ProvideErrorMetadata + std::error::Error + 'static)) -> FetchError {
+        match service.code() {
+            // One line: some signature errors go on to quote the canonical request,
+            // session token header included.
+            Some(code) => {
+                let message = service.message().map_or_else(|| service.to_string(), str::to_string);
+                FetchError::new(code, message.lines().next().unwrap_or_default())
+            }
+            // No error code: a response the SDK could not read; the deepest cause says why.
+            None => FetchError::new("UnreadableResponse", deepest_cause(service)),
+        }
+    }
+}
+
+/// The first of `err` and its causes that is a `T`.
+pub(crate) fn cause<'a, T: std::error::Error + 'static>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a T> {
+    std::iter::successors(Some(err), |e| e.source()).find_map(|e| e.downcast_ref::<T>())
 }
 
 /// The error and its causes on one line, without the SDK's debug dump of the response.

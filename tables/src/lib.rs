@@ -20,6 +20,7 @@ mod json;
 mod model;
 mod pages;
 mod policy;
+mod response;
 mod schema;
 mod services;
 mod spec;
@@ -29,6 +30,7 @@ use std::collections::BTreeSet;
 
 pub use context::{Quals, ScanContext, Target};
 pub use error::FetchError;
+pub use response::{MAX_RESPONSE_BYTES, ResponseCheck};
 pub use schema::{ColumnInfo, HydrateInfo, JSON_METADATA_KEY, KeyColumn, Kind, Scope};
 pub use table::{Events, Request, ScanEvent, Table};
 

@@ -1,5 +1,6 @@
 //! A table's list, as a stream of pages, and the two shapes APIs page in.
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use futures::stream::{self, BoxStream, StreamExt};
@@ -16,13 +17,34 @@ where
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<(Vec<T>, Option<String>), FetchError>> + Send + 'static,
 {
-    stream::try_unfold((page, Some(None)), |(mut page, token)| async move {
+    stream::try_unfold((page, Some(None), Tokens::default()), |(mut page, token, mut tokens)| async move {
         let Some(token) = token else { return Ok(None) };
         let (items, next) = page(token).await?;
-        let next = next.filter(|t| !t.is_empty()).map(Some);
-        Ok(Some((items, (page, next))))
+        let next = tokens.next(next)?.map(Some);
+        Ok(Some((items, (page, next, tokens))))
     })
     .boxed()
+}
+
+/// The page tokens one listing was given. A service that gives one again would have the
+/// listing ask for the same pages forever, and stopping there could leave pages unread:
+/// either way the listing fails.
+#[derive(Debug, Default)]
+pub struct Tokens(HashSet<String>);
+
+impl Tokens {
+    /// The token of the next page, if there is one and it was not given before.
+    pub fn next(&mut self, next: Option<String>) -> Result<Option<String>, FetchError> {
+        let Some(token) = next.filter(|token| !token.is_empty()) else { return Ok(None) };
+        if !self.0.insert(token.clone()) {
+            let pages = self.0.len() + 1;
+            return Err(FetchError::new(
+                "RepeatedPageToken",
+                format!("page {pages} of the listing gave a page token an earlier page gave, so it would never end"),
+            ));
+        }
+        Ok(Some(token))
+    }
 }
 
 /// One page holding whatever `items` resolves to.
@@ -32,4 +54,31 @@ where
     Fut: Future<Output = Result<Vec<T>, FetchError>> + Send + 'static,
 {
     stream::once(items).boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::TryStreamExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_listing_given_a_token_again_fails_instead_of_paging_forever() {
+        // t1, t2, t1: a loop of two pages, which a check against the previous token misses.
+        let answers = [Some("t1"), Some("t2"), Some("t1"), None];
+        let pages = paginate(move |token: Option<String>| {
+            let page = match token.as_deref() {
+                None => 0,
+                Some("t1") => 1,
+                _ => 2,
+            };
+            async move { Ok((vec![page], answers[page].map(str::to_string))) }
+        });
+        let error = pages.try_collect::<Vec<_>>().await.unwrap_err();
+        assert_eq!(error.code, "RepeatedPageToken", "{error}");
+        assert!(error.message.contains("page 3"), "{error}");
+        let once =
+            paginate(|token: Option<String>| async move { Ok((vec![1], token.is_none().then(|| "t".to_string()))) });
+        assert_eq!(once.try_collect::<Vec<_>>().await.unwrap(), [vec![1], vec![1]]);
+    }
 }

@@ -1,9 +1,10 @@
 //! Partial failure reported as data: a denied account, a failing region and throttling
-//! leave exactly the healthy targets' rows, with each failure listed once.
+//! leave exactly the healthy targets' rows, with each failure listed once; an endpoint
+//! that answers wrongly fails its target, never reads as fewer rows.
 
 use std::collections::BTreeSet;
 
-use crate::harness::{Faults, cove_with_env, cove_with_input_env, faulty_endpoint, org};
+use crate::harness::{Answer, Faults, Run, cove_with_env, cove_with_input_env, faulty_endpoint, org};
 
 #[test]
 fn a_sick_org_still_answers_for_every_healthy_target() {
@@ -113,4 +114,124 @@ fn regions_an_account_has_not_enabled_are_skipped_under_all() {
     );
     assert_eq!(named.code, 0);
     assert!(named.stderr.contains("region eu-west-1 table aws_ec2_instance: AuthFailure"), "{}", named.stderr);
+}
+
+/// The failure of a query whose only target failed, which leaves it no rows.
+fn only_failure<'a>(run: &'a Run, table: &str) -> &'a str {
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+    assert!(lines[0].starts_with("warning: ") && lines[0].contains(&format!(" table {table}: ")), "{}", run.stderr);
+    assert_eq!(lines[1], format!("error: every target of {table} failed"));
+    lines[0]
+}
+
+fn pages(content_type: &'static str, pages: Vec<String>) -> Answer {
+    Answer::Pages { content_type, pages }
+}
+
+#[test]
+fn an_error_or_a_web_page_in_a_200_fails_the_target_instead_of_listing_nothing() {
+    let denied = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized</Message>\
+                  </Error><RequestId>r</RequestId></ErrorResponse>";
+    let portal =
+        "<!DOCTYPE html>\n<html><head><title>Sign in to the Wi-Fi</title></head><body><form></form></body></html>";
+    let json_denied = r#"{"__type": "com.amazonaws.logs#AccessDeniedException", "message": "not authorized"}"#;
+    let endpoint = faulty_endpoint(Faults {
+        answers: vec![
+            ("Action=ListTopics", pages("text/xml", vec![denied.into()])),
+            ("/2013-04-01/hostedzone", pages("text/html", vec![portal.into()])),
+            ("Logs_20140328.DescribeLogGroups", pages("application/x-amz-json-1.1", vec![json_denied.into()])),
+            ("TrentService.ListKeys", pages("application/x-amz-json-1.1", vec![json_denied.into()])),
+        ],
+        ..Faults::default()
+    });
+    for (table, failure) in [
+        ("aws_sns_topic", "AccessDenied: not authorized"),
+        ("aws_route53_zone", "HTTP 200 with an HTML page"),
+        ("aws_cloudwatch_log_group", "AccessDeniedException: not authorized"),
+        ("aws_kms_key", "AccessDeniedException: not authorized"),
+    ] {
+        let sql = format!("SELECT count(*) FROM {table}");
+        let run = cove_with_env(&["query", "-o", "csv", &sql], &[("AWS_ENDPOINT_URL", &endpoint)]);
+        let warning = only_failure(&run, table);
+        assert!(warning.contains(failure), "{warning}");
+    }
+}
+
+#[test]
+fn a_page_token_given_again_fails_the_listing_of_either_kind_of_table() {
+    let user = "<member><UserName>loop</UserName><UserId>AIDALOOP</UserId><Path>/</Path>\
+                <Arn>arn:aws:iam::123456789012:user/loop</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate></member>";
+    let users = |more: &str| {
+        format!("<ListUsersResponse><ListUsersResult><Users>{user}</Users>{more}</ListUsersResult></ListUsersResponse>")
+    };
+    let topic = "<member><TopicArn>arn:aws:sns:us-east-1:123456789012:loop</TopicArn></member>";
+    let topics = |more: &str| {
+        format!(
+            "<ListTopicsResponse><ListTopicsResult><Topics>{topic}</Topics>{more}</ListTopicsResult></ListTopicsResponse>"
+        )
+    };
+    // The same token twenty times, then a last page: a listing that does not notice reads
+    // the same page over and over and reports nothing wrong.
+    let looping = |page: String, last: String| std::iter::repeat_n(page, 20).chain([last]).collect::<Vec<_>>();
+    let endpoint = faulty_endpoint(Faults {
+        answers: vec![
+            (
+                "Action=ListUsers",
+                pages("text/xml", looping(users("<IsTruncated>true</IsTruncated><Marker>again</Marker>"), users(""))),
+            ),
+            ("Action=ListTopics", pages("text/xml", looping(topics("<NextToken>again</NextToken>"), topics("")))),
+        ],
+        ..Faults::default()
+    });
+    for table in ["aws_iam_user", "aws_sns_topic"] {
+        let sql = format!("SELECT count(*) FROM {table}");
+        let run = cove_with_env(&["query", "-o", "csv", &sql], &[("AWS_ENDPOINT_URL", &endpoint)]);
+        let warning = only_failure(&run, table);
+        assert!(warning.contains("RepeatedPageToken: page 2 of the listing"), "{warning}");
+    }
+}
+
+#[test]
+fn a_response_body_beyond_the_cap_fails_the_target_as_it_is_read() {
+    let size = cove_tables::MAX_RESPONSE_BYTES + (1 << 20);
+    let user = "</UserName><UserId>AIDAHUGE</UserId><Path>/</Path><Arn>arn:aws:iam::123456789012:user/huge</Arn>\
+                <CreateDate>2024-01-01T00:00:00Z</CreateDate></member></Users><IsTruncated>false</IsTruncated>\
+                </ListUsersResult></ListUsersResponse>";
+    // One body declares its length, the other is chunked: refused before it is read, and
+    // cut off once past the cap.
+    let endpoint = faulty_endpoint(Faults {
+        answers: vec![
+            (
+                "Action=ListUsers",
+                Answer::Huge {
+                    prefix: "<ListUsersResponse><ListUsersResult><Users><member><UserName>",
+                    size,
+                    suffix: user,
+                    declared: true,
+                },
+            ),
+            (
+                "Action=ListTopics",
+                Answer::Huge {
+                    prefix: "<ListTopicsResponse><ListTopicsResult><Topics><member><TopicArn>",
+                    size,
+                    suffix: "</TopicArn></member></Topics></ListTopicsResult></ListTopicsResponse>",
+                    declared: false,
+                },
+            ),
+        ],
+        ..Faults::default()
+    });
+    for (table, column) in [("aws_iam_user", "name"), ("aws_sns_topic", "topic_arn")] {
+        let sql = format!("SELECT length({column}) FROM {table}");
+        let run = cove_with_env(&["query", "-o", "csv", &sql], &[("AWS_ENDPOINT_URL", &endpoint)]);
+        let warning = only_failure(&run, table);
+        assert!(
+            warning.contains("ResponseTooLarge: the response body is larger than the 64 MiB cove reads"),
+            "{warning}"
+        );
+        assert!(run.csv_rows().is_empty(), "{}", run.stdout);
+    }
 }

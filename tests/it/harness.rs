@@ -226,6 +226,18 @@ pub struct Faults {
     pub throttle_every: Option<usize>,
     /// Organizations ListAccounts fails with this error code.
     pub list_accounts_error: Option<&'static str>,
+    /// Requests whose head or body contains the text get the answer, not moto's.
+    pub answers: Vec<(&'static str, Answer)>,
+}
+
+/// What the proxy answers instead of moto.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// A 200 with each page in turn, one per request, then the last page to every request.
+    Pages { content_type: &'static str, pages: Vec<String> },
+    /// A 200 of `prefix`, `size` bytes of `a` and `suffix`, made as it is sent, never held
+    /// whole: with its length declared, or chunked.
+    Huge { prefix: &'static str, size: u64, suffix: &'static str, declared: bool },
 }
 
 /// An HTTP proxy to moto injecting `faults`; returns its endpoint URL.
@@ -233,7 +245,7 @@ pub fn faulty_endpoint(faults: Faults) -> String {
     let upstream = org().moto.endpoint.trim_start_matches("http://").to_string();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
     let endpoint = format!("http://{}", listener.local_addr().expect("proxy address"));
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Seen::default()));
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
             let (upstream, faults, seen) = (upstream.clone(), faults.clone(), seen.clone());
@@ -243,10 +255,15 @@ pub fn faulty_endpoint(faults: Faults) -> String {
     endpoint
 }
 
-/// Requests seen by a proxy, by who sent them where, and what they asked.
-type Seen = std::sync::Mutex<std::collections::HashSet<String>>;
+/// Requests seen by a proxy, by who sent them where, and what they asked; and how many
+/// requests each of its answers answered.
+#[derive(Default)]
+struct Seen {
+    requests: std::collections::HashSet<String>,
+    answered: std::collections::HashMap<usize, usize>,
+}
 
-fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults, seen: &Seen) {
+fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults, seen: &std::sync::Mutex<Seen>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let mut reader = BufReader::new(client.try_clone().expect("clone"));
     let mut client = client;
@@ -283,9 +300,11 @@ fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults
         let throttled = faults.throttle_every.is_some_and(|every| {
             let mut seen = seen.lock().unwrap();
             ["ec2", "iam", "sts", "sns"].contains(&service)
-                && seen.insert(format!("{key:?} {region:?} {text}"))
-                && seen.len().is_multiple_of(every)
+                && seen.requests.insert(format!("{key:?} {region:?} {text}"))
+                && seen.requests.len().is_multiple_of(every)
         });
+        let answer =
+            faults.answers.iter().enumerate().find(|(_, (needle, _))| head.contains(needle) || text.contains(needle));
         let lists_accounts = head.contains("AWSOrganizationsV20161128.ListAccounts");
         let json = head.to_ascii_lowercase().contains("application/x-amz-json");
         let response = if let (true, Some(code)) = (lists_accounts, faults.list_accounts_error) {
@@ -296,6 +315,25 @@ fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults
             json_error_response("UnrecognizedClientException", "The security token included in the request is invalid")
         } else if faults.failing_region.is_some() && faults.failing_region.as_deref() == region {
             error_response(service, "401 Unauthorized", "AuthFailure", "AWS was not able to validate the credentials")
+        } else if let Some((i, (_, answer))) = answer {
+            match answer {
+                Answer::Pages { content_type, pages } => {
+                    let mut seen = seen.lock().unwrap();
+                    let answered = seen.answered.entry(i).or_default();
+                    let page = &pages[(*answered).min(pages.len() - 1)];
+                    *answered += 1;
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{page}",
+                        page.len()
+                    )
+                    .into_bytes()
+                }
+                Answer::Huge { prefix, size, suffix, declared } => {
+                    // Whether cove read it all or hung up, the connection is done with.
+                    let _ = send_huge(&mut client, prefix, *size, suffix, *declared);
+                    return;
+                }
+            }
         } else if throttled {
             let code = if service == "ec2" { "RequestLimitExceeded" } else { "Throttling" };
             error_response(service, "400 Bad Request", code, "Rate exceeded")
@@ -314,6 +352,41 @@ fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults
             return;
         }
     }
+}
+
+/// A 200 of `prefix`, `size` bytes of `a` and `suffix`, sent a piece at a time.
+fn send_huge(
+    client: &mut std::net::TcpStream,
+    prefix: &str,
+    size: u64,
+    suffix: &str,
+    declared: bool,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let total = prefix.len() as u64 + size + suffix.len() as u64;
+    let framing = if declared { format!("Content-Length: {total}") } else { "Transfer-Encoding: chunked".to_string() };
+    write!(client, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n{framing}\r\n\r\n")?;
+    let mut send = |data: &[u8]| match declared {
+        true => client.write_all(data),
+        // An empty chunk would end the body.
+        false if data.is_empty() => Ok(()),
+        false => write!(client, "{:x}\r\n", data.len())
+            .and_then(|_| client.write_all(data))
+            .and_then(|_| client.write_all(b"\r\n")),
+    };
+    send(prefix.as_bytes())?;
+    let fill = [b'a'; 1 << 16];
+    let mut left = size;
+    while left > 0 {
+        let piece = left.min(fill.len() as u64);
+        send(&fill[..piece as usize])?;
+        left -= piece;
+    }
+    send(suffix.as_bytes())?;
+    if !declared {
+        client.write_all(b"0\r\n\r\n")?;
+    }
+    Ok(())
 }
 
 /// An AWS error as JSON protocol services (Organizations) answer with.

@@ -28,19 +28,45 @@ pub(super) fn response(
     output: Option<&ShapeRef>,
     response: &HttpResponse,
 ) -> Result<Value, ServiceError> {
+    if let Some(page) = super::web_page(response) {
+        return Err(page);
+    }
     let body = response.body().bytes().unwrap_or_default();
     let document: Value = if body.is_empty() {
         Value::Object(Default::default())
     } else {
         serde_json::from_slice(body).map_err(ServiceError::unreadable)?
     };
-    if !response.status().is_success() {
+    if !response.status().is_success() || names_error(&document) {
         return Err(error(response, &document));
+    }
+    if !document.is_object() {
+        let (status, start) = (response.status().as_u16(), String::from_utf8_lossy(&body[..body.len().min(40)]));
+        return Err(ServiceError::unreadable(format!("HTTP {status} with `{start}` where an object was expected")));
     }
     match output {
         Some(output) => normalize(model, output, document).map_err(ServiceError::unreadable),
         None => Ok(Value::Object(Default::default())),
     }
+}
+
+/// Whether a document is an error document. Some endpoints send one with a 2xx, which read
+/// as an output would be one with nothing in it; no output in the models has these members.
+fn names_error(document: &Value) -> bool {
+    let has = |key: &str| document.get(key).is_some();
+    has("__type") || (has("code") && (has("message") || has("Message")))
+}
+
+/// The error a 2xx answer names when it is a JSON error document.
+pub(crate) fn error_in_2xx(response: &HttpResponse) -> Option<ServiceError> {
+    let body = response.body().bytes().filter(|_| response.status().is_success())?;
+    // Most answers are not JSON, or do not mention an error: only those that might are parsed.
+    let mentions = |key: &[u8]| body.windows(key.len()).any(|w| w == key);
+    if !body.trim_ascii_start().starts_with(b"{") || !(mentions(b"\"__type\"") || mentions(b"\"code\"")) {
+        return None;
+    }
+    let document: Value = serde_json::from_slice(body).ok()?;
+    names_error(&document).then(|| error(response, &document))
 }
 
 /// The error a JSON service answered with: its code from `__type` (or the
@@ -129,6 +155,23 @@ mod tests {
         let wire = serde_json::json!({"Table": {"TableName": "t", "CreationDateTime": 1700000000.5}});
         let normalized = normalize(dynamodb, &output, wire).unwrap();
         assert_eq!(normalized["Table"]["CreationDateTime"], "2023-11-14T22:13:20.5Z");
+    }
+
+    #[test]
+    fn a_2xx_answer_is_an_object_or_the_error_it_names() {
+        let logs = model("logs").unwrap();
+        let output = logs.operation("DescribeLogGroups").unwrap().output.clone();
+        let read = |body: &'static str| {
+            let ok = HttpResponse::new(200u16.try_into().unwrap(), SdkBody::from(body));
+            response(logs, output.as_ref(), &ok).map_err(|e| e.to_string())
+        };
+        assert_eq!(read(r#"{"logGroups": []}"#), Ok(serde_json::json!({"logGroups": []})));
+        assert_eq!(read("").unwrap(), serde_json::json!({}), "an output with no members may have no body");
+        let denied = r#"{"__type": "com.amazonaws.logs#AccessDeniedException", "message": "no"}"#;
+        assert_eq!(read(denied).unwrap_err(), "AccessDeniedException: no");
+        assert_eq!(read(r#"{"code": "AccessDenied", "Message": "no"}"#).unwrap_err(), "AccessDenied: no");
+        assert!(read("[]").unwrap_err().contains("`[]` where an object was expected"));
+        assert!(read("<!doctype html><html></html>").unwrap_err().contains("HTML page"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! ([`transport`]). Responses are JSON values keyed by the model's member names, with
 //! timestamps as RFC 3339 text and blobs as base64, whatever the protocol.
 
-mod json;
+pub(crate) mod json;
 mod query;
 mod rest;
 mod transport;
@@ -120,6 +120,22 @@ impl ProvideErrorMetadata for ServiceError {
     fn meta(&self) -> &ErrorMetadata {
         &self.0
     }
+}
+
+/// A 2xx answer that is a web page, not the service's document: what a captive portal or
+/// a proxy between cove and AWS answers with.
+fn web_page(response: &HttpResponse) -> Option<ServiceError> {
+    // By the body alone: some endpoints (moto) label JSON answers text/html.
+    let body = response.body().bytes().unwrap_or_default();
+    let start: Vec<u8> =
+        body.iter().skip_while(|b| b.is_ascii_whitespace()).take(14).map(u8::to_ascii_lowercase).collect();
+    let html = start.starts_with(b"<!doctype html") || start.starts_with(b"<html");
+    (response.status().is_success() && html).then(|| {
+        let status = response.status().as_u16();
+        ServiceError::unreadable(format!(
+            "HTTP {status} with an HTML page, not the service's answer (a proxy or portal?)"
+        ))
+    })
 }
 
 /// A timestamp as RFC 3339 text, from a wire value in `format`.

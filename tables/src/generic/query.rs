@@ -105,7 +105,9 @@ pub(super) fn response(
     output: Option<&ShapeRef>,
     response: &HttpResponse,
 ) -> Result<Value, ServiceError> {
-    let text = xml::successful_text(response)?;
+    // Both protocols answer `<{Operation}Response>`, errors `<ErrorResponse>` (EC2's `<Response>`).
+    let root = format!("{operation}Response");
+    let text = xml::successful_text(response, &format!("<{root}>"), |name| name == root)?;
     let Some(output) = output else { return Ok(Value::Object(Default::default())) };
     if model.metadata.protocol == Protocol::Ec2 {
         return xml::document(model, output, text, &[]).map_err(ServiceError::unreadable);
@@ -187,6 +189,29 @@ mod tests {
             value,
             serde_json::json!({"Attributes": {"Owner": "123456789012", "Policy": "{\"Version\":\"2012-10-17\"}"}})
         );
+    }
+
+    #[test]
+    fn a_2xx_answer_is_the_operations_response_or_the_error_it_names() {
+        let sns = model("sns").unwrap();
+        let output = sns.operation("ListTopics").unwrap().output.clone();
+        let read = |content_type: &str, body: &'static str| {
+            let mut answer = HttpResponse::new(200u16.try_into().unwrap(), SdkBody::from(body));
+            answer.headers_mut().insert("content-type", content_type.to_string());
+            response(sns, "ListTopics", output.as_ref(), &answer).map_err(|e| e.to_string())
+        };
+        let topics = "<ListTopicsResponse><ListTopicsResult><Topics/></ListTopicsResult></ListTopicsResponse>";
+        assert_eq!(read("text/xml", topics), Ok(serde_json::json!({"Topics": []})));
+        let denied = "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>";
+        assert_eq!(read("text/xml", denied).unwrap_err(), "AccessDenied: no");
+        let ec2 = "<Response><Errors><Error><Code>AuthFailure</Code><Message>no</Message></Error></Errors></Response>";
+        assert_eq!(read("text/xml", ec2).unwrap_err(), "AuthFailure: no");
+        let portal = "<!DOCTYPE html><html><body>Sign in</body></html>";
+        assert!(read("text/html; charset=utf-8", portal).unwrap_err().contains("HTML page"));
+        assert!(read("text/xml", "<ErrorResponse/>").unwrap_err().contains("naming no error code"));
+        let other = read("text/xml", "<ListQueuesResponse/>").unwrap_err();
+        assert!(other.contains("<ListQueuesResponse> where <ListTopicsResponse> was expected"), "{other}");
+        assert!(read("text/xml", "").is_err());
     }
 
     #[test]

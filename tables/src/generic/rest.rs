@@ -89,7 +89,9 @@ pub(super) fn xml_response(
     output: Option<&ShapeRef>,
     response: &HttpResponse,
 ) -> Result<Value, ServiceError> {
-    let text = xml::successful_text(response)?;
+    // The root is named after the output shape or its payload, which the model does not
+    // always spell out: any element but an error document's or a web page's is taken.
+    let text = xml::successful_text(response, "the operation's output", |root| !root.eq_ignore_ascii_case("html"))?;
     let Some(output) = output else { return Ok(Value::Object(Map::new())) };
     let structure = model.shape(&output.shape).map_err(ServiceError::unreadable)?;
     let payload = structure.payload.as_ref().and_then(|name| structure.members.iter().find(|m| &m.name == name));
@@ -155,6 +157,13 @@ mod tests {
         let denied = "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>";
         let denied = HttpResponse::new(403u16.try_into().unwrap(), SdkBody::from(denied));
         assert_eq!(xml_response(route53, output.as_ref(), &denied).unwrap_err().to_string(), "AccessDenied: no");
+        let refused = |body: &'static str| {
+            let ok = HttpResponse::new(200u16.try_into().unwrap(), SdkBody::from(body));
+            xml_response(route53, output.as_ref(), &ok).unwrap_err().to_string()
+        };
+        assert_eq!(refused("<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>"), "Throttling");
+        assert!(refused("  <html><body>Sign in</body></html>").contains("HTML page"));
+        assert!(refused("<!-- portal --><HTML></HTML>").contains("<HTML> where the operation's output was expected"));
         let list = request(route53, "ListHostedZones", &json!({"MaxItems": "5", "Marker": "m"})).unwrap();
         assert_eq!(list.uri(), "/2013-04-01/hostedzone?marker=m&maxitems=5");
     }

@@ -131,15 +131,35 @@ fn scalar(kind: ShapeKind, text: &str, timestamp_format: Option<&str>) -> Value 
     }
 }
 
-/// The body of a successful XML answer, or the error an unsuccessful one says.
-pub(super) fn successful_text(response: &HttpResponse) -> Result<&str, ServiceError> {
+/// The body of a successful XML answer whose root element `expected` accepts, or the
+/// error an unsuccessful one says. A 2xx answer is no proof of success: a proxy's HTML
+/// page, or an error document some endpoints send with a 200, would otherwise read as
+/// an output with nothing in it.
+pub(super) fn successful_text<'a>(
+    response: &'a HttpResponse,
+    expected: &str,
+    accepts: impl Fn(&str) -> bool,
+) -> Result<&'a str, ServiceError> {
+    if let Some(page) = super::web_page(response) {
+        return Err(page);
+    }
     let body = response.body().bytes().unwrap_or_default();
     let text = std::str::from_utf8(body).map_err(ServiceError::unreadable)?;
-    if response.status().is_success() {
-        return Ok(text);
-    }
     let status = response.status().as_u16();
-    Err(error(text).unwrap_or_else(|| ServiceError::new(&format!("HTTP{status}"), Some(super::NO_CODE))))
+    if !response.status().is_success() {
+        return Err(error(text).unwrap_or_else(|| ServiceError::new(&format!("HTTP{status}"), Some(super::NO_CODE))));
+    }
+    let mut document = Document::new(text);
+    let root = document.root_element().map_err(ServiceError::unreadable)?;
+    let root = root.start_el().local();
+    match root {
+        // The roots of the query protocol's, EC2's and REST-XML's error documents.
+        "ErrorResponse" | "Response" | "Error" => Err(error(text).unwrap_or_else(|| {
+            ServiceError::unreadable(format!("HTTP {status} with an error document <{root}> naming no error code"))
+        })),
+        _ if accepts(root) => Ok(text),
+        _ => Err(ServiceError::unreadable(format!("HTTP {status} with <{root}> where {expected} was expected"))),
+    }
 }
 
 /// The code and message of an XML error answer (`<Error><Code>` anywhere in it).

@@ -7,6 +7,7 @@ use super::value::{ArnTemplate, basename, last_segment, lookup};
 use crate::context::ScanContext;
 use crate::error::FetchError;
 use crate::generic::Service;
+use crate::pages::Tokens;
 
 impl HydrateSpec {
     /// Whether the row already has every input this call takes from it.
@@ -74,7 +75,8 @@ async fn read_pages(
     output: &mut Value,
 ) -> Result<(), FetchError> {
     let token_of = |page: &Value| page.get(&pages.output_token).and_then(Value::as_str).map(str::to_string);
-    let mut token = token_of(output);
+    let mut tokens = Tokens::default();
+    let mut token = tokens.next(token_of(output))?;
     while let Some(next) = token.take() {
         input.insert(pages.input_token.clone(), next.clone().into());
         let page = service.call(&scan.target, operation, &Value::Object(input.clone())).await?;
@@ -83,8 +85,7 @@ async fn read_pages(
                 items.extend(more.iter().cloned());
             }
         }
-        // A service answering with the token it was sent has no more pages.
-        token = token_of(&page).filter(|again| *again != next);
+        token = tokens.next(token_of(&page))?;
     }
     if let Some(members) = output.as_object_mut() {
         members.remove(&pages.output_token);

@@ -204,16 +204,10 @@ impl Lister {
                     }
                     output => output?,
                 };
-                // A service answering with the token it was sent has no more pages: stop
-                // rather than ask for the same page forever.
-                let next = lister
-                    .output_token
-                    .first()
-                    .and_then(|path| {
-                        let steps: Vec<String> = path.split('.').map(str::to_string).collect();
-                        lookup(&output, &steps)?.as_str().map(str::to_string)
-                    })
-                    .filter(|next| Some(next) != token.as_ref());
+                let next = lister.output_token.first().and_then(|path| {
+                    let steps: Vec<String> = path.split('.').map(str::to_string).collect();
+                    lookup(&output, &steps)?.as_str().map(str::to_string)
+                });
                 let mut items = match lookup(&output, &lister.items) {
                     Some(Value::Array(items)) => items.clone(),
                     Some(item @ Value::Object(_)) => vec![item.clone()],
