@@ -309,3 +309,30 @@ fn control_folders_are_read_as_regular_files_of_bounded_size() {
     assert!(run.stdout.is_empty());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn ctrl_c_ends_an_export_in_every_format_within_a_second_and_leaves_the_previous_file() {
+    let sql = "SELECT value, repeat('x', 40) AS pad, '{\"a\": [1, 2]}' AS doc FROM generate_series(1, 1000000000)";
+    for format in ["csv", "json", "ndjson", "line", "parquet", "table"] {
+        let dir = scratch(&format!("ctrl-c-{format}"));
+        let out = dir.join("out");
+        std::fs::write(&out, "prev\n").unwrap();
+        let child = spawn(&["query", "-o", format, "--out", out.to_str().unwrap(), sql], &[]);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while entries(&dir).len() < 2 {
+            assert!(Instant::now() < deadline, "{format}: no temporary file appeared");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Well into the export: rows are being written, not planned.
+        std::thread::sleep(Duration::from_secs(2));
+        let sent = Instant::now();
+        send(&child, "INT");
+        let run = wait(child, Duration::from_secs(120));
+        let took = sent.elapsed();
+        assert_eq!(run.code, Some(130), "{format}: {}", run.stderr);
+        assert!(took < Duration::from_secs(1), "{format}: Ctrl-C took {took:?}");
+        assert_eq!(entries(&dir), ["out"], "{format} left a temporary file");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "prev\n", "{format}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
