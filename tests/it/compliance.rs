@@ -458,3 +458,24 @@ fn cis_identity_controls_read_the_credential_report_and_policies() {
     let support = results(&doc, "iam_support_role_exists");
     assert!(support.len() == 4 && support.iter().all(|(status, ..)| status == "alarm"), "{support:?}");
 }
+
+#[test]
+fn a_rule_naming_no_tag_is_refused_and_a_rule_muting_most_alarms_is_warned_about() {
+    let dir = scratch("broad");
+    let rules = dir.join("suppress.toml");
+    std::fs::write(&rules, "[[suppress]]\ntags = {}\nreason = \"quiet\"\nexpires = \"2999-12-31\"\n").unwrap();
+    let run = check(&["--control", "ec2_ami_public", "--suppress", rules.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("rule 1: tags = {} names no tag"), "{}", run.stderr);
+
+    std::fs::write(&rules, "[[suppress]]\ncontrol = \"*\"\nreason = \"quiet\"\nexpires = \"2999-12-31\"\n").unwrap();
+    let two = ["-o", "json", "--control", "ec2_ami_public", "--control", "vpc_security_group_open_ssh"];
+    let alarms = report(&check(&two))["summary"]["alarm"].as_u64().unwrap();
+    assert!(alarms > 1);
+    let run = check(&[&two[..], &["--suppress", rules.to_str().unwrap()]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warning = format!("rule 1 mutes {alarms} of the run's {alarms} alarms: make sure it is no broader than meant");
+    assert!(run.stderr.contains(&warning), "{}", run.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
