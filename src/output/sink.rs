@@ -146,13 +146,15 @@ fn shorten(cell: &str) -> String {
     }
 }
 
-/// A cell as a terminal may show it: control characters (escape sequences a tag value or
-/// a description could carry, newlines) written as escapes, never sent raw.
-fn printable(cell: &str) -> String {
-    if !cell.chars().any(char::is_control) {
-        return cell.to_string();
+/// Text as a terminal, an XML parser or a browser may take it: control characters (escape
+/// sequences a tag value or a description could carry, NUL, newlines) and the
+/// non-characters XML forbids written as escapes, never sent raw.
+pub fn printable(text: &str) -> String {
+    let hidden = |c: char| c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}');
+    if !text.chars().any(hidden) {
+        return text.to_string();
     }
-    cell.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+    text.chars().map(|c| if hidden(c) { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 fn formatters(batch: &RecordBatch) -> Result<Vec<ArrayFormatter<'_>>, ArrowError> {
@@ -300,5 +302,6 @@ mod tests {
         assert!(short.ends_with('…'));
         assert_eq!(printable("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
         assert_eq!(printable("plain é"), "plain é");
+        assert_eq!(printable("\0\u{1}\u{fffe}"), "\\u{0}\\u{1}\\u{fffe}");
     }
 }

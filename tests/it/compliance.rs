@@ -479,3 +479,53 @@ fn a_rule_naming_no_tag_is_refused_and_a_rule_muting_most_alarms_is_warned_about
     assert!(run.stderr.contains(&warning), "{}", run.stderr);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn text_from_aws_cannot_break_a_report_or_the_terminal_showing_it() {
+    let dir = scratch("hostile");
+    let control = dir.join("hostile.sql");
+    std::fs::write(
+        &control,
+        "-- id: hostile_text\n-- title: Any AWS text field can carry anything\n-- severity: high\n\
+         SELECT 'res' || chr(0) || chr(27) || '[2J`<img src=x onerror=alert(1)>' AS resource, 'alarm' AS status,\n\
+         'why' || chr(1) || chr(27) || '[31m' || chr(65534) || ' <script>alert(1)</script> ![x](http://e/x.png)' AS reason,\n\
+         '111111111111' AS account_id, 'us-east-1' AS region\n",
+    )
+    .unwrap();
+    let raw_reason = "why\u{1}\u{1b}[31m\u{fffe} <script>alert(1)</script> ![x](http://e/x.png)";
+    let forbidden = |text: &str| text.chars().any(|c| (c.is_control() && !"\t\n\r".contains(c)) || c == '\u{fffe}');
+    let run = |format: &str| {
+        let run = cove(&["--regions", "us-east-1", "check", "-o", format, control.to_str().unwrap()]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        run.stdout
+    };
+    for format in ["table", "brief", "markdown", "junit", "html"] {
+        let text = run(format);
+        assert!(!forbidden(&text), "{format} carries raw control characters: {text:?}");
+        assert!(text.contains(r"\u{1b}"), "{format} shows the escape, escaped: {text}");
+    }
+    let markdown = run("markdown");
+    // Text is escaped; a resource is a code span fenced past its backticks, where nothing is HTML.
+    assert!(!markdown.contains("<script>") && !markdown.contains("!["), "{markdown}");
+    assert!(markdown.contains("&lt;script&gt;alert(1)&lt;/script&gt; \\!\\[x\\](http://e/x.png)"), "{markdown}");
+    assert!(markdown.contains(r"- **alarm** ``res\u{0}\u{1b}[2J`<img src=x onerror=alert(1)>``: why"), "{markdown}");
+    let html = run("html");
+    assert!(!html.contains("<script>alert") && !html.contains("<img"), "{html}");
+
+    let junit = dir.join("report.xml");
+    std::fs::write(&junit, run("junit")).unwrap();
+    let parse = "import sys, xml.etree.ElementTree as ET\n\
+                 print(ET.parse(sys.argv[1]).getroot().find('.//failure').get('message'))";
+    let out = std::process::Command::new("python3").args(["-c", parse, junit.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "an XML parser rejects the report: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(r"why\u{1}\u{1b}[31m\u{fffe} <script>"));
+
+    // JSON keeps the text as it is, escaped by JSON itself.
+    let json = report(&cove(&["--regions", "us-east-1", "check", "-o", "json", control.to_str().unwrap()]));
+    assert_eq!(json["controls"][0]["results"][0]["reason"], raw_reason);
+    let asff: Value = serde_json::from_str(&run("asff")).expect("ASFF is JSON");
+    assert_eq!(asff[0]["Description"], raw_reason);
+    let ocsf: Value = serde_json::from_str(&run("ocsf")).expect("OCSF is JSON");
+    assert_eq!(ocsf[0]["message"], raw_reason);
+    std::fs::remove_dir_all(dir).unwrap();
+}
