@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use super::baseline::changes;
+use super::baseline::{Changes, changes};
 use super::benchmark::Benchmark;
 use super::control::{Control, Severity};
 use super::runner::{Change, Finding, Outcome, Status};
@@ -60,10 +60,10 @@ fn benchmark_summaries(run: &Run) -> String {
     run.benchmarks.iter().map(|b| format!("\n{}", b.summary(run.outcomes))).collect()
 }
 
-/// `new 2, unchanged 5, resolved 1`: alarms against the baseline.
+/// `new 2, unchanged 5, resolved 1, not checked 0`: alarms against the baseline.
 pub fn baseline_totals(outcomes: &[Outcome]) -> String {
-    let (new, unchanged, resolved) = changes(outcomes);
-    format!("against the baseline: new {new}, unchanged {unchanged}, resolved {resolved}")
+    let Changes { new, unchanged, resolved, not_checked } = changes(outcomes);
+    format!("against the baseline: new {new}, unchanged {unchanged}, resolved {resolved}, not checked {not_checked}")
 }
 
 /// What a finding adds to its reason: whether it is new, why it is muted.
@@ -273,8 +273,9 @@ fn document(outcomes: &[Outcome], compared: bool) -> Value {
         .map(|&s| (s.to_string(), json!(outcomes.iter().map(|o| o.count(s)).sum::<usize>())))
         .collect();
     if compared {
-        let (new, unchanged, resolved) = changes(outcomes);
-        summary.insert("baseline".into(), json!({"new": new, "unchanged": unchanged, "resolved": resolved}));
+        let Changes { new, unchanged, resolved, not_checked } = changes(outcomes);
+        let counts = json!({"new": new, "unchanged": unchanged, "resolved": resolved, "not_checked": not_checked});
+        summary.insert("baseline".into(), counts);
     }
     let controls: Vec<Value> = outcomes
         .iter()
@@ -286,6 +287,7 @@ fn document(outcomes: &[Outcome], compared: bool) -> Value {
             control["results"] = json!(o.findings);
             if compared {
                 control["resolved"] = json!(o.resolved);
+                control["not_checked"] = json!(o.not_checked);
             }
             control
         })

@@ -174,7 +174,8 @@ mod tests {
 
     fn outcome(id: &str, findings: Vec<Finding>) -> Outcome {
         let sql = format!("-- id: {id}\n-- title: T\n-- severity: low\nSELECT 1");
-        Outcome { control: Control::parse("t.sql", &sql).unwrap(), findings, resolved: Vec::new() }
+        let control = Control::parse("t.sql", &sql).unwrap();
+        Outcome { control, findings, resolved: Vec::new(), not_checked: Vec::new(), checked: Default::default() }
     }
 
     fn rules(toml: &str) -> Result<Suppressions, String> {

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{Run, cove, org};
+use crate::harness::{Faults, Run, cove, cove_with_env, faulty_endpoint, org};
 
 const ORG: [&str; 3] = ["--org", "--regions", "us-east-1,eu-west-1"];
 
@@ -98,7 +98,10 @@ fn a_baseline_tells_new_alarms_from_known_ones_and_lists_the_resolved() {
     let rows = results(&doc, "iam_access_key_rotated");
     assert_eq!(rows.len(), 6);
     assert!(rows.iter().all(|r| r.0 == "alarm" && r.2 == "new"), "{rows:?}");
-    assert_eq!(doc["summary"]["baseline"], serde_json::json!({"new": 6, "unchanged": 0, "resolved": 0}));
+    assert_eq!(
+        doc["summary"]["baseline"],
+        serde_json::json!({"new": 6, "unchanged": 0, "resolved": 0, "not_checked": 0})
+    );
 
     // The same alarms against a report that had them: nothing new, and --fail-on new passes.
     let after = dir.join("after.json");
@@ -113,7 +116,11 @@ fn a_baseline_tells_new_alarms_from_known_ones_and_lists_the_resolved() {
     let run = check(&[&control[..], &["--baseline", after.to_str().unwrap()]].concat());
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout.matches("RESOLVED").count(), 6, "{}", run.stdout);
-    assert!(run.stdout.contains("against the baseline: new 0, unchanged 0, resolved 6"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("against the baseline: new 0, unchanged 0, resolved 6, not checked 0"),
+        "{}",
+        run.stdout
+    );
 
     let broken = dir.join("broken.json");
     std::fs::write(&broken, "{}").unwrap();
@@ -527,5 +534,60 @@ fn text_from_aws_cannot_break_a_report_or_the_terminal_showing_it() {
     assert_eq!(asff[0]["Description"], raw_reason);
     let ocsf: Value = serde_json::from_str(&run("ocsf")).expect("OCSF is JSON");
     assert_eq!(ocsf[0]["message"], raw_reason);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn baseline_alarms_where_the_run_did_not_look_are_not_checked_never_resolved() {
+    let org = org();
+    let (prod, staging) = (org.id("prod"), org.id("staging"));
+    let dir = scratch("not-checked");
+    let before = dir.join("before.json");
+    let controls = [
+        "--control",
+        "ec2_ami_public",
+        "--control",
+        "vpc_security_group_open_ssh",
+        "--control",
+        "iam_access_key_rotated",
+        "--var",
+        "max_key_age_days=0",
+    ];
+    check(&[&controls[..], &["-o", "json", "--out", before.to_str().unwrap()]].concat());
+    let baseline: Value = serde_json::from_str(&std::fs::read_to_string(&before).unwrap()).unwrap();
+    let alarms: Vec<(String, String)> = baseline["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["results"].as_array().unwrap())
+        .filter(|r| r["status"] == "alarm")
+        .map(|r| (r["account_id"].as_str().unwrap().to_string(), r["region"].as_str().unwrap().to_string()))
+        .collect();
+    let count = |keep: &dyn Fn(&(String, String)) -> bool| alarms.iter().filter(|a| keep(a)).count() as u64;
+    let against = [&controls[..], &["-o", "json", "--baseline", before.to_str().unwrap(), "--fail-on", "new"]].concat();
+
+    // A narrower scope: one account, one region. The rest was not looked at.
+    let scope = ["--accounts", &prod, "--regions", "us-east-1", "check"];
+    let run = cove(&[&scope[..], &against[..]].concat());
+    assert_eq!(run.code, 0, "nothing new: {}", run.stderr);
+    let looked =
+        |(account, region): &(String, String)| *account == prod && ["us-east-1", "global"].contains(&&**region);
+    let (seen, unseen) = (count(&looked), count(&|a| !looked(a)));
+    assert!(seen > 0 && unseen > 0, "{alarms:?}");
+    let want = serde_json::json!({"new": 0, "unchanged": seen, "resolved": 0, "not_checked": unseen});
+    assert_eq!(report(&run)["summary"]["baseline"], want, "{}", run.stderr);
+    let line = format!("against the baseline: new 0, unchanged {seen}, resolved 0, not checked {unseen}");
+    assert!(run.stderr.contains(&line), "{}", run.stderr);
+
+    // A denied account: its alarms are not checked, and the run fails as incomplete.
+    let endpoint = faulty_endpoint(Faults { deny_assume_role: vec![staging.clone()], ..Faults::default() });
+    let run = cove_with_env(&[&ORG[..], &["check"], &against[..]].concat(), &[("AWS_ENDPOINT_URL", &endpoint)]);
+    assert_eq!(run.code, 2, "a failed account fails the run even with --fail-on new: {}", run.stderr);
+    let denied = count(&|(account, _)| *account == staging);
+    assert!(denied > 0, "{alarms:?}");
+    let want = serde_json::json!({
+        "new": 0, "unchanged": alarms.len() as u64 - denied, "resolved": 0, "not_checked": denied
+    });
+    assert_eq!(report(&run)["summary"]["baseline"], want, "{}", run.stderr);
     std::fs::remove_dir_all(dir).unwrap();
 }
