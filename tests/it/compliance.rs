@@ -591,3 +591,63 @@ fn baseline_alarms_where_the_run_did_not_look_are_not_checked_never_resolved() {
     assert_eq!(report(&run)["summary"]["baseline"], want, "{}", run.stderr);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn asff_batches_fit_security_hub_one_account_and_region_and_100_findings_a_call() {
+    let dir = scratch("asff");
+    let control = dir.join("many.sql");
+    // 250 alarms in one account and region, two of them on roles whose path makes the Id
+    // longer than Security Hub's 512 characters, differing only at the end.
+    std::fs::write(
+        &control,
+        "-- id: many_alarms\n-- title: Many alarms in one account\n-- severity: low\n\
+         SELECT CASE WHEN value < 3 THEN 'arn:aws:iam::111111111111:role/' || repeat('path/', 120) || value\n\
+         ELSE 'r-' || value END AS resource, 'alarm' AS status, 'many' AS reason,\n\
+         '111111111111' AS account_id, 'us-east-1' AS region FROM generate_series(1, 250)\n",
+    )
+    .unwrap();
+    let run_args = ["aws", control.to_str().unwrap(), "--control", "many_alarms", "--control", "ec2_ami_public"];
+    let whole: Value = serde_json::from_str(&check(&[&run_args[..], &["-o", "asff"]].concat()).stdout).unwrap();
+    let whole = whole.as_array().unwrap();
+    let id = |f: &Value| f["Id"].as_str().unwrap().to_string();
+    let long: Vec<String> = whole.iter().map(id).filter(|i| i.contains("path/path/")).collect();
+    assert_eq!(long.len(), 2);
+    assert!(long.iter().all(|i| i.len() <= 512) && long[0] != long[1], "{long:?}");
+    let again: Value = serde_json::from_str(&check(&[&run_args[..], &["-o", "asff"]].concat()).stdout).unwrap();
+    assert_eq!(again.as_array().unwrap().iter().map(id).collect::<Vec<_>>(), whole.iter().map(id).collect::<Vec<_>>());
+
+    let out = dir.join("findings");
+    let run = check(&[&run_args[..], &["-o", "asff", "--out", &format!("{}/", out.display())]].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut imported = Vec::new();
+    let mut accounts = std::collections::BTreeSet::new();
+    for name in std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()) {
+        let batch: Value = serde_json::from_str(&std::fs::read_to_string(out.join(&name)).unwrap()).unwrap();
+        let batch = batch.as_array().unwrap().clone();
+        assert!(!batch.is_empty() && batch.len() <= 100, "{name}: {} findings in one call", batch.len());
+        let parts: Vec<&str> = name.split('.').collect();
+        let (account, region) = (parts[0], parts[1]);
+        for finding in &batch {
+            // A default product ARN imports the caller's own findings, in the region called.
+            let arn = finding["ProductArn"].as_str().unwrap();
+            assert_eq!(finding["AwsAccountId"], account, "{name}");
+            assert!(arn.starts_with(&format!("arn:aws:securityhub:{region}:{account}:product/{account}/")), "{arn}");
+        }
+        accounts.insert(account.to_string());
+        imported.extend(batch);
+    }
+    assert!(accounts.len() >= 2, "{accounts:?}");
+    let sizes: Vec<usize> = (1..=3)
+        .map(|n| std::fs::read_to_string(out.join(format!("111111111111.us-east-1.{n}.json"))).unwrap())
+        .map(|text| serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [100, 100, 50]);
+    let ids = |findings: &[Value]| findings.iter().map(id).collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(ids(&imported), ids(whole), "every finding in exactly one batch");
+    assert_eq!(imported.len(), whole.len());
+
+    let run = check(&[&run_args[..], &["-o", "asff", "--out", out.to_str().unwrap()]].concat());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("it is not empty"), "{}", run.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
