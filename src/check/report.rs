@@ -297,8 +297,16 @@ fn document(outcomes: &[Outcome], compared: bool) -> Value {
 
 /// Text in XML or HTML, as content or an attribute value: what XML 1.0 forbids (NUL, most
 /// control characters, U+FFFE) written as visible escapes, so a parser takes the whole file.
+/// Tabs and line ends are XML, and lay out a benchmark's tree.
 fn xml(text: &str) -> String {
-    printable(text)
+    let mut visible = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' | '\n' | '\r' => visible.push(c),
+            c => visible.push_str(&printable(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    visible
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -318,6 +318,9 @@ fn the_html_report_opens_with_severities_a_heat_map_and_the_benchmark() {
         assert!(heat.contains(&format!("<td>{} {name}</td>", org.id(name))), "{name}: {heat}");
     }
     assert!(html.contains("<pre class=\"tree\">cis_v300 CIS Amazon Web Services Foundations Benchmark v3.0.0"));
+    let tree = &html[html.find("<pre class=\"tree\">").unwrap()..];
+    let tree = &tree[..tree.find("</pre>").unwrap()];
+    assert!(tree.lines().count() > 10 && !tree.contains(r"\n"), "the tree keeps its lines: {tree}");
     assert!(!html.contains("http://") && !html.contains("https://"), "one self-contained file, no fetches");
 }
 
