@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use cove_tables::Scope;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
@@ -16,8 +17,6 @@ use futures::stream::{self, StreamExt};
 
 use super::builtin::VIEWS;
 use super::control::{Control, REQUIRED_COLUMNS};
-use cove_tables::Scope;
-
 use crate::engine::Engine;
 use crate::engine::failures::Failure;
 use crate::engine::run::QueryRun;

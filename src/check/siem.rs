@@ -43,7 +43,7 @@ fn region<'a>(finding: &'a Finding, stamp: &'a Stamp) -> &'a str {
 /// The longest finding `Id` Security Hub takes.
 const MAX_ID: usize = 512;
 /// The most findings one `BatchImportFindings` call takes.
-pub const MAX_PER_CALL: usize = 100;
+const MAX_PER_CALL: usize = 100;
 
 /// A finding's `Id`, the same in every run so a re-import updates it: the control, account,
 /// region and resource, with a digest in place of the tail when that is too long.
@@ -194,4 +194,23 @@ fn ocsf_finding(control: &Control, f: &Finding, stamp: &Stamp) -> Value {
         "resources": [{"uid": f.resource}],
         "unmapped": {"cove_status": f.status.name()},
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_id_keeps_its_head_and_ends_in_a_digest_of_the_whole() {
+        let role = |tail: &str| format!("arn:aws:iam::111111111111:role/{}{tail}", "é/".repeat(200));
+        let (a, b) = (
+            finding_id("c", "111111111111", "global", &role("a")),
+            finding_id("c", "111111111111", "global", &role("b")),
+        );
+        assert!(a.len() <= MAX_ID && b.len() <= MAX_ID, "{} {}", a.len(), b.len());
+        assert!(a.starts_with("cove/c/111111111111/global/arn:aws:iam::111111111111:role/é/"));
+        assert_ne!(a, b, "the digest tells ids apart that differ past the cut");
+        assert_eq!(a, finding_id("c", "111111111111", "global", &role("a")), "the same in every run");
+        assert_eq!(finding_id("c", "1", "r", "x"), "cove/c/1/r/x");
+    }
 }
