@@ -654,3 +654,45 @@ fn asff_batches_fit_security_hub_one_account_and_region_and_100_findings_a_call(
     assert!(run.stderr.contains("it is not empty"), "{}", run.stderr);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_documented_security_hub_import_loop_makes_calls_security_hub_takes() {
+    let dir = scratch("import-loop");
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/compliance.md")).unwrap();
+    let start = docs.find("```sh\nrm -rf findings").expect("the import loop in docs/compliance.md") + "```sh\n".len();
+    let script = &docs[start..start + docs[start..].find("```").unwrap()];
+    // `aws` answers as Security Hub would check each call: who, where, and how many.
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_cove"), bin.join("cove")).unwrap();
+    let aws = bin.join("aws");
+    std::fs::write(&aws, "#!/bin/sh\necho \"$@\" >> calls.log\n").unwrap();
+    std::fs::set_permissions(&aws, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = std::process::Command::new("bash")
+        .args(["-euc", script])
+        .current_dir(&dir)
+        .envs(cove::emulator::aws_env(&org().moto.endpoint))
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "under set -e too: {}", String::from_utf8_lossy(&out.stderr));
+    let whole: Value = serde_json::from_str(&cove(&["check", "--org", "-o", "asff"]).stdout).unwrap();
+    let mut imported = 0;
+    for call in std::fs::read_to_string(dir.join("calls.log")).unwrap().lines() {
+        let args: Vec<&str> = call.split(' ').collect();
+        let [_, _, "--profile", account, "--region", region, "--findings", file] = args[..] else { panic!("{call}") };
+        let text = std::fs::read_to_string(dir.join(file.trim_start_matches("file://"))).unwrap();
+        let findings: Value = serde_json::from_str(&text).unwrap();
+        let findings = findings.as_array().unwrap();
+        assert!(!findings.is_empty() && findings.len() <= 100, "{call}: {} findings", findings.len());
+        for finding in findings {
+            let arn = finding["ProductArn"].as_str().unwrap();
+            assert_eq!(finding["AwsAccountId"], account, "{call}");
+            assert!(arn.starts_with(&format!("arn:aws:securityhub:{region}:{account}:")), "{call}: {arn}");
+        }
+        imported += findings.len();
+    }
+    assert_eq!(imported, whole.as_array().unwrap().len(), "every finding imported once");
+    std::fs::remove_dir_all(dir).unwrap();
+}
