@@ -1,6 +1,7 @@
 //! A baseline: a JSON report of an earlier run, against which this run's alarms are new
-//! or unchanged, and the baseline's alarms that no longer alarm are resolved. A schedule
-//! that keeps its last report alerts only on change.
+//! or unchanged, and the baseline's alarms that no longer alarm are resolved, where this
+//! run looked; elsewhere (an account or region not scanned, a table that failed there)
+//! they are not checked. A schedule that keeps its last report alerts only on change.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -65,7 +66,8 @@ impl Baseline {
     }
 
     /// Marks each alarm new or unchanged, and lists per control the baseline's alarms
-    /// that this run no longer has. Controls the baseline did not run have only new alarms.
+    /// that this run no longer has: resolved where it looked, else not checked. Controls
+    /// the baseline did not run have only new alarms.
     pub fn apply(&self, outcomes: &mut [Outcome]) {
         for outcome in outcomes {
             let before = self.alarms.get(&outcome.control.id).map(Vec::as_slice).unwrap_or_default();
@@ -76,20 +78,30 @@ impl Baseline {
                 finding.change = Some(if known.contains(&k) { Change::Unchanged } else { Change::New });
                 now.insert(k);
             }
-            outcome.resolved = before
-                .iter()
-                .filter(|f| !now.contains(&key(&f.resource, &f.account_id, &f.region)))
-                .map(|f| {
-                    let (resource, reason) = (f.resource.clone(), f.reason.clone());
-                    Finding::new(resource, f.status, reason, f.account_id.clone(), f.region.clone())
-                })
-                .collect();
+            let gone = before.iter().filter(|f| !now.contains(&key(&f.resource, &f.account_id, &f.region))).map(|f| {
+                let (resource, reason) = (f.resource.clone(), f.reason.clone());
+                Finding::new(resource, f.status, reason, f.account_id.clone(), f.region.clone())
+            });
+            (outcome.resolved, outcome.not_checked) =
+                gone.partition(|f| outcome.checked.covers(&f.account_id, &f.region));
         }
     }
 }
 
-/// New, unchanged and resolved alarms over all outcomes, when a baseline was applied.
-pub fn changes(outcomes: &[Outcome]) -> (usize, usize, usize) {
+/// Alarms against the baseline, over all outcomes.
+pub struct Changes {
+    pub new: usize,
+    pub unchanged: usize,
+    pub resolved: usize,
+    pub not_checked: usize,
+}
+
+pub fn changes(outcomes: &[Outcome]) -> Changes {
     let count = |change: Change| outcomes.iter().flat_map(|o| &o.findings).filter(|f| f.change == Some(change)).count();
-    (count(Change::New), count(Change::Unchanged), outcomes.iter().map(|o| o.resolved.len()).sum())
+    Changes {
+        new: count(Change::New),
+        unchanged: count(Change::Unchanged),
+        resolved: outcomes.iter().map(|o| o.resolved.len()).sum(),
+        not_checked: outcomes.iter().map(|o| o.not_checked.len()).sum(),
+    }
 }

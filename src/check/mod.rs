@@ -42,7 +42,8 @@ pub struct Request {
     /// Report format (default: table, or what --out's extension implies)
     #[arg(short = 'o', long = "output", value_parser = Format::parser(REPORT_FORMATS))]
     pub format: Option<Format>,
-    /// Write the report to this file, atomically
+    /// Write the report to this file, atomically (-o asff and a directory, DIR/: a file per
+    /// Security Hub import call, one account and region and at most 100 findings each)
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Mute the alarms matched by this file's rules (repeatable; see docs/compliance.md)

@@ -4,12 +4,12 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use super::baseline::changes;
+use super::baseline::{Changes, changes};
 use super::benchmark::Benchmark;
 use super::control::{Control, Severity};
 use super::runner::{Change, Finding, Outcome, Status};
 use super::siem::{self, Stamp};
-use crate::output::Format;
+use crate::output::{Format, printable};
 
 /// A finished check run, as the reports need it.
 pub struct Run<'a> {
@@ -60,10 +60,10 @@ fn benchmark_summaries(run: &Run) -> String {
     run.benchmarks.iter().map(|b| format!("\n{}", b.summary(run.outcomes))).collect()
 }
 
-/// `new 2, unchanged 5, resolved 1`: alarms against the baseline.
+/// `new 2, unchanged 5, resolved 1, not checked 0`: alarms against the baseline.
 pub fn baseline_totals(outcomes: &[Outcome]) -> String {
-    let (new, unchanged, resolved) = changes(outcomes);
-    format!("against the baseline: new {new}, unchanged {unchanged}, resolved {resolved}")
+    let Changes { new, unchanged, resolved, not_checked } = changes(outcomes);
+    format!("against the baseline: new {new}, unchanged {unchanged}, resolved {resolved}, not checked {not_checked}")
 }
 
 /// What a finding adds to its reason: whether it is new, why it is muted.
@@ -93,7 +93,8 @@ fn table(outcomes: &[Outcome], compared: bool, brief: bool) -> String {
     let line = |out: &mut String, label: &str, f: &Finding| {
         let name = f.account_name.as_deref().unwrap_or_default();
         let place = [name, f.account_id.as_str(), f.region.as_str()].join(" ");
-        let _ = writeln!(out, "  {label:<8}  {}  {}{}  ({})", f.resource, f.reason, annotation(f), place.trim());
+        let (resource, reason) = (printable(&f.resource), printable(&format!("{}{}", f.reason, annotation(f))));
+        let _ = writeln!(out, "  {label:<8}  {resource}  {reason}  ({})", printable(place.trim()));
     };
     for outcome in outcomes {
         let c = &outcome.control;
@@ -101,7 +102,8 @@ fn table(outcomes: &[Outcome], compared: bool, brief: bool) -> String {
         if brief && !needs_attention {
             continue;
         }
-        let _ = writeln!(out, "{} [{}] {}", c.id, c.severity.to_string().to_uppercase(), c.title);
+        let _ =
+            writeln!(out, "{} [{}] {}", printable(&c.id), c.severity.to_string().to_uppercase(), printable(&c.title));
         let attention = |f: &&Finding| match brief {
             true => matches!(f.status, Status::Alarm | Status::Error),
             false => matches!(f.status, Status::Alarm | Status::Muted | Status::Error),
@@ -179,7 +181,6 @@ fn csv(outcomes: &[Outcome]) -> Result<String, String> {
 /// For a pull request comment or a wiki page: totals, a table of the controls with
 /// something to attend to, and their alarms and errors.
 fn markdown_report(outcomes: &[Outcome], compared: bool) -> String {
-    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
     let mut out = format!("## cove check\n\n{}\n", totals(outcomes));
     if compared {
         let _ = writeln!(out, "\n{}", baseline_totals(outcomes));
@@ -200,29 +201,59 @@ fn markdown_report(outcomes: &[Outcome], compared: bool) -> String {
             c.severity,
             o.count(Status::Alarm),
             o.count(Status::Error),
-            cell(&c.title)
+            markdown_text(&c.title)
         );
     }
     for o in attention {
         let c = &o.control;
-        let _ = writeln!(out, "\n### `{}` {}\n", c.id, cell(&c.title));
+        let _ = writeln!(out, "\n### `{}` {}\n", c.id, markdown_text(&c.title));
         for f in o.findings.iter().filter(|f| matches!(f.status, Status::Alarm | Status::Error)) {
             let place = [f.account_id.as_str(), f.region.as_str()].join(" ");
             let _ = writeln!(
                 out,
-                "- **{}** `{}`: {}{} ({})",
+                "- **{}** {}: {} ({})",
                 f.status,
-                cell(&f.resource),
-                cell(&f.reason),
-                annotation(f),
-                place.trim()
+                markdown_code(&f.resource),
+                markdown_text(&format!("{}{}", f.reason, annotation(f))),
+                markdown_text(place.trim())
             );
         }
         if let Some(remediation) = &c.remediation {
-            let _ = writeln!(out, "\nFix: `{}`", cell(remediation));
+            let _ = writeln!(out, "\nFix: {}", markdown_code(remediation));
         }
     }
     out
+}
+
+/// Text from AWS as Markdown text: HTML and Markdown syntax escaped, so a tag value renders
+/// as itself (never a `<script>`, an image or a link), on one line, so it cannot end a
+/// table cell or a list item.
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push_str(&printable(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    out
+}
+
+/// Text as a Markdown code span, inert whatever it holds: its fence is longer than any run
+/// of backticks inside, so nothing in it is read as HTML or Markdown.
+fn markdown_code(text: &str) -> String {
+    let text = printable(text);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 fn metadata(c: &Control) -> Value {
@@ -242,8 +273,9 @@ fn document(outcomes: &[Outcome], compared: bool) -> Value {
         .map(|&s| (s.to_string(), json!(outcomes.iter().map(|o| o.count(s)).sum::<usize>())))
         .collect();
     if compared {
-        let (new, unchanged, resolved) = changes(outcomes);
-        summary.insert("baseline".into(), json!({"new": new, "unchanged": unchanged, "resolved": resolved}));
+        let Changes { new, unchanged, resolved, not_checked } = changes(outcomes);
+        let counts = json!({"new": new, "unchanged": unchanged, "resolved": resolved, "not_checked": not_checked});
+        summary.insert("baseline".into(), counts);
     }
     let controls: Vec<Value> = outcomes
         .iter()
@@ -255,6 +287,7 @@ fn document(outcomes: &[Outcome], compared: bool) -> Value {
             control["results"] = json!(o.findings);
             if compared {
                 control["resolved"] = json!(o.resolved);
+                control["not_checked"] = json!(o.not_checked);
             }
             control
         })
@@ -262,8 +295,23 @@ fn document(outcomes: &[Outcome], compared: bool) -> Value {
     json!({"summary": summary, "controls": controls})
 }
 
+/// Text in XML or HTML, as content or an attribute value: what XML 1.0 forbids (NUL, most
+/// control characters, U+FFFE) written as visible escapes, so a parser takes the whole file.
+/// Tabs and line ends are XML, and lay out a benchmark's tree.
 fn xml(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+    let mut visible = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' | '\n' | '\r' => visible.push(c),
+            c => visible.push_str(&printable(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    visible
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }
 
 /// One testsuite per control, one testcase per resource: alarm is a failure, error an

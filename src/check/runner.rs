@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use cove_tables::Scope;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
@@ -131,11 +132,35 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// The baseline's alarms of this control that no longer alarm.
     pub resolved: Vec<Finding>,
+    /// The baseline's alarms of this control where this run could not look.
+    pub not_checked: Vec<Finding>,
+    /// Where this run read all the control needs.
+    pub checked: Checked,
 }
 
 impl Outcome {
     pub fn count(&self, status: Status) -> usize {
         self.findings.iter().filter(|f| f.status == status).count()
+    }
+}
+
+/// Where a control's answer is complete: the accounts and regions scanned, less the
+/// targets where a table it reads failed or was skipped. Only there can an alarm be gone.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    accounts: Vec<String>,
+    regions: Vec<String>,
+    /// Failed (account, region); no region: every region of the account, as a failed
+    /// global table's rows could carry any.
+    failed: Vec<(String, Option<String>)>,
+}
+
+impl Checked {
+    pub fn covers(&self, account_id: &str, region: &str) -> bool {
+        let region_scanned = region.is_empty() || region == "global" || self.regions.iter().any(|r| r == region);
+        self.accounts.iter().any(|a| a == account_id)
+            && region_scanned
+            && !self.failed.iter().any(|(a, r)| a == account_id && r.as_deref().is_none_or(|r| r == region))
     }
 }
 
@@ -239,6 +264,11 @@ pub async fn run_controls(
         .into_iter()
         .zip(results)
         .map(|(planned, result)| {
+            // A control that could not run checked nothing.
+            let accounts = match &result {
+                Ok(_) => engine.estate.accounts.iter().map(|a| a.id.clone()).collect(),
+                Err(_) => Vec::new(),
+            };
             let mut findings = match result {
                 Ok(findings) => findings,
                 Err(message) => vec![error_row(&planned.control, message)],
@@ -275,6 +305,16 @@ pub async fn run_controls(
                     skip.region.clone(),
                 ));
             }
+            let failed = failures
+                .iter()
+                .chain(&skipped)
+                .filter(made)
+                .map(|f| {
+                    let regional = engine.table(&f.table).is_none_or(|t| t.scope == Scope::Regional);
+                    (f.account_id.clone(), regional.then(|| f.region.clone()))
+                })
+                .collect();
+            let checked = Checked { accounts, regions: engine.estate.regions.clone(), failed };
             for finding in &mut findings {
                 if let Some(account) = engine.estate.accounts.iter().find(|a| a.id == finding.account_id) {
                     finding.account_name = account.name.clone();
@@ -282,7 +322,7 @@ pub async fn run_controls(
                     finding.ou_ids = account.ou_ids.clone();
                 }
             }
-            Outcome { control: planned.control, findings, resolved: Vec::new() }
+            Outcome { control: planned.control, findings, resolved: Vec::new(), not_checked: Vec::new(), checked }
         })
         .collect())
 }

@@ -2,7 +2,8 @@
 //!
 //! A rule matches an alarm when every field it gives matches (a list matches any of its
 //! values); an alarm matched by any rule is muted. An expired rule stops applying and is
-//! warned about; a rule that matched nothing is listed, so allowlists do not rot unseen.
+//! warned about; a rule that matched nothing is listed, so allowlists do not rot unseen;
+//! a rule that matched most of a run's alarms is warned about, so none mutes a run unseen.
 
 use std::path::Path;
 
@@ -78,17 +79,19 @@ impl Suppressions {
     }
 
     /// Mutes the alarms a rule in force on `today` matches; returns warnings for expired
-    /// rules and rules that matched nothing.
+    /// rules, rules that matched nothing and rules that matched more than half the alarms.
     pub fn apply(&self, outcomes: &mut [Outcome], today: NaiveDate) -> Vec<String> {
-        let mut matched = vec![false; self.rules.len()];
+        let mut matched = vec![0; self.rules.len()];
+        let mut alarms = 0;
         for outcome in outcomes.iter_mut() {
             let control = outcome.control.id.clone();
             for finding in outcome.findings.iter_mut().filter(|f| f.status == Status::Alarm) {
+                alarms += 1;
                 let applies = |rule: &&Rule| rule.expires >= today && rule.matches(&control, finding);
                 // Every rule in force that matches is counted as used, not only the first.
                 let mut first = None;
                 for (index, rule) in self.rules.iter().enumerate().filter(|(_, r)| applies(r)) {
-                    matched[index] = true;
+                    matched[index] += 1;
                     first.get_or_insert(rule);
                 }
                 if let Some(rule) = first {
@@ -106,8 +109,13 @@ impl Suppressions {
             if rule.expires < today {
                 warnings
                     .push(format!("{} expired on {} and no longer applies: {}", rule.name, rule.expires, rule.reason));
-            } else if !matched {
+            } else if matched == 0 {
                 warnings.push(format!("{} matched no alarm: remove it if what it mutes is gone", rule.name));
+            } else if matched * 2 > alarms {
+                warnings.push(format!(
+                    "{} mutes {matched} of the run's {alarms} alarms: make sure it is no broader than meant",
+                    rule.name
+                ));
             }
         }
         warnings
@@ -121,6 +129,10 @@ impl Rule {
             return Err(format!("{}: a suppression needs a reason", self.name));
         }
         let narrows = [self.control.is_some(), self.resource.is_some(), self.accounts.is_some(), self.ous.is_some()];
+        // `tags = {}` requires nothing of an alarm: on its own it would mute every one.
+        if self.tags.as_ref().is_some_and(|tags| tags.is_empty()) {
+            return Err(format!("{}: tags = {{}} names no tag; give the tags to match, or leave tags out", self.name));
+        }
         if !narrows.contains(&true) && self.tags.is_none() {
             return Err(format!("{}: a suppression names a control, resource, account, OU or tags", self.name));
         }
@@ -162,7 +174,8 @@ mod tests {
 
     fn outcome(id: &str, findings: Vec<Finding>) -> Outcome {
         let sql = format!("-- id: {id}\n-- title: T\n-- severity: low\nSELECT 1");
-        Outcome { control: Control::parse("t.sql", &sql).unwrap(), findings, resolved: Vec::new() }
+        let control = Control::parse("t.sql", &sql).unwrap();
+        Outcome { control, findings, resolved: Vec::new(), not_checked: Vec::new(), checked: Default::default() }
     }
 
     fn rules(toml: &str) -> Result<Suppressions, String> {
@@ -273,5 +286,33 @@ expires = "2099-01-01"
         assert!(bad_date.err().unwrap().contains("is not a date"));
         let matches_all = rules("[[suppress]]\nregions = [\"us-east-1\"]\nreason = \"r\"\nexpires = \"2027-01-01\"\n");
         assert!(matches_all.err().unwrap().contains("names a control, resource, account, OU or tags"));
+        let no_tag = rules("[[suppress]]\ntags = {}\nreason = \"r\"\nexpires = \"2027-01-01\"\n");
+        assert!(
+            no_tag
+                .err()
+                .unwrap()
+                .ends_with("rule 1: tags = {} names no tag; give the tags to match, or leave tags out")
+        );
+    }
+
+    #[test]
+    fn a_rule_muting_more_than_half_the_alarms_is_warned_about() {
+        let s = rules(
+            "[[suppress]]\nregions = [\"us-east-1\"]\ncontrol = \"*\"\nreason = \"r\"\nexpires = \"2099-01-01\"\n\n\
+             [[suppress]]\nresource = \"i-1\"\nreason = \"r\"\nexpires = \"2099-01-01\"\n",
+        )
+        .unwrap();
+        let alarm = |resource: &str, region: &str| finding(resource, "111111111111", region, &[]);
+        let mut outcomes = vec![
+            outcome("a", vec![alarm("i-1", "us-east-1"), alarm("i-2", "us-east-1")]),
+            outcome("b", vec![alarm("i-3", "us-east-1"), alarm("i-4", "eu-west-1")]),
+        ];
+        let warnings = s.apply(&mut outcomes, day("2026-11-25"));
+        assert_eq!(muted(&outcomes), ["i-1", "i-2", "i-3"]);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].ends_with("rule 1 mutes 3 of the run's 4 alarms: make sure it is no broader than meant"),
+            "{warnings:?}"
+        );
     }
 }

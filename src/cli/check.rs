@@ -9,13 +9,20 @@ use crate::check::FailOn;
 use crate::check::baseline::Baseline;
 use crate::check::report::Run;
 use crate::check::runner::{Change, Finding, Status, run_controls};
-use crate::check::siem::Stamp;
+use crate::check::siem::{self, Stamp};
 use crate::check::sources::Loaded;
 use crate::check::suppress::Suppressions;
 use crate::check::{self, Request, report};
 use crate::engine::session;
-use crate::output::{self, Destination, Layout, REPORT_FORMATS};
+use crate::output::{self, Destination, Format, Layout, REPORT_FORMATS};
 use crate::settings::{Accounts, Settings, TargetArgs};
+
+/// Where a report goes: one file or stdout, or ASFF findings in a directory, a file per
+/// `BatchImportFindings` call.
+enum Report {
+    One(Destination),
+    Batches(std::path::PathBuf),
+}
 
 /// Exit 0 when nothing alarms (muted alarms do not count), 1 when something does (with
 /// `--fail-on new`, something new against the baseline), 2 when a control could not be
@@ -46,8 +53,11 @@ pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, S
     let format = request.format();
     // Opened before the first AWS call, so an unwritable path costs nothing.
     let destination = match &request.out {
-        Some(path) => Destination::file(path, Some(format), REPORT_FORMATS)?,
-        None => Destination::stdout(format, Layout::default())?,
+        Some(path) if format == Format::Asff && (path.is_dir() || path.to_string_lossy().ends_with('/')) => {
+            Report::Batches(siem::batch_directory(path)?)
+        }
+        Some(path) => Report::One(Destination::file(path, Some(format), REPORT_FORMATS)?),
+        None => Report::One(Destination::stdout(format, Layout::default())?),
     };
     // Results carry the OU each account sits in.
     settings.ou_paths = settings.accounts == Accounts::Organization;
@@ -74,8 +84,16 @@ pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, S
         },
         benchmarks: &benchmarks,
     };
-    destination.publish(&report::render(format, &run)?)?;
-    if request.out.is_some() || format != output::Format::Table {
+    match destination {
+        Report::One(destination) => destination.publish(&report::render(format, &run)?)?,
+        Report::Batches(directory) => {
+            for (name, batch) in siem::batches(siem::asff(&outcomes, &run.stamp)) {
+                let text = serde_json::to_string_pretty(&batch).map_err(|e| e.to_string())? + "\n";
+                Destination::file(&directory.join(name), Some(format), REPORT_FORMATS)?.publish(&text)?;
+            }
+        }
+    }
+    if request.out.is_some() || format != Format::Table {
         eprintln!("{}", report::totals(&outcomes));
         if baseline.is_some() {
             eprintln!("{}", report::baseline_totals(&outcomes));

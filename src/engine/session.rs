@@ -225,6 +225,9 @@ fn visit<V: datafusion::sql::sqlparser::ast::Visitor>(
     }
 }
 
+/// Rows written between two chances to be cancelled: milliseconds of work in any format.
+const ROWS_PER_WRITE: usize = 8192;
+
 /// Runs one statement for `run`, streaming its answer into `destination` as it arrives.
 pub async fn execute(
     ctx: &SessionContext,
@@ -244,7 +247,13 @@ pub async fn execute(
         let batch = batch.map_err(|e| describe(&e))?;
         let batch = json_values::batch(batch, &schema).map_err(|e| format!("cannot write the output: {e}"))?;
         rows += batch.num_rows();
-        sink.write(&batch).map_err(|e| format!("cannot write the output: {e}"))?;
+        // A ready stream never makes this future wait, and only a waiting future sees a
+        // signal: each slice ends with a yield, so Ctrl-C ends an export within a slice.
+        for offset in (0..batch.num_rows()).step_by(ROWS_PER_WRITE) {
+            let slice = batch.slice(offset, ROWS_PER_WRITE.min(batch.num_rows() - offset));
+            sink.write(&slice).map_err(|e| format!("cannot write the output: {e}"))?;
+            tokio::task::yield_now().await;
+        }
     }
     sink.finish().map_err(|e| format!("cannot write the output: {e}"))?;
     let summary = run.summary(engine, rows);

@@ -8,4 +8,4 @@ mod sink;
 
 pub use file::{Destination, OutputFile, print};
 pub use format::{Format, QUERY_FORMATS, REPORT_FORMATS};
-pub use sink::{DEFAULT_MAX_ROWS, Layout};
+pub use sink::{DEFAULT_MAX_ROWS, Layout, printable};

@@ -2,16 +2,21 @@
 //! lines and Parquet for programs.
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 
 use comfy_table::{ContentArrangement, Table};
 use cove_tables::JSON_METADATA_KEY;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::array::{Array, AsArray, StringArray};
+use datafusion::arrow::datatypes::{FieldRef, SchemaRef};
 use datafusion::arrow::error::ArrowError;
-use datafusion::arrow::json::writer::{JsonArray, WriterBuilder as JsonWriterBuilder};
+use datafusion::arrow::json::writer::{
+    Encoder, EncoderFactory, EncoderOptions, JsonFormat, LineDelimited, NullableEncoder, Writer as JsonWriter,
+    WriterBuilder as JsonWriterBuilder,
+};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::parquet::arrow::ArrowWriter;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::format::Format;
 
@@ -68,8 +73,8 @@ pub fn sink(
             writer.write(&RecordBatch::new_empty(schema))?;
             Box::new(CsvSink(writer))
         }
-        Format::Json => Box::new(JsonSink::new(schema, out, true)),
-        Format::Ndjson => Box::new(JsonSink::new(schema, out, false)),
+        Format::Json => Box::new(JsonSink::<RowPerLine>::new(out)),
+        Format::Ndjson => Box::new(JsonSink::<LineDelimited>::new(out)),
         Format::Line => Box::new(LineSink { out, rows: 0 }),
         Format::Parquet => Box::new(ParquetSink(ArrowWriter::try_new(out, schema, None)?)),
         Format::Junit | Format::Html | Format::Brief | Format::Markdown | Format::Asff | Format::Ocsf => {
@@ -141,13 +146,15 @@ fn shorten(cell: &str) -> String {
     }
 }
 
-/// A cell as a terminal may show it: control characters (escape sequences a tag value or
-/// a description could carry, newlines) written as escapes, never sent raw.
-fn printable(cell: &str) -> String {
-    if !cell.chars().any(char::is_control) {
-        return cell.to_string();
+/// Text as a terminal, an XML parser or a browser may take it: control characters (escape
+/// sequences a tag value or a description could carry, NUL, newlines) and the
+/// non-characters XML forbids written as escapes, never sent raw.
+pub fn printable(text: &str) -> String {
+    let hidden = |c: char| c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}');
+    if !text.chars().any(hidden) {
+        return text.to_string();
     }
-    cell.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+    text.chars().map(|c| if hidden(c) { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 fn formatters(batch: &RecordBatch) -> Result<Vec<ArrayFormatter<'_>>, ArrowError> {
@@ -168,67 +175,79 @@ impl Sink for CsvSink {
     }
 }
 
-/// JSON as one array or one object per line. Columns holding JSON documents are emitted
-/// as nested JSON; timestamps as ISO-8601 strings; NULL as null.
-struct JsonSink {
-    json_columns: Vec<String>,
-    out: Box<dyn Write + Send>,
-    array: bool,
-    rows: usize,
-}
+/// JSON as one array or one object per line, written straight from the batch by arrow's
+/// encoders. Columns holding JSON documents are emitted as nested JSON; timestamps as
+/// ISO-8601 strings; NULL as null.
+struct JsonSink<F: JsonFormat>(JsonWriter<Box<dyn Write + Send>, F>);
 
-impl JsonSink {
-    fn new(schema: SchemaRef, out: Box<dyn Write + Send>, array: bool) -> Self {
-        let json_columns = schema
-            .fields()
-            .iter()
-            .filter(|f| f.metadata().get(JSON_METADATA_KEY).is_some())
-            .map(|f| f.name().clone())
-            .collect();
-        JsonSink { json_columns, out, array, rows: 0 }
+impl<F: JsonFormat + Send> JsonSink<F> {
+    fn new(out: Box<dyn Write + Send>) -> Self {
+        let builder = JsonWriterBuilder::new().with_explicit_nulls(true).with_encoder_factory(Arc::new(JsonDocuments));
+        JsonSink(builder.build(out))
     }
 }
 
-impl Sink for JsonSink {
+impl<F: JsonFormat + Send> Sink for JsonSink<F> {
     fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
-        let mut buffer = Vec::new();
-        let mut writer = JsonWriterBuilder::new().with_explicit_nulls(true).build::<_, JsonArray>(&mut buffer);
-        writer.write(batch)?;
-        writer.finish()?;
-        let rows: Vec<Map<String, Value>> = if buffer.is_empty() {
-            Vec::new()
-        } else {
-            serde_json::from_slice(&buffer).map_err(|e| ArrowError::JsonError(e.to_string()))?
-        };
-        for mut row in rows {
-            for column in &self.json_columns {
-                if let Some(Value::String(text)) = row.get(column)
-                    && let Ok(parsed) = serde_json::from_str::<Value>(text)
-                {
-                    row.insert(column.clone(), parsed);
-                }
-            }
-            let separator = match (self.array, self.rows) {
-                (true, 0) => "[\n",
-                (true, _) => ",\n",
-                (false, _) => "",
-            };
-            self.out.write_all(separator.as_bytes())?;
-            serde_json::to_writer(&mut self.out, &row).map_err(|e| ArrowError::JsonError(e.to_string()))?;
-            if !self.array {
-                self.out.write_all(b"\n")?;
-            }
-            self.rows += 1;
-        }
-        Ok(())
+        self.0.write(batch)
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), ArrowError> {
-        if self.array {
-            self.out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
-        }
-        self.out.flush()?;
+        self.0.finish()?;
+        self.0.get_mut().flush()?;
         Ok(())
+    }
+}
+
+/// A JSON array with one row per line, readable by people and line-based tools alike.
+#[derive(Debug, Default)]
+struct RowPerLine {
+    any: std::cell::Cell<bool>,
+}
+
+impl JsonFormat for RowPerLine {
+    fn start_stream<W: Write>(&self, writer: &mut W) -> Result<(), ArrowError> {
+        Ok(writer.write_all(b"[")?)
+    }
+
+    fn start_row<W: Write>(&self, writer: &mut W, is_first_row: bool) -> Result<(), ArrowError> {
+        self.any.set(true);
+        Ok(writer.write_all(if is_first_row { b"\n" } else { b",\n" })?)
+    }
+
+    fn end_stream<W: Write>(&self, writer: &mut W) -> Result<(), ArrowError> {
+        Ok(writer.write_all(if self.any.get() { b"\n]\n" } else { b"]\n" })?)
+    }
+}
+
+/// Encodes the text columns marked as JSON documents as the documents themselves (text
+/// that does not parse stays a string).
+#[derive(Debug)]
+struct JsonDocuments;
+
+impl EncoderFactory for JsonDocuments {
+    fn make_default_encoder<'a>(
+        &self,
+        field: &'a FieldRef,
+        array: &'a dyn Array,
+        _options: &'a EncoderOptions,
+    ) -> Result<Option<NullableEncoder<'a>>, ArrowError> {
+        let text = array.as_string_opt::<i32>().filter(|_| field.metadata().contains_key(JSON_METADATA_KEY));
+        Ok(text.map(|text| NullableEncoder::new(Box::new(JsonDocument(text)), text.nulls().cloned())))
+    }
+}
+
+struct JsonDocument<'a>(&'a StringArray);
+
+impl Encoder for JsonDocument<'_> {
+    fn encode(&mut self, idx: usize, out: &mut Vec<u8>) {
+        let text = self.0.value(idx);
+        // Parsed and written again, so a document spread over lines keeps NDJSON one row a line.
+        let written = match serde_json::from_str::<Value>(text) {
+            Ok(document) => serde_json::to_writer(out, &document),
+            Err(_) => serde_json::to_writer(out, text),
+        };
+        written.expect("a JSON value is always written to memory");
     }
 }
 
@@ -283,5 +302,6 @@ mod tests {
         assert!(short.ends_with('…'));
         assert_eq!(printable("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
         assert_eq!(printable("plain é"), "plain é");
+        assert_eq!(printable("\0\u{1}\u{fffe}"), "\\u{0}\\u{1}\\u{fffe}");
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{Run, cove, org};
+use crate::harness::{Faults, Run, cove, cove_with_env, faulty_endpoint, org};
 
 const ORG: [&str; 3] = ["--org", "--regions", "us-east-1,eu-west-1"];
 
@@ -98,7 +98,10 @@ fn a_baseline_tells_new_alarms_from_known_ones_and_lists_the_resolved() {
     let rows = results(&doc, "iam_access_key_rotated");
     assert_eq!(rows.len(), 6);
     assert!(rows.iter().all(|r| r.0 == "alarm" && r.2 == "new"), "{rows:?}");
-    assert_eq!(doc["summary"]["baseline"], serde_json::json!({"new": 6, "unchanged": 0, "resolved": 0}));
+    assert_eq!(
+        doc["summary"]["baseline"],
+        serde_json::json!({"new": 6, "unchanged": 0, "resolved": 0, "not_checked": 0})
+    );
 
     // The same alarms against a report that had them: nothing new, and --fail-on new passes.
     let after = dir.join("after.json");
@@ -113,7 +116,11 @@ fn a_baseline_tells_new_alarms_from_known_ones_and_lists_the_resolved() {
     let run = check(&[&control[..], &["--baseline", after.to_str().unwrap()]].concat());
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout.matches("RESOLVED").count(), 6, "{}", run.stdout);
-    assert!(run.stdout.contains("against the baseline: new 0, unchanged 0, resolved 6"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("against the baseline: new 0, unchanged 0, resolved 6, not checked 0"),
+        "{}",
+        run.stdout
+    );
 
     let broken = dir.join("broken.json");
     std::fs::write(&broken, "{}").unwrap();
@@ -311,6 +318,9 @@ fn the_html_report_opens_with_severities_a_heat_map_and_the_benchmark() {
         assert!(heat.contains(&format!("<td>{} {name}</td>", org.id(name))), "{name}: {heat}");
     }
     assert!(html.contains("<pre class=\"tree\">cis_v300 CIS Amazon Web Services Foundations Benchmark v3.0.0"));
+    let tree = &html[html.find("<pre class=\"tree\">").unwrap()..];
+    let tree = &tree[..tree.find("</pre>").unwrap()];
+    assert!(tree.lines().count() > 10 && !tree.contains(r"\n"), "the tree keeps its lines: {tree}");
     assert!(!html.contains("http://") && !html.contains("https://"), "one self-contained file, no fetches");
 }
 
@@ -457,4 +467,232 @@ fn cis_identity_controls_read_the_credential_report_and_policies() {
     assert!(root.iter().all(|(status, resource, _)| status == "skip" && resource.ends_with(":root")), "{root:?}");
     let support = results(&doc, "iam_support_role_exists");
     assert!(support.len() == 4 && support.iter().all(|(status, ..)| status == "alarm"), "{support:?}");
+}
+
+#[test]
+fn a_rule_naming_no_tag_is_refused_and_a_rule_muting_most_alarms_is_warned_about() {
+    let dir = scratch("broad");
+    let rules = dir.join("suppress.toml");
+    std::fs::write(&rules, "[[suppress]]\ntags = {}\nreason = \"quiet\"\nexpires = \"2999-12-31\"\n").unwrap();
+    let run = check(&["--control", "ec2_ami_public", "--suppress", rules.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("rule 1: tags = {} names no tag"), "{}", run.stderr);
+
+    std::fs::write(&rules, "[[suppress]]\ncontrol = \"*\"\nreason = \"quiet\"\nexpires = \"2999-12-31\"\n").unwrap();
+    let two = ["-o", "json", "--control", "ec2_ami_public", "--control", "vpc_security_group_open_ssh"];
+    let alarms = report(&check(&two))["summary"]["alarm"].as_u64().unwrap();
+    assert!(alarms > 1);
+    let run = check(&[&two[..], &["--suppress", rules.to_str().unwrap()]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warning = format!("rule 1 mutes {alarms} of the run's {alarms} alarms: make sure it is no broader than meant");
+    assert!(run.stderr.contains(&warning), "{}", run.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn text_from_aws_cannot_break_a_report_or_the_terminal_showing_it() {
+    let dir = scratch("hostile");
+    let control = dir.join("hostile.sql");
+    std::fs::write(
+        &control,
+        "-- id: hostile_text\n-- title: Any AWS text field can carry anything\n-- severity: high\n\
+         SELECT 'res' || chr(0) || chr(27) || '[2J`<img src=x onerror=alert(1)>' AS resource, 'alarm' AS status,\n\
+         'why' || chr(1) || chr(27) || '[31m' || chr(65534) || ' <script>alert(1)</script> ![x](http://e/x.png)' AS reason,\n\
+         '111111111111' AS account_id, 'us-east-1' AS region\n",
+    )
+    .unwrap();
+    let raw_reason = "why\u{1}\u{1b}[31m\u{fffe} <script>alert(1)</script> ![x](http://e/x.png)";
+    let forbidden = |text: &str| text.chars().any(|c| (c.is_control() && !"\t\n\r".contains(c)) || c == '\u{fffe}');
+    let run = |format: &str| {
+        let run = cove(&["--regions", "us-east-1", "check", "-o", format, control.to_str().unwrap()]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        run.stdout
+    };
+    for format in ["table", "brief", "markdown", "junit", "html"] {
+        let text = run(format);
+        assert!(!forbidden(&text), "{format} carries raw control characters: {text:?}");
+        assert!(text.contains(r"\u{1b}"), "{format} shows the escape, escaped: {text}");
+    }
+    let markdown = run("markdown");
+    // Text is escaped; a resource is a code span fenced past its backticks, where nothing is HTML.
+    assert!(!markdown.contains("<script>") && !markdown.contains("!["), "{markdown}");
+    assert!(markdown.contains("&lt;script&gt;alert(1)&lt;/script&gt; \\!\\[x\\](http://e/x.png)"), "{markdown}");
+    assert!(markdown.contains(r"- **alarm** ``res\u{0}\u{1b}[2J`<img src=x onerror=alert(1)>``: why"), "{markdown}");
+    let html = run("html");
+    assert!(!html.contains("<script>alert") && !html.contains("<img"), "{html}");
+
+    let junit = dir.join("report.xml");
+    std::fs::write(&junit, run("junit")).unwrap();
+    let parse = "import sys, xml.etree.ElementTree as ET\n\
+                 print(ET.parse(sys.argv[1]).getroot().find('.//failure').get('message'))";
+    let out = std::process::Command::new("python3").args(["-c", parse, junit.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "an XML parser rejects the report: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(r"why\u{1}\u{1b}[31m\u{fffe} <script>"));
+
+    // JSON keeps the text as it is, escaped by JSON itself.
+    let json = report(&cove(&["--regions", "us-east-1", "check", "-o", "json", control.to_str().unwrap()]));
+    assert_eq!(json["controls"][0]["results"][0]["reason"], raw_reason);
+    let asff: Value = serde_json::from_str(&run("asff")).expect("ASFF is JSON");
+    assert_eq!(asff[0]["Description"], raw_reason);
+    let ocsf: Value = serde_json::from_str(&run("ocsf")).expect("OCSF is JSON");
+    assert_eq!(ocsf[0]["message"], raw_reason);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn baseline_alarms_where_the_run_did_not_look_are_not_checked_never_resolved() {
+    let org = org();
+    let (prod, staging) = (org.id("prod"), org.id("staging"));
+    let dir = scratch("not-checked");
+    let before = dir.join("before.json");
+    let controls = [
+        "--control",
+        "ec2_ami_public",
+        "--control",
+        "vpc_security_group_open_ssh",
+        "--control",
+        "iam_access_key_rotated",
+        "--var",
+        "max_key_age_days=0",
+    ];
+    check(&[&controls[..], &["-o", "json", "--out", before.to_str().unwrap()]].concat());
+    let baseline: Value = serde_json::from_str(&std::fs::read_to_string(&before).unwrap()).unwrap();
+    let alarms: Vec<(String, String)> = baseline["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["results"].as_array().unwrap())
+        .filter(|r| r["status"] == "alarm")
+        .map(|r| (r["account_id"].as_str().unwrap().to_string(), r["region"].as_str().unwrap().to_string()))
+        .collect();
+    let count = |keep: &dyn Fn(&(String, String)) -> bool| alarms.iter().filter(|a| keep(a)).count() as u64;
+    let against = [&controls[..], &["-o", "json", "--baseline", before.to_str().unwrap(), "--fail-on", "new"]].concat();
+
+    // A narrower scope: one account, one region. The rest was not looked at.
+    let scope = ["--accounts", &prod, "--regions", "us-east-1", "check"];
+    let run = cove(&[&scope[..], &against[..]].concat());
+    assert_eq!(run.code, 0, "nothing new: {}", run.stderr);
+    let looked =
+        |(account, region): &(String, String)| *account == prod && ["us-east-1", "global"].contains(&&**region);
+    let (seen, unseen) = (count(&looked), count(&|a| !looked(a)));
+    assert!(seen > 0 && unseen > 0, "{alarms:?}");
+    let want = serde_json::json!({"new": 0, "unchanged": seen, "resolved": 0, "not_checked": unseen});
+    assert_eq!(report(&run)["summary"]["baseline"], want, "{}", run.stderr);
+    let line = format!("against the baseline: new 0, unchanged {seen}, resolved 0, not checked {unseen}");
+    assert!(run.stderr.contains(&line), "{}", run.stderr);
+
+    // A denied account: its alarms are not checked, and the run fails as incomplete.
+    let endpoint = faulty_endpoint(Faults { deny_assume_role: vec![staging.clone()], ..Faults::default() });
+    let run = cove_with_env(&[&ORG[..], &["check"], &against[..]].concat(), &[("AWS_ENDPOINT_URL", &endpoint)]);
+    assert_eq!(run.code, 2, "a failed account fails the run even with --fail-on new: {}", run.stderr);
+    let denied = count(&|(account, _)| *account == staging);
+    assert!(denied > 0, "{alarms:?}");
+    let want = serde_json::json!({
+        "new": 0, "unchanged": alarms.len() as u64 - denied, "resolved": 0, "not_checked": denied
+    });
+    assert_eq!(report(&run)["summary"]["baseline"], want, "{}", run.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn asff_batches_fit_security_hub_one_account_and_region_and_100_findings_a_call() {
+    let dir = scratch("asff");
+    let control = dir.join("many.sql");
+    // 250 alarms in one account and region, two of them on roles whose path makes the Id
+    // longer than Security Hub's 512 characters, differing only at the end.
+    std::fs::write(
+        &control,
+        "-- id: many_alarms\n-- title: Many alarms in one account\n-- severity: low\n\
+         SELECT CASE WHEN value < 3 THEN 'arn:aws:iam::111111111111:role/' || repeat('path/', 120) || value\n\
+         ELSE 'r-' || value END AS resource, 'alarm' AS status, 'many' AS reason,\n\
+         '111111111111' AS account_id, 'us-east-1' AS region FROM generate_series(1, 250)\n",
+    )
+    .unwrap();
+    let run_args = ["aws", control.to_str().unwrap(), "--control", "many_alarms", "--control", "ec2_ami_public"];
+    let whole: Value = serde_json::from_str(&check(&[&run_args[..], &["-o", "asff"]].concat()).stdout).unwrap();
+    let whole = whole.as_array().unwrap();
+    let id = |f: &Value| f["Id"].as_str().unwrap().to_string();
+    let long: Vec<String> = whole.iter().map(id).filter(|i| i.contains("path/path/")).collect();
+    assert_eq!(long.len(), 2);
+    assert!(long.iter().all(|i| i.len() <= 512) && long[0] != long[1], "{long:?}");
+    let again: Value = serde_json::from_str(&check(&[&run_args[..], &["-o", "asff"]].concat()).stdout).unwrap();
+    assert_eq!(again.as_array().unwrap().iter().map(id).collect::<Vec<_>>(), whole.iter().map(id).collect::<Vec<_>>());
+
+    let out = dir.join("findings");
+    let run = check(&[&run_args[..], &["-o", "asff", "--out", &format!("{}/", out.display())]].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut imported = Vec::new();
+    let mut accounts = std::collections::BTreeSet::new();
+    for name in std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()) {
+        let batch: Value = serde_json::from_str(&std::fs::read_to_string(out.join(&name)).unwrap()).unwrap();
+        let batch = batch.as_array().unwrap().clone();
+        assert!(!batch.is_empty() && batch.len() <= 100, "{name}: {} findings in one call", batch.len());
+        let parts: Vec<&str> = name.split('.').collect();
+        let (account, region) = (parts[0], parts[1]);
+        for finding in &batch {
+            // A default product ARN imports the caller's own findings, in the region called.
+            let arn = finding["ProductArn"].as_str().unwrap();
+            assert_eq!(finding["AwsAccountId"], account, "{name}");
+            assert!(arn.starts_with(&format!("arn:aws:securityhub:{region}:{account}:product/{account}/")), "{arn}");
+        }
+        accounts.insert(account.to_string());
+        imported.extend(batch);
+    }
+    assert!(accounts.len() >= 2, "{accounts:?}");
+    let sizes: Vec<usize> = (1..=3)
+        .map(|n| std::fs::read_to_string(out.join(format!("111111111111.us-east-1.{n}.json"))).unwrap())
+        .map(|text| serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [100, 100, 50]);
+    let ids = |findings: &[Value]| findings.iter().map(id).collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(ids(&imported), ids(whole), "every finding in exactly one batch");
+    assert_eq!(imported.len(), whole.len());
+
+    let run = check(&[&run_args[..], &["-o", "asff", "--out", out.to_str().unwrap()]].concat());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("it is not empty"), "{}", run.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_documented_security_hub_import_loop_makes_calls_security_hub_takes() {
+    let dir = scratch("import-loop");
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/compliance.md")).unwrap();
+    let start = docs.find("```sh\nrm -rf findings").expect("the import loop in docs/compliance.md") + "```sh\n".len();
+    let script = &docs[start..start + docs[start..].find("```").unwrap()];
+    // `aws` answers as Security Hub would check each call: who, where, and how many.
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_cove"), bin.join("cove")).unwrap();
+    let aws = bin.join("aws");
+    std::fs::write(&aws, "#!/bin/sh\necho \"$@\" >> calls.log\n").unwrap();
+    std::fs::set_permissions(&aws, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = std::process::Command::new("bash")
+        .args(["-euc", script])
+        .current_dir(&dir)
+        .envs(cove::emulator::aws_env(&org().moto.endpoint))
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "under set -e too: {}", String::from_utf8_lossy(&out.stderr));
+    let whole: Value = serde_json::from_str(&cove(&["check", "--org", "-o", "asff"]).stdout).unwrap();
+    let mut imported = 0;
+    for call in std::fs::read_to_string(dir.join("calls.log")).unwrap().lines() {
+        let args: Vec<&str> = call.split(' ').collect();
+        let [_, _, "--profile", account, "--region", region, "--findings", file] = args[..] else { panic!("{call}") };
+        let text = std::fs::read_to_string(dir.join(file.trim_start_matches("file://"))).unwrap();
+        let findings: Value = serde_json::from_str(&text).unwrap();
+        let findings = findings.as_array().unwrap();
+        assert!(!findings.is_empty() && findings.len() <= 100, "{call}: {} findings", findings.len());
+        for finding in findings {
+            let arn = finding["ProductArn"].as_str().unwrap();
+            assert_eq!(finding["AwsAccountId"], account, "{call}");
+            assert!(arn.starts_with(&format!("arn:aws:securityhub:{region}:{account}:")), "{call}: {arn}");
+        }
+        imported += findings.len();
+    }
+    assert_eq!(imported, whole.as_array().unwrap().len(), "every finding imported once");
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -349,3 +349,29 @@ fn a_signal_ends_a_statement_that_is_slow_to_plan() {
     assert!(entries(&dir).is_empty(), "left behind: {:?}", entries(&dir));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn ctrl_c_ends_an_export_in_every_format_and_leaves_the_previous_file() {
+    let sql = "SELECT value, repeat('x', 40) AS pad, '{\"a\": [1, 2]}' AS doc FROM generate_series(1, 1000000000)";
+    for format in ["csv", "json", "ndjson", "line", "parquet", "table"] {
+        let dir = scratch(&format!("ctrl-c-{format}"));
+        let out = dir.join("out");
+        std::fs::write(&out, "prev\n").unwrap();
+        let child = spawn(&["query", "-o", format, "--out", out.to_str().unwrap(), sql], &[]);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while entries(&dir).len() < 2 {
+            assert!(Instant::now() < deadline, "{format}: no temporary file appeared");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Well into the export: rows are being written, not planned.
+        std::thread::sleep(Duration::from_secs(2));
+        send(&child, "INT");
+        // A hang guard, not a timing goal (docs/benchmarks.md has how fast it stops): a
+        // writer that never looks up took minutes here.
+        let run = wait(child, Duration::from_secs(10));
+        assert_eq!(run.code, Some(130), "{format}: {}", run.stderr);
+        assert_eq!(entries(&dir), ["out"], "{format} left a temporary file");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "prev\n", "{format}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
