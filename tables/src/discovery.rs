@@ -15,6 +15,7 @@ use futures::TryStreamExt;
 
 use crate::context::{Quals, ScanContext, Target};
 use crate::error::FetchError;
+use crate::pages;
 use crate::services::{ec2, organizations};
 
 /// The read operations discovery makes, as `service:Operation`.
@@ -168,23 +169,31 @@ impl Caller {
         let config =
             aws_sdk_organizations::config::Builder::from(&self.config).interceptor(self.interceptor.clone()).build();
         let organizations = aws_sdk_organizations::Client::from_conf(config);
-        let pages = organizations.list_roots().into_paginator().send().try_collect().await?;
-        let roots = pages.into_iter().flat_map(|page| page.roots.unwrap_or_default());
+        let roots = pages::all(|token| async {
+            let out = organizations.list_roots().set_next_token(token).send().await?;
+            Ok((out.roots.unwrap_or_default(), out.next_token))
+        })
+        .await?;
         let mut tree = OrgTree::default();
         let mut queue: Vec<(String, Option<String>, String)> =
-            roots.filter_map(|r| Some((r.id?, None, r.name.unwrap_or_else(|| "Root".into())))).collect();
+            roots.into_iter().filter_map(|r| Some((r.id?, None, r.name.unwrap_or_else(|| "Root".into())))).collect();
         while let Some((id, parent, path)) = queue.pop() {
-            let units = organizations.list_organizational_units_for_parent().parent_id(&id).into_paginator();
-            let pages = units.send().try_collect().await?;
-            for unit in pages.into_iter().flat_map(|page| page.organizational_units.unwrap_or_default()) {
+            let units = pages::all(|token| async {
+                let request = organizations.list_organizational_units_for_parent().parent_id(&id);
+                let out = request.set_next_token(token).send().await?;
+                Ok((out.organizational_units.unwrap_or_default(), out.next_token))
+            });
+            for unit in units.await? {
                 if let Some(child) = unit.id {
                     let name = unit.name.unwrap_or_else(|| child.clone());
                     queue.push((child, Some(id.clone()), format!("{path}/{name}")));
                 }
             }
-            let accounts = organizations.list_accounts_for_parent().parent_id(&id).into_paginator();
-            let pages = accounts.send().try_collect().await?;
-            for account in pages.into_iter().flat_map(|page| page.accounts.unwrap_or_default()) {
+            let accounts = pages::all(|token| async {
+                let out = organizations.list_accounts_for_parent().parent_id(&id).set_next_token(token).send().await?;
+                Ok((out.accounts.unwrap_or_default(), out.next_token))
+            });
+            for account in accounts.await? {
                 if let Some(account) = account.id {
                     tree.parents.insert(account, id.clone());
                 }

@@ -26,6 +26,25 @@ where
     .boxed()
 }
 
+/// Every item of a token-paginated list, read whole (a hydrate's list), under the guard
+/// `paginate` reads pages under. The SDK's own paginators stop silently at a token given
+/// twice in a row and never at a longer loop.
+pub async fn all<T, F, Fut>(mut page: F) -> Result<Vec<T>, FetchError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), FetchError>>,
+{
+    let (mut items, mut tokens, mut token) = (Vec::new(), Tokens::default(), None);
+    loop {
+        let (page, next) = page(token).await?;
+        items.extend(page);
+        token = match tokens.next(next)? {
+            Some(next) => Some(next),
+            None => return Ok(items),
+        };
+    }
+}
+
 /// The page tokens one listing was given. A service that gives one again would have the
 /// listing ask for the same pages forever, and stopping there could leave pages unread:
 /// either way the listing fails.

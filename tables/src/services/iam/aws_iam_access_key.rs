@@ -6,8 +6,8 @@ use crate::def::akas;
 use crate::cell::text;
 use crate::context::{ScanContext, client};
 use crate::def::Def;
-use crate::error::{FetchError, absent};
-use crate::pages::{Pages, single_page};
+use crate::error::FetchError;
+use crate::pages::{self, Pages, single_page};
 use crate::schema::{Kind::*, Scope};
 use crate::table::Table;
 
@@ -70,7 +70,11 @@ fn list(scan: ScanContext) -> Pages<AccessKey> {
         let users = match few {
             Some(users) => users,
             None => {
-                let users = iam.list_users().into_paginator().items().send().try_collect().await?;
+                let users = pages::all(|marker| async {
+                    let out = iam.list_users().set_marker(marker).send().await?;
+                    Ok((out.users, out.marker))
+                })
+                .await?;
                 let names = users.into_iter().map(|u| u.user_name);
                 names.filter(|name| wanted.as_ref().is_none_or(|w| w.contains(name))).collect()
             }
@@ -79,9 +83,15 @@ fn list(scan: ScanContext) -> Pages<AccessKey> {
             .map(|user| {
                 let iam = iam.clone();
                 async move {
-                    let request = iam.list_access_keys().user_name(user).into_paginator().items().send();
-                    // A named user who does not exist has no keys.
-                    Ok::<_, FetchError>(absent(request.try_collect().await, &["NoSuchEntity"])?.unwrap_or_default())
+                    let keys = pages::all(|marker| async {
+                        let out = iam.list_access_keys().user_name(&user).set_marker(marker).send().await?;
+                        Ok((out.access_key_metadata, out.marker))
+                    });
+                    match keys.await {
+                        // A named user who does not exist has no keys.
+                        Err(e) if e.code == "NoSuchEntity" => Ok(Vec::new()),
+                        keys => keys,
+                    }
                 }
             })
             .buffered(USER_CONCURRENCY)

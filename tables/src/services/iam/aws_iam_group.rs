@@ -8,7 +8,7 @@ use crate::json::time;
 use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
-use crate::pages::Pages;
+use crate::pages::{self, Pages};
 use crate::schema::{Kind::*, Scope};
 use super::{attached_policies, inline_policies, list_principals};
 use crate::table::Table;
@@ -76,9 +76,11 @@ fn list(scan: ScanContext) -> Pages<IamGroup> {
 fn get_group(scan: ScanContext, mut group: IamGroup) -> BoxFuture<'static, Result<IamGroup, FetchError>> {
     let iam = client!(aws_sdk_iam, scan);
     async move {
-        let request = iam.get_group().group_name(group.group.group_name());
-        let pages: Vec<_> = request.into_paginator().send().try_collect().await?;
-        group.users = Some(pages.into_iter().flat_map(|p| p.users).collect());
+        let users = pages::all(|marker| async {
+            let out = iam.get_group().group_name(group.group.group_name()).set_marker(marker).send().await?;
+            Ok((out.users, out.marker))
+        });
+        group.users = Some(users.await?);
         Ok(group)
     }
     .boxed()

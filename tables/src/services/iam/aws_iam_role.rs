@@ -8,7 +8,7 @@ use crate::policy;
 use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
-use crate::pages::Pages;
+use crate::pages::{self, Pages};
 use crate::schema::{Kind::*, Scope};
 use super::{attached_policies, inline_policies, list_principals};
 use crate::table::Table;
@@ -136,8 +136,12 @@ fn get_role(scan: ScanContext, mut role: IamRole) -> BoxFuture<'static, Result<I
 fn list_instance_profiles(scan: ScanContext, mut role: IamRole) -> BoxFuture<'static, Result<IamRole, FetchError>> {
     let iam = client!(aws_sdk_iam, scan);
     async move {
-        let request = iam.list_instance_profiles_for_role().role_name(role.role.role_name());
-        let profiles = request.into_paginator().items().send().try_collect().await?;
+        let profiles = pages::all(|marker| async {
+            let request = iam.list_instance_profiles_for_role().role_name(role.role.role_name());
+            let out = request.set_marker(marker).send().await?;
+            Ok((out.instance_profiles, out.marker))
+        })
+        .await?;
         role.instance_profile_arns = Some(profiles.into_iter().map(|p| p.arn).collect());
         Ok(role)
     }

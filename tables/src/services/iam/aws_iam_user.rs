@@ -9,7 +9,7 @@ use crate::json::{tag_list, tag_map, time};
 use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::{FetchError, absent};
-use crate::pages::Pages;
+use crate::pages::{self, Pages};
 use crate::schema::{Kind::*, Scope};
 use super::{attached_policies, inline_policies, list_principals};
 use crate::table::Table;
@@ -158,8 +158,11 @@ fn get_user(scan: ScanContext, mut user: IamUser) -> BoxFuture<'static, Result<I
 fn list_mfa_devices(scan: ScanContext, mut user: IamUser) -> BoxFuture<'static, Result<IamUser, FetchError>> {
     let iam = client!(aws_sdk_iam, scan);
     async move {
-        let request = iam.list_mfa_devices().user_name(user.user.user_name());
-        user.mfa_devices = Some(request.into_paginator().items().send().try_collect().await?);
+        let devices = pages::all(|marker| async {
+            let out = iam.list_mfa_devices().user_name(user.user.user_name()).set_marker(marker).send().await?;
+            Ok((out.mfa_devices, out.marker))
+        });
+        user.mfa_devices = Some(devices.await?);
         Ok(user)
     }
     .boxed()
@@ -178,8 +181,11 @@ fn get_login_profile(scan: ScanContext, mut user: IamUser) -> BoxFuture<'static,
 fn list_groups(scan: ScanContext, mut user: IamUser) -> BoxFuture<'static, Result<IamUser, FetchError>> {
     let iam = client!(aws_sdk_iam, scan);
     async move {
-        let request = iam.list_groups_for_user().user_name(user.user.user_name());
-        user.groups = Some(request.into_paginator().items().send().try_collect().await?);
+        let groups = pages::all(|marker| async {
+            let out = iam.list_groups_for_user().user_name(user.user.user_name()).set_marker(marker).send().await?;
+            Ok((out.groups, out.marker))
+        });
+        user.groups = Some(groups.await?);
         Ok(user)
     }
     .boxed()

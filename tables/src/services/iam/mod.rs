@@ -42,7 +42,11 @@ macro_rules! inline_policies {
             let iam = $crate::context::client!(aws_sdk_iam, scan);
             async move {
                 let name = $crate::services::iam::Principal::name(&item).to_string();
-                let names = iam.$list().$param(&name).into_paginator().items().send().try_collect().await?;
+                let names = $crate::pages::all(|marker| async {
+                    let out = iam.$list().$param(&name).set_marker(marker).send().await?;
+                    Ok((out.policy_names, out.marker))
+                })
+                .await?;
                 let mut documents = Vec::with_capacity(names.len());
                 for policy in names {
                     let out = iam.$get().$param(&name).policy_name(&policy).send().await?;
@@ -64,7 +68,11 @@ macro_rules! attached_policies {
             let iam = $crate::context::client!(aws_sdk_iam, scan);
             async move {
                 let name = $crate::services::iam::Principal::name(&item).to_string();
-                let attached = iam.$list().$param(&name).into_paginator().items().send().try_collect().await?;
+                let attached = $crate::pages::all(|marker| async {
+                    let out = iam.$list().$param(&name).set_marker(marker).send().await?;
+                    Ok((out.attached_policies.unwrap_or_default(), out.marker))
+                })
+                .await?;
                 let arns = attached.into_iter().filter_map(|p| p.policy_arn).collect();
                 $crate::services::iam::Principal::policies(&mut item).attached = Some(arns);
                 Ok::<_, $crate::error::FetchError>(item)

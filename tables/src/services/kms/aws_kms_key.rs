@@ -9,7 +9,7 @@ use crate::json::{s, tag_map, time};
 use crate::policy;
 use crate::def::Def;
 use crate::error::{FetchError, absent};
-use crate::pages::{Pages, paginate};
+use crate::pages::{self, Pages, paginate};
 use crate::schema::{Kind::*, Scope};
 use crate::table::Table;
 
@@ -197,7 +197,11 @@ fn list_aliases(scan: ScanContext, mut key: KmsKey) -> BoxFuture<'static, Result
     let kms = client!(aws_sdk_kms, scan);
     async move {
         if let Some(id) = key.key.key_id() {
-            key.aliases = Some(kms.list_aliases().key_id(id).into_paginator().items().send().try_collect().await?);
+            let aliases = pages::all(|marker| async {
+                let out = kms.list_aliases().key_id(id).set_marker(marker).send().await?;
+                Ok((out.aliases.unwrap_or_default(), out.next_marker))
+            });
+            key.aliases = Some(aliases.await?);
         }
         Ok(key)
     }

@@ -8,7 +8,7 @@ use crate::cell::text;
 use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
-use crate::pages::{Pages, paginate};
+use crate::pages::{self, Pages, paginate};
 use crate::schema::{Kind::*, Scope};
 use crate::table::Table;
 
@@ -105,8 +105,11 @@ fn list_tags(scan: ScanContext, mut account: OrgAccount) -> BoxFuture<'static, R
     let organizations = client!(aws_sdk_organizations, scan);
     async move {
         if let Some(id) = account.account.id() {
-            let request = organizations.list_tags_for_resource().resource_id(id);
-            account.tags = Some(request.into_paginator().items().send().try_collect().await?);
+            let tags = pages::all(|token| async {
+                let out = organizations.list_tags_for_resource().resource_id(id).set_next_token(token).send().await?;
+                Ok((out.tags.unwrap_or_default(), out.next_token))
+            });
+            account.tags = Some(tags.await?);
         }
         Ok(account)
     }

@@ -8,7 +8,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::json::{s, time};
-use crate::pages::{Pages, paginate};
+use crate::pages::{self, Pages, paginate};
 use crate::schema::{Kind::*, Scope};
 use crate::table::Table;
 
@@ -342,8 +342,12 @@ fn describe_pending_actions(scan: ScanContext, mut d: RdsInstance) -> BoxFuture<
     async move {
         if let Some(id) = d.instance.db_instance_identifier() {
             let filter = Filter::builder().name("db-instance-id").values(id).build();
-            let request = rds.describe_pending_maintenance_actions().filters(filter);
-            d.pending_actions = Some(request.into_paginator().items().send().try_collect().await?);
+            let actions = pages::all(|marker| async {
+                let request = rds.describe_pending_maintenance_actions().filters(filter.clone());
+                let out = request.set_marker(marker).send().await?;
+                Ok((out.pending_maintenance_actions.unwrap_or_default(), out.marker))
+            });
+            d.pending_actions = Some(actions.await?);
         }
         Ok(d)
     }

@@ -8,7 +8,7 @@ use crate::json::{s, tag_list, tag_map, time};
 use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
-use crate::pages::{Pages, paginate};
+use crate::pages::{self, Pages, paginate};
 use crate::schema::{Kind::*, Scope};
 use crate::table::Table;
 
@@ -398,8 +398,12 @@ fn describe_scheduled_actions(
         if let Some(id) = c.cluster.cluster_identifier() {
             let filter =
                 ScheduledActionFilter::builder().name(ScheduledActionFilterName::ClusterIdentifier).values(id).build();
-            let request = redshift.describe_scheduled_actions().filters(filter);
-            c.scheduled_actions = Some(request.into_paginator().items().send().try_collect().await?);
+            let actions = pages::all(|marker| async {
+                let request = redshift.describe_scheduled_actions().filters(filter.clone());
+                let out = request.set_marker(marker).send().await?;
+                Ok((out.scheduled_actions.unwrap_or_default(), out.marker))
+            });
+            c.scheduled_actions = Some(actions.await?);
         }
         Ok(c)
     }
