@@ -58,7 +58,6 @@ impl QueryRun {
     }
 
     /// A run over no estate, for planning SQL that reads no AWS table.
-    #[cfg(test)]
     pub fn detached() -> Arc<QueryRun> {
         Arc::new(QueryRun {
             progress: Progress::default(),

@@ -31,6 +31,13 @@ pub async fn open(settings: &Settings) -> Result<(Arc<Engine>, SessionContext), 
     open_with(load_base_config(settings).await, settings).await
 }
 
+/// A session reading SQL as cove reads it with no estate behind it: no AWS table, so no
+/// AWS call, and the dialect's answers can be pinned where no AWS is at hand. Its queries
+/// run in a `QueryRun::detached`.
+pub fn without_estate() -> Result<SessionContext, String> {
+    postgres::session().map_err(|e| describe(&e))
+}
+
 /// Like [`open`], with the catalog Postgres clients introspect a server through.
 pub async fn open_for_clients(settings: &Settings) -> Result<(Arc<Engine>, SessionContext), String> {
     let (engine, ctx) = open(settings).await?;

@@ -57,23 +57,3 @@ fn parse_boolean(text: &str) -> Result<bool> {
         _ => plan_err!("invalid input syntax for type boolean: {text:?}"),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::tests::{one, run};
-
-    #[tokio::test]
-    async fn booleans_compare_with_text_literals_as_in_postgres() {
-        let count = |condition: &str| {
-            format!("SELECT count(*) FROM (VALUES (true), (false), (NULL)) AS t(b) WHERE {condition}")
-        };
-        assert_eq!(one(&count("b = 'true'")).await, "1");
-        assert_eq!(one(&count("'f' = b")).await, "1");
-        assert_eq!(one(&count("b <> 'yes'")).await, "1");
-        assert_eq!(one(&count("b IS DISTINCT FROM 'on'")).await, "2");
-        let err = run(&count("b = 'maybe'")).await.unwrap_err();
-        assert!(err.contains(r#"invalid input syntax for type boolean: "maybe""#), "{err}");
-        // Text compared with text is left alone.
-        assert_eq!(one("SELECT count(*) FROM (VALUES ('true')) AS t(s) WHERE s = 'true'").await, "1");
-    }
-}

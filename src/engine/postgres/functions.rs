@@ -219,37 +219,3 @@ impl ScalarUDFImpl for Glob {
         Ok(ColumnarValue::Array(Arc::new(builder.finish())))
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::tests::one;
-
-    #[tokio::test]
-    async fn age_is_calendar_months_then_days() {
-        let age = |later: &str, earlier: &str| format!("SELECT age(TIMESTAMP '{later}', TIMESTAMP '{earlier}')");
-        assert_eq!(one(&age("2026-03-15 12:00:00", "2025-01-10 06:00:00")).await, "14 mons 5 days 6 hours");
-        assert_eq!(one(&age("2026-03-01 00:00:00", "2026-01-31 00:00:00")).await, "1 mons 1 days");
-        assert_eq!(one(&age("2026-01-01", "2026-01-02")).await, "-1 days");
-        assert_eq!(one("SELECT age(TIMESTAMP '2020-01-01') > interval '1 year'").await, "true");
-        assert_eq!(one("SELECT age(now() - interval '10 days') < interval '90 days'").await, "true");
-    }
-
-    #[tokio::test]
-    async fn intervals_multiply_by_numbers() {
-        assert_eq!(one("SELECT interval '1 day' * 90").await, "90 days");
-        assert_eq!(one("SELECT 1.5 * interval '1 month 1 hour'").await, "1 mons 15 days 1 hours 30 mins");
-        assert_eq!(one("SELECT now() - interval '1 day' * 2 < now()").await, "true");
-    }
-
-    #[tokio::test]
-    async fn date_is_the_day() {
-        assert_eq!(one("SELECT date(TIMESTAMP '2026-03-04 23:59:59')").await, "2026-03-04");
-        assert_eq!(one("SELECT date('2026-03-04') < current_date").await, "true");
-    }
-
-    #[tokio::test]
-    async fn glob_is_a_like_pattern() {
-        assert_eq!(one("SELECT glob('web-*-?')").await, "web-%-_");
-        assert_eq!(one("SELECT 'web-prod-1' LIKE glob('web-*')").await, "true");
-    }
-}

@@ -94,17 +94,3 @@ fn chrono_format(postgres: &str) -> String {
     }
     out
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::tests::one;
-
-    #[tokio::test]
-    async fn to_char_reads_postgres_patterns() {
-        let at = "TIMESTAMP '2026-03-04 05:06:07.891'";
-        assert_eq!(one(&format!("SELECT to_char({at}, 'YYYY-MM-DD HH24:MI:SS')")).await, "2026-03-04 05:06:07");
-        assert_eq!(one(&format!("SELECT to_char({at}, 'DD Mon YYYY, HH12 AM')")).await, "04 Mar 2026, 05 AM");
-        assert_eq!(one(&format!(r#"SELECT to_char({at}, 'YYYY"Q"MM.MS')"#)).await, "2026Q03.891");
-        assert_eq!(one(&format!("SELECT to_char({at}, '%Y/%m')")).await, "2026/03", "chrono's own formats still work");
-    }
-}
