@@ -100,4 +100,22 @@ mod tests {
             paginate(|token: Option<String>| async move { Ok((vec![1], token.is_none().then(|| "t".to_string()))) });
         assert_eq!(once.try_collect::<Vec<_>>().await.unwrap(), [vec![1], vec![1]]);
     }
+
+    #[tokio::test]
+    async fn a_list_read_whole_fails_on_a_loop_as_a_listing_does() {
+        let answers = [Some("t1"), Some("t2"), Some("t1")];
+        let page = |token: Option<String>| async move {
+            let page = match token.as_deref() {
+                None => 0,
+                Some("t1") => 1,
+                _ => 2,
+            };
+            Ok((vec![page], answers[page].map(str::to_string)))
+        };
+        let error = all(page).await.unwrap_err();
+        assert_eq!(error.code, "RepeatedPageToken", "{error}");
+        let pages =
+            |token: Option<String>| async move { Ok((vec![token.clone()], token.is_none().then(|| "t".into()))) };
+        assert_eq!(all(pages).await.unwrap(), [None, Some("t".to_string())]);
+    }
 }
