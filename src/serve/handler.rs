@@ -13,7 +13,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::ParamValues;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{ResetStatement, Statement};
 use datafusion::sql::sqlparser::ast;
 use datafusion::sql::sqlparser::ast::{Expr, Value};
@@ -202,19 +202,7 @@ impl Parser {
                     ..
                 } => {
                     let format = copy_format(&options, &legacy_options)?;
-                    let query = match source {
-                        ast::CopySource::Query(query) => query.to_string(),
-                        ast::CopySource::Table { table_name, columns } if columns.is_empty() => {
-                            format!("SELECT * FROM {table_name}")
-                        }
-                        ast::CopySource::Table { table_name, columns } => {
-                            let columns: Vec<String> = columns.iter().map(ToString::to_string).collect();
-                            format!("SELECT {} FROM {table_name}", columns.join(", "))
-                        }
-                    };
-                    // Parsed again as a query, with cove's rewrites.
-                    let [query] = <[Statement; 1]>::try_from(statements(&query)?)
-                        .map_err(|_| errors::error(errors::SYNTAX_ERROR, "COPY reads one query"))?;
+                    let query = session::copy_query(source).map_err(unparsable)?;
                     Action::Copy(plan(query).await?, format)
                 }
                 ast::Statement::Copy { to: false, .. } => {
@@ -299,9 +287,14 @@ fn statements(sql: &str) -> PgWireResult<Vec<Statement>> {
         if let Some([copy @ ast::Statement::Copy { .. }]) = parsed {
             return Ok(vec![Statement::Statement(Box::new(copy))]);
         }
-        let code = if message.contains("not supported") { errors::FEATURE_NOT_SUPPORTED } else { errors::SYNTAX_ERROR };
-        Err(errors::error(code, message))
+        Err(unparsable(message))
     })
+}
+
+/// Why cove cannot read a statement, as Postgres tells it.
+fn unparsable(message: String) -> PgWireError {
+    let code = if message.contains("not supported") { errors::FEATURE_NOT_SUPPORTED } else { errors::SYNTAX_ERROR };
+    errors::error(code, message)
 }
 
 /// The format a COPY's options ask for; an option cove cannot honour is an error.
@@ -520,8 +513,7 @@ impl Queries {
             None => Ok(plan.clone()),
         };
         let plan = plan.map_err(|e| errors::from_datafusion(&e))?;
-        let frame = DataFrame::new(run.attach(self.ctx.state()), plan);
-        let batches = session::start(frame).await.map_err(|e| errors::from_datafusion(&e))?;
+        let batches = session::start(&self.ctx, run, plan).await.map_err(|e| errors::from_datafusion(&e))?;
         let schema = json_values::schema(&batches.schema());
         let fields = Arc::new(encode::fields(&schema, format)?);
         Ok((batches, schema, fields))
