@@ -182,7 +182,7 @@ async fn plan(
                 ));
             }
             // The optimized plan's scans project what they read, which decides their calls.
-            let optimized = ctx.state().optimize(plan).map_err(|e| session::describe(&e))?;
+            let optimized = session::optimized(ctx.state(), plan.clone()).await.map_err(|e| session::describe(&e))?;
             let _ = optimized.apply_with_subqueries(|node| {
                 if let LogicalPlan::TableScan(scan) = node
                     && let Some(table) = engine.table(scan.table_name.table())

@@ -135,6 +135,11 @@ pub async fn logical_plan(state: SessionState, statement: Statement) -> Result<L
     off_workers(async move { state.statement_to_plan(statement).await }).await
 }
 
+/// `plan`, from `logical_plan`, as the optimizer leaves it: what its scans read.
+pub async fn optimized(state: SessionState, plan: LogicalPlan) -> Result<LogicalPlan> {
+    off_workers(async move { state.optimize(&plan) }).await
+}
+
 /// Starts `plan`, from `logical_plan`, in `run`: its answer's stream, its scans reporting
 /// to `run`.
 pub async fn start(ctx: &SessionContext, run: &Arc<QueryRun>, plan: LogicalPlan) -> Result<SendableRecordBatchStream> {
