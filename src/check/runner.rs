@@ -3,6 +3,7 @@
 //! share each scan.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use cove_tables::Scope;
 use datafusion::arrow::array::{Array, AsArray};
@@ -10,9 +11,9 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::execution::SessionState;
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::prelude::SessionContext;
+use futures::TryStreamExt;
 use futures::stream::{self, StreamExt};
 
 use super::builtin::VIEWS;
@@ -177,6 +178,7 @@ struct Planned {
 async fn plan(
     ctx: &SessionContext,
     engine: &Engine,
+    run: &QueryRun,
     controls: Vec<Control>,
     vars: &BTreeMap<String, String>,
 ) -> Result<Vec<Planned>, String> {
@@ -205,14 +207,14 @@ async fn plan(
                 ));
             }
             // The optimized plan's scans project what they read, which decides their calls.
-            let optimized = ctx.state().optimize(plan).map_err(|e| session::describe(&e))?;
+            let optimized = session::optimized(ctx.state(), plan.clone()).await.map_err(|e| session::describe(&e))?;
             let _ = optimized.apply_with_subqueries(|node| {
                 if let LogicalPlan::TableScan(scan) = node
                     && let Some(table) = engine.table(scan.table_name.table())
                 {
                     let projection = scan.projection.clone().unwrap_or_else(|| (0..table.columns.len()).collect());
                     let hydrates = table.hydrates_for(&projection);
-                    engine.share_hydrates(table.name, &hydrates);
+                    run.share_hydrates(table.name, &hydrates);
                     scans.insert((table.name.to_string(), hydrates));
                 }
                 Ok(TreeNodeRecursion::Continue)
@@ -235,12 +237,12 @@ pub async fn run_controls(
     for (file, sql) in VIEWS {
         session::frame(ctx, &run, sql).await.map_err(|e| format!("controls/views/{file}: {e}"))?;
     }
-    let planned = plan(ctx, engine, controls, vars).await?;
+    let planned = plan(ctx, engine, &run, controls, vars).await?;
     let run = &run;
     let results: Vec<Result<Vec<Finding>, String>> = stream::iter(&planned)
         .map(|planned| async move {
             match &planned.plan {
-                Ok(plan) => execute(run.attach(ctx.state()), plan.clone()).await,
+                Ok(plan) => execute(ctx, run, plan.clone()).await,
                 Err(e) => Err(e.clone()),
             }
         })
@@ -331,8 +333,9 @@ fn error_row(control: &Control, message: String) -> Finding {
     Finding::new(control.id.clone(), Status::Error, message, String::new(), String::new())
 }
 
-async fn execute(state: SessionState, plan: LogicalPlan) -> Result<Vec<Finding>, String> {
-    let batches = DataFrame::new(state, plan).collect().await.map_err(|e| session::describe(&e))?;
+async fn execute(ctx: &SessionContext, run: &Arc<QueryRun>, plan: LogicalPlan) -> Result<Vec<Finding>, String> {
+    let batches = session::start(ctx, run, plan).await.map_err(|e| session::describe(&e))?;
+    let batches: Vec<RecordBatch> = batches.try_collect().await.map_err(|e| session::describe(&e))?;
     let mut findings = Vec::new();
     for batch in &batches {
         findings.extend(rows(batch)?);

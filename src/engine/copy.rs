@@ -1,8 +1,12 @@
-//! `COPY (...) TO 'file'` written like `--out`: to a temporary file beside the target,
-//! created exclusively before any work (so an unwritable path fails at once, naming the
-//! OS error), and renamed over the target only when DataFusion has written all of it.
+//! COPY statements. `COPY (...) TO 'file'` is written like `--out`: to a temporary file
+//! beside the target, created exclusively before any work (so an unwritable path fails at
+//! once, naming the OS error), and renamed over the target only when DataFusion has written
+//! all of it. `COPY ... TO STDOUT` (`cove serve`) is the query it reads.
 
 use datafusion::sql::parser::{CopyToStatement, Statement};
+use datafusion::sql::sqlparser::ast;
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
 
 use crate::output::OutputFile;
 
@@ -44,6 +48,33 @@ pub fn redirect(statement: &Statement) -> Result<Option<Copy>, String> {
         options: copy.options.clone(),
     });
     Ok(Some(Copy { statement, file }))
+}
+
+/// The query `COPY source TO STDOUT` reads. Built from the parsed COPY, never from its
+/// text: a statement's text form does not always parse back.
+pub fn stdout_query(source: ast::CopySource) -> Statement {
+    let query = match source {
+        ast::CopySource::Query(query) => query,
+        ast::CopySource::Table { table_name, columns } => select(table_name, columns),
+    };
+    Statement::Statement(Box::new(ast::Statement::Query(query)))
+}
+
+/// `SELECT columns FROM table`, every column when `columns` is empty.
+fn select(table: ast::ObjectName, columns: Vec<ast::Ident>) -> Box<ast::Query> {
+    // A query of that shape, filled in: sqlparser's AST gains fields with every release.
+    let parsed = Parser::parse_sql(&PostgreSqlDialect {}, "SELECT * FROM t").expect("a constant query parses");
+    let Some(ast::Statement::Query(mut query)) = parsed.into_iter().next() else { unreachable!("parsed a query") };
+    if let ast::SetExpr::Select(select) = query.body.as_mut()
+        && let ast::TableFactor::Table { name, .. } = &mut select.from[0].relation
+    {
+        *name = table;
+        if !columns.is_empty() {
+            select.projection =
+                columns.into_iter().map(|c| ast::SelectItem::UnnamedExpr(ast::Expr::Identifier(c))).collect();
+        }
+    }
+    query
 }
 
 /// The format a file name implies: the first of its extensions DataFusion writes

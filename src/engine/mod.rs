@@ -41,9 +41,6 @@ pub struct Engine {
     limit: Arc<Semaphore>,
     /// Scans at once per (account, region, service), so no one API is hammered.
     service_limits: Mutex<HashMap<ServiceKey, Arc<Semaphore>>>,
-    /// For a check run: per table, every hydrate call some control needs, so that one
-    /// scan per target serves all of them.
-    shared_hydrates: Mutex<HashMap<&'static str, Vec<usize>>>,
 }
 
 /// The (account, region) pairs a scan runs in, and for tables whose rows carry their own
@@ -65,26 +62,7 @@ impl Engine {
             cache,
             limit: Arc::new(Semaphore::new(concurrency)),
             service_limits: Mutex::new(HashMap::new()),
-            shared_hydrates: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// Makes scans of `table` also make these hydrate calls (see `shared_hydrates`).
-    pub fn share_hydrates(&self, table: &'static str, hydrates: &[usize]) {
-        let mut shared = self.shared_hydrates.lock();
-        let all = shared.entry(table).or_default();
-        all.extend_from_slice(hydrates);
-        all.sort_unstable();
-        all.dedup();
-    }
-
-    /// `hydrates` and those shared for `table`.
-    pub fn shared_hydrates(&self, table: &str, hydrates: &[usize]) -> Vec<usize> {
-        let shared = self.shared_hydrates.lock();
-        let mut all: Vec<usize> = hydrates.iter().chain(shared.get(table).into_iter().flatten()).copied().collect();
-        all.sort_unstable();
-        all.dedup();
-        all
     }
 
     pub fn table(&self, name: &str) -> Option<&Table> {

@@ -36,6 +36,9 @@ pub struct QueryRun {
     planned: Mutex<HashMap<&'static str, BTreeSet<(String, String)>>>,
     /// What `cove_errors` shows: the failures of the query before this one.
     previous: Vec<Failure>,
+    /// For a check run: per table, every hydrate call some control needs, so that one
+    /// scan per target serves all of them.
+    shared_hydrates: Mutex<HashMap<&'static str, Vec<usize>>>,
     started: Instant,
     calls_before: CallCounts,
     hits_before: u64,
@@ -51,6 +54,7 @@ impl QueryRun {
             skipped: Mutex::default(),
             planned: Mutex::default(),
             previous,
+            shared_hydrates: Mutex::default(),
             started: Instant::now(),
             calls_before: engine.guard.counts(),
             hits_before: engine.cache.as_ref().map_or(0, |c| c.hits()),
@@ -66,6 +70,7 @@ impl QueryRun {
             skipped: Mutex::default(),
             planned: Mutex::default(),
             previous: Vec::new(),
+            shared_hydrates: Mutex::default(),
             started: Instant::now(),
             calls_before: CallCounts::default(),
             hits_before: 0,
@@ -96,6 +101,24 @@ impl QueryRun {
             return;
         }
         self.failures.lock().push(failure);
+    }
+
+    /// Makes this run's scans of `table` also make these hydrate calls (see `shared_hydrates`).
+    pub fn share_hydrates(&self, table: &'static str, hydrates: &[usize]) {
+        let mut shared = self.shared_hydrates.lock();
+        let all = shared.entry(table).or_default();
+        all.extend_from_slice(hydrates);
+        all.sort_unstable();
+        all.dedup();
+    }
+
+    /// `hydrates` and those shared for `table`.
+    pub fn shared_hydrates(&self, table: &str, hydrates: &[usize]) -> Vec<usize> {
+        let shared = self.shared_hydrates.lock();
+        let mut all: Vec<usize> = hydrates.iter().chain(shared.get(table).into_iter().flatten()).copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        all
     }
 
     /// Targets skipped because their region is not enabled.

@@ -297,7 +297,7 @@ impl TargetScan {
         // they fill; this query takes its own columns.
         let (flight, fetched) = match cache {
             Some(cache) => {
-                self.key.hydrates = engine.shared_hydrates(self.table.name, &self.key.hydrates);
+                self.key.hydrates = self.run.shared_hydrates(self.table.name, &self.key.hydrates);
                 (Some(cache.flight(&self.key).await), self.table.columns_filled_by(&self.key.hydrates))
             }
             None => (None, self.request.projection.clone()),

@@ -91,6 +91,12 @@ pub fn client_statements(sql: &str) -> Result<Vec<Statement>, String> {
     }
 }
 
+/// The query `COPY source TO STDOUT` reads (`cove serve`), as cove plans it.
+pub fn copy_query(source: datafusion::sql::sqlparser::ast::CopySource) -> Result<Statement, String> {
+    let [query] = rewritten(vec![copy::stdout_query(source)])?.try_into().expect("one statement in, one out");
+    Ok(query)
+}
+
 /// Statements with Postgres's idioms rewritten the way cove plans them.
 fn rewritten(mut statements: Vec<Statement>) -> Result<Vec<Statement>, String> {
     for statement in &mut statements {
@@ -136,8 +142,19 @@ pub async fn logical_plan(state: SessionState, statement: Statement) -> Result<L
     off_workers(async move { state.statement_to_plan(statement).await }).await
 }
 
+/// `plan`, from `logical_plan`, as the optimizer leaves it: what its scans read.
+pub async fn optimized(state: SessionState, plan: LogicalPlan) -> Result<LogicalPlan> {
+    off_workers(async move { state.optimize(&plan) }).await
+}
+
+/// Starts `plan`, from `logical_plan`, in `run`: its answer's stream, its scans reporting
+/// to `run`.
+pub async fn start(ctx: &SessionContext, run: &Arc<QueryRun>, plan: LogicalPlan) -> Result<SendableRecordBatchStream> {
+    start_frame(DataFrame::new(run.attach(ctx.state()), plan)).await
+}
+
 /// Optimizes and starts `frame`: its answer's stream.
-pub async fn start(frame: DataFrame) -> Result<SendableRecordBatchStream> {
+async fn start_frame(frame: DataFrame) -> Result<SendableRecordBatchStream> {
     off_workers(frame.execute_stream()).await
 }
 
@@ -246,7 +263,7 @@ pub async fn execute(
     let copy = copy::redirect(statement)?;
     let statement = copy.as_ref().map_or(statement, |c| &c.statement);
     let frame = plan(ctx, run, statement.clone()).await.map_err(|e| describe(&e))?;
-    let mut stream = start(frame).await.map_err(|e| describe(&e))?;
+    let mut stream = start_frame(frame).await.map_err(|e| describe(&e))?;
     let schema = json_values::schema(&stream.schema());
     let mut sink = destination.sink(schema.clone())?;
     let mut rows = 0;

@@ -28,7 +28,7 @@ use pgwire::tokio::tokio_rustls::rustls::crypto::aws_lc_rs;
 use pgwire::tokio::tokio_rustls::rustls::pki_types::pem::PemObject;
 use pgwire::tokio::tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use super::handler::Connection;
+use super::client::Connection;
 use super::{errors, settings};
 
 const SCRAM_ITERATIONS: usize = 4096;

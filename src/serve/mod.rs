@@ -4,10 +4,15 @@
 //! to its own client.
 
 mod auth;
+mod client;
+mod copy;
 mod encode;
 mod errors;
 mod handler;
+mod log;
+mod policy;
 mod settings;
+mod streaming;
 mod wire;
 
 use std::fmt::Debug;

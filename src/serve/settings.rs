@@ -2,15 +2,19 @@
 //! that changes how values are written (encoding, date style) takes cove's value only,
 //! since the answers are always written that way.
 
-use std::fmt::Debug;
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{Sink, SinkExt};
-use pgwire::api::ClientInfo;
+use futures::{SinkExt, stream};
+use pgwire::api::portal::Format;
+use pgwire::api::results::{DataRowEncoder, FieldInfo, QueryResponse, Tag};
+use pgwire::api::{ClientInfo, Type};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::response::TransactionStatus;
 use pgwire::messages::startup::ParameterStatus;
 
+use super::client::{Client, Connection};
 use super::errors;
 
 /// Settings clients track: a change is reported back to them.
@@ -124,19 +128,57 @@ pub fn unknown(name: &str) -> PgWireError {
 }
 
 /// Tells the client the values of the settings in `names` that clients track.
-pub async fn report<C>(client: &mut C, names: impl IntoIterator<Item = String>) -> PgWireResult<()>
-where
-    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
-    C::Error: Debug,
-    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-{
+pub async fn report(client: &mut impl Client, names: impl IntoIterator<Item = String>) -> PgWireResult<()> {
     for name in names {
         if let Some(reported) = REPORTED.iter().find(|r| r.eq_ignore_ascii_case(&name))
             && let Some(value) = value(client, reported)
         {
             let status = ParameterStatus::new(reported.to_string(), value);
-            client.feed(PgWireBackendMessage::ParameterStatus(status)).await?;
+            client.wire().feed(PgWireBackendMessage::ParameterStatus(status)).await?;
         }
     }
     Ok(())
+}
+
+/// `SET name = value`, for the values cove can honour.
+pub async fn set(client: &mut impl Client, name: &str, value: &str) -> PgWireResult<Tag> {
+    let name = known_name(name);
+    let value = honoured(&name, value)?;
+    client.metadata_mut().insert(name.clone(), value);
+    report(client, [name]).await?;
+    Ok(Tag::new("SET"))
+}
+
+/// `RESET name`, or every setting (`name` None): back to what the connection started with.
+pub async fn reset(client: &mut impl Client, name: Option<&str>, tag: &str) -> PgWireResult<Tag> {
+    let connection = Connection::of(client)?;
+    if tag == "DISCARD ALL" && matches!(client.transaction_status(), TransactionStatus::Transaction) {
+        return Err(errors::error(errors::ACTIVE_TRANSACTION, "DISCARD ALL cannot run inside a transaction block"));
+    }
+    let names: Vec<String> = match name {
+        Some(name) if value(client, name).is_none() => return Err(unknown(name)),
+        Some(name) => vec![known_name(name)],
+        None => client.metadata().keys().chain(connection.startup.keys()).cloned().collect(),
+    };
+    for name in &names {
+        match connection.startup.get(name) {
+            Some(value) => client.metadata_mut().insert(name.clone(), value.clone()),
+            None => client.metadata_mut().remove(name),
+        };
+    }
+    report(client, names).await?;
+    Ok(Tag::new(tag))
+}
+
+/// `SHOW name`: what the client set, or cove's value.
+pub fn show<C: ClientInfo>(client: &C, name: &str, format: &Format) -> PgWireResult<QueryResponse> {
+    let value = value(client, name).ok_or_else(|| unknown(name))?;
+    let fields = Arc::new(vec![show_field(name, format)]);
+    let mut row = DataRowEncoder::new(fields.clone());
+    row.encode_field(&value)?;
+    Ok(QueryResponse::new(fields, stream::iter([Ok(row.take_row())])))
+}
+
+pub fn show_field(name: &str, format: &Format) -> FieldInfo {
+    FieldInfo::new(name.to_string(), None, None, Type::TEXT, format.format_for(0))
 }
