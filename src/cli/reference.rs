@@ -17,9 +17,9 @@ pub fn inspect(table: &Table) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", table.name, table.description);
     let _ = writeln!(out, "scope: {}", table.scope.describe());
-    let _ = writeln!(out, "list: {}", table.list_api);
+    let _ = writeln!(out, "list: {}", table.list_calls);
     for hydrate in &table.hydrates {
-        let _ = writeln!(out, "hydrate: {} -> {}", hydrate.api, hydrate.columns.join(", "));
+        let _ = writeln!(out, "hydrate: {} -> {}", hydrate.calls, hydrate.columns.join(", "));
     }
     let _ = writeln!(out, "key columns (=, IN):");
     let _ = writeln!(out, "  account_id, region  prune accounts and regions before any call (exact)");
@@ -50,12 +50,12 @@ pub fn markdown(tables: &[Table]) -> String {
     for table in tables {
         let _ = write!(out, "\n## {}\n\n{}\n\n", table.name, table.description);
         let _ = writeln!(out, "- Scope: {}", table.scope.describe());
-        let _ = writeln!(out, "- List: `{}`", table.list_api);
+        let _ = writeln!(out, "- List: `{}`", table.list_calls);
         for hydrate in &table.hydrates {
             let _ = writeln!(
                 out,
                 "- Hydrate: `{}`, only when one of {} is selected",
-                hydrate.api,
+                hydrate.calls,
                 code_list(&hydrate.columns)
             );
         }

@@ -16,7 +16,8 @@ use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor}
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use cove_tables::ResponseCheck;
+use aws_types::SigningName;
+use cove_tables::{Call, ResponseCheck};
 use parking_lot::Mutex;
 
 /// Error codes AWS services answer a throttled request with.
@@ -76,19 +77,25 @@ impl std::fmt::Display for CallCounts {
 #[derive(Debug, Clone)]
 pub struct Guard {
     counts: Arc<Mutex<CallCounts>>,
-    /// The operations the catalog's tables and discovery declare: nothing else is sent.
-    /// Not a name pattern: `GetSessionToken` or `GetSecretValue` read like reads.
-    allowed: Arc<BTreeSet<&'static str>>,
+    /// The operations the catalog's tables and discovery declare, by service: nothing else
+    /// is sent. Not a name pattern: `GetSessionToken` or `GetSecretValue` read like reads;
+    /// and not a name alone: a read of one service is another service's secret.
+    allowed: Arc<BTreeMap<&'static str, BTreeSet<&'static str>>>,
 }
 
 impl Guard {
-    /// A guard allowing exactly the `declared` operations (`DescribeInstances`).
-    pub fn new(declared: BTreeSet<&'static str>) -> Guard {
-        Guard { counts: Arc::default(), allowed: Arc::new(declared) }
+    /// A guard allowing exactly the `declared` calls.
+    pub fn new(declared: impl IntoIterator<Item = Call>) -> Guard {
+        let mut allowed: BTreeMap<&'static str, BTreeSet<&'static str>> = BTreeMap::new();
+        for Call { service, operation } in declared {
+            allowed.entry(service).or_default().insert(operation);
+        }
+        Guard { counts: Arc::default(), allowed: Arc::new(allowed) }
     }
 
-    pub fn allows(&self, operation: &str) -> bool {
-        self.allowed.contains(operation)
+    /// Whether `operation` of the service signing as `service` was declared.
+    pub fn allows(&self, service: &str, operation: &str) -> bool {
+        self.allowed.get(service).is_some_and(|operations| operations.contains(operation))
     }
 
     pub fn interceptor(&self) -> SharedInterceptor {
@@ -113,12 +120,14 @@ impl Intercept for Guard {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let Some(metadata) = cfg.load::<Metadata>() else {
-            return Err("refused an AWS call whose operation is unknown".into());
+        // The signing name, not the metadata's service: the SDK's clients name their service
+        // by its SDK id there (`Config Service`), the generic client by botocore's (`elbv2`).
+        let (Some(metadata), Some(service)) = (cfg.load::<Metadata>(), cfg.load::<SigningName>()) else {
+            return Err("refused an AWS call whose service or operation is unknown".into());
         };
         let operation = metadata.name();
         let key = format!("{}:{operation}", metadata.service().to_lowercase());
-        if !self.allows(operation) {
+        if !self.allows(service.as_ref(), operation) {
             return Err(format!("refused {key}: cove only makes the read calls its catalog declares").into());
         }
         *self.counts.lock().calls.entry(key).or_default() += 1;
@@ -179,15 +188,47 @@ mod tests {
 
     #[test]
     fn only_reads_are_allowed() {
-        let guard = Guard::new(cove_tables::operations(&cove_tables::catalog()));
-        for op in ["DescribeInstances", "ListBuckets", "GetBucketPolicy", "AssumeRole", "GenerateCredentialReport"] {
-            assert!(guard.allows(op), "{op}");
+        let guard = Guard::new(cove_tables::calls(&cove_tables::catalog()));
+        let reads = [
+            ("ec2", "DescribeInstances"),
+            ("s3", "ListBuckets"),
+            ("s3", "GetBucketPolicy"),
+            ("sts", "AssumeRole"),
+            ("iam", "GenerateCredentialReport"),
+        ];
+        for (service, op) in reads {
+            assert!(guard.allows(service, op), "{service}:{op}");
         }
-        let writes = ["RunInstances", "DeleteBucket", "PutBucketPolicy", "CreateUser", "TerminateInstances"];
-        let reads_that_mint_or_reveal = ["GetSessionToken", "GetSecretValue", "GetParameter", "GetClusterCredentials"];
-        let undeclared_reads = ["DescribeDBProxies", "ListStreamConsumers"];
-        for op in writes.iter().chain(&reads_that_mint_or_reveal).chain(&undeclared_reads) {
-            assert!(!guard.allows(op), "{op}");
+        let writes = [
+            ("ec2", "RunInstances"),
+            ("s3", "DeleteBucket"),
+            ("s3", "PutBucketPolicy"),
+            ("iam", "CreateUser"),
+            ("ec2", "TerminateInstances"),
+        ];
+        let reads_that_mint_or_reveal = [
+            ("sts", "GetSessionToken"),
+            ("secretsmanager", "GetSecretValue"),
+            ("ssm", "GetParameter"),
+            ("redshift", "GetClusterCredentials"),
+        ];
+        let undeclared_reads = [("rds", "DescribeDBProxies"), ("kinesis", "ListStreamConsumers")];
+        for (service, op) in writes.iter().chain(&reads_that_mint_or_reveal).chain(&undeclared_reads) {
+            assert!(!guard.allows(service, op), "{service}:{op}");
+        }
+    }
+
+    #[test]
+    fn a_read_allowed_for_one_service_is_refused_for_another() {
+        let guard = Guard::new(cove_tables::calls(&cove_tables::catalog()));
+        // Each operation is declared for the first service and exists, undeclared, in the second.
+        for (declared, other, op) in [
+            ("iam", "cognito-idp", "ListUsers"),
+            ("ec2", "opsworks", "DescribeInstances"),
+            ("kms", "payment-cryptography", "ListKeys"),
+        ] {
+            assert!(guard.allows(declared, op), "{declared}:{op}");
+            assert!(!guard.allows(other, op), "{other}:{op}");
         }
     }
 }

@@ -243,8 +243,9 @@ impl InFlight {
         if self.hydrate_failures.iter().any(seen) {
             return;
         }
-        let api = self.scan.table.hydrates.get(hydrate).map_or("hydrate", |h| h.api);
-        let failure = self.failure(Some(hydrate), error.context(api));
+        let calls =
+            self.scan.table.hydrates.get(hydrate).map_or_else(|| "hydrate".to_string(), |h| h.calls.to_string());
+        let failure = self.failure(Some(hydrate), error.context(calls));
         self.scan.run.record_failure(failure.clone());
         self.hydrate_failures.push(failure);
     }

@@ -48,7 +48,7 @@ pub async fn open_for_clients(settings: &Settings) -> Result<(Arc<Engine>, Sessi
 /// Like [`open`], from a given SDK configuration.
 pub async fn open_with(base: SdkConfig, settings: &Settings) -> Result<(Arc<Engine>, SessionContext), String> {
     let tables = cove_tables::catalog();
-    let guard = Guard::new(cove_tables::operations(&tables));
+    let guard = Guard::new(cove_tables::calls(&tables));
     let estate = Estate::discover(base, settings, &guard).await?;
     let cache = settings.cache_ttl.map(Cache::new);
     let engine = Arc::new(Engine::new(estate, guard, tables, settings.concurrency, cache));

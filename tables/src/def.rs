@@ -10,7 +10,7 @@ use crate::cell::Cell;
 use crate::context::{ScanContext, Target};
 use crate::error::FetchError;
 use crate::pages::Pages;
-use crate::schema::{COMMON_COLUMNS, ColumnInfo, HydrateInfo, KeyColumn, Kind, Scope};
+use crate::schema::{COMMON_COLUMNS, Calls, ColumnInfo, HydrateInfo, KeyColumn, Kind, Scope};
 use crate::table::Table;
 
 type Getter<T> = Box<dyn for<'a> Fn(&'a T, &'a Target) -> Cell<'a> + Send + Sync>;
@@ -33,7 +33,7 @@ pub struct Def<T> {
     description: &'static str,
     service: &'static str,
     pub(crate) scope: Scope,
-    list_api: &'static str,
+    list_calls: Calls,
     pub(crate) list: ListFn<T>,
     pub(crate) columns: Vec<Column<T>>,
     key_columns: Vec<KeyColumn>,
@@ -54,21 +54,22 @@ enum Derived {
 }
 
 impl<T: Clone + Send + Sync + 'static> Def<T> {
-    /// `list_api` names the call(s) the list makes, e.g. `ec2:DescribeInstances`.
+    /// `list_calls` are the calls the list makes; the first names the table's service.
     pub fn new(
         name: &'static str,
         description: &'static str,
         scope: Scope,
-        list_api: &'static str,
+        list_calls: impl Into<Calls>,
         list: impl Fn(ScanContext) -> Pages<T> + Send + Sync + 'static,
     ) -> Self {
-        let service = list_api.split(':').next().unwrap_or(list_api);
+        let list_calls = list_calls.into();
+        let service = list_calls.first().service;
         Def {
             name,
             description,
             service,
             scope,
-            list_api,
+            list_calls,
             list: Box::new(list),
             columns: Vec::new(),
             key_columns: Vec::new(),
@@ -102,11 +103,11 @@ impl<T: Clone + Send + Sync + 'static> Def<T> {
     /// A per-row call that fills `columns`; it runs only when one of them is needed.
     pub fn hydrate(
         mut self,
-        api: &'static str,
+        calls: impl Into<Calls>,
         columns: &[&'static str],
         run: impl Fn(ScanContext, T) -> BoxFuture<'static, Result<T, FetchError>> + Send + Sync + 'static,
     ) -> Self {
-        let info = HydrateInfo { api, columns: columns.to_vec() };
+        let info = HydrateInfo { calls: calls.into(), columns: columns.to_vec() };
         self.hydrates.push(Hydrate { info, run: Arc::new(run) });
         self
     }
@@ -149,7 +150,7 @@ impl<T: Clone + Send + Sync + 'static> Def<T> {
             description: self.description,
             service: self.service,
             scope: self.scope,
-            list_api: self.list_api,
+            list_calls: self.list_calls.clone(),
             example: self.example,
             columns,
             key_columns: self.key_columns.clone(),

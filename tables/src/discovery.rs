@@ -16,18 +16,19 @@ use futures::TryStreamExt;
 use crate::context::{Quals, ScanContext, Target};
 use crate::error::FetchError;
 use crate::pages;
+use crate::schema::Call;
 use crate::services::{ec2, organizations};
 
-/// The read operations discovery makes, as `service:Operation`.
-pub const OPERATIONS: &[&str] = &[
-    "sts:GetCallerIdentity",
-    "sts:AssumeRole",
-    "organizations:ListAccounts",
-    "organizations:DescribeOrganization",
-    "organizations:ListRoots",
-    "organizations:ListOrganizationalUnitsForParent",
-    "organizations:ListAccountsForParent",
-    "ec2:DescribeRegions",
+/// The read calls discovery makes.
+pub const CALLS: &[Call] = &[
+    Call::new("sts", "GetCallerIdentity"),
+    Call::new("sts", "AssumeRole"),
+    Call::new("organizations", "ListAccounts"),
+    Call::new("organizations", "DescribeOrganization"),
+    Call::new("organizations", "ListRoots"),
+    Call::new("organizations", "ListOrganizationalUnitsForParent"),
+    Call::new("organizations", "ListAccountsForParent"),
+    Call::new("ec2", "DescribeRegions"),
 ];
 
 /// The credentials and interceptor discovery calls AWS with.

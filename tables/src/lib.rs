@@ -31,7 +31,7 @@ use std::collections::BTreeSet;
 pub use context::{Quals, ScanContext, Target};
 pub use error::FetchError;
 pub use response::{MAX_RESPONSE_BYTES, ResponseCheck};
-pub use schema::{ColumnInfo, HydrateInfo, JSON_METADATA_KEY, KeyColumn, Kind, Scope};
+pub use schema::{Call, Calls, ColumnInfo, HydrateInfo, JSON_METADATA_KEY, KeyColumn, Kind, Scope};
 pub use table::{Events, Request, ScanEvent, Table};
 
 /// Every table cove knows, sorted by name.
@@ -42,14 +42,24 @@ pub fn catalog() -> Vec<Table> {
     tables
 }
 
-/// The operations the tables and discovery declare they call, by name (`ListBuckets`).
-pub fn operations(tables: &[Table]) -> BTreeSet<&'static str> {
-    let declared = tables.iter().flat_map(Table::operations).chain(discovery::OPERATIONS.iter().copied());
-    declared.filter_map(|call| call.split_once(':').map(|(_, operation)| operation)).collect()
+/// The calls the tables and discovery declare they make.
+pub fn calls(tables: &[Table]) -> BTreeSet<Call> {
+    tables.iter().flat_map(Table::calls).chain(discovery::CALLS.iter().copied()).collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_smithy_runtime_api::box_error::BoxError;
+    use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+    use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
+    use aws_smithy_runtime_api::client::orchestrator::Metadata;
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+    use aws_smithy_types::config_bag::ConfigBag;
+    use aws_types::SigningName;
+    use futures::StreamExt;
+
     use super::*;
 
     /// Reads by name that mint credentials or reveal secrets: no table may declare one,
@@ -79,15 +89,58 @@ mod tests {
     fn tables_declare_only_reads_that_neither_mint_nor_reveal() {
         let tables = catalog();
         for table in &tables {
-            for call in table.operations() {
-                let (service, operation) = call.split_once(':').unwrap_or_else(|| panic!("{}: {call}", table.name));
+            for call in table.calls() {
+                let Call { service, operation } = call;
                 assert!(!service.is_empty() && operation.starts_with(char::is_uppercase), "{}: {call}", table.name);
                 assert!(!NEVER.contains(&operation), "{} declares {call}", table.name);
             }
         }
-        let declared = operations(&tables);
-        assert!(declared.contains("GenerateCredentialReport") && declared.contains("AssumeRole"));
-        assert!(NEVER.iter().all(|op| !declared.contains(op)));
+        let declared = calls(&tables);
+        assert!(declared.contains(&Call::new("iam", "GenerateCredentialReport")));
+        assert!(declared.contains(&Call::new("sts", "AssumeRole")));
+        assert!(declared.iter().all(|call| !NEVER.contains(&call.operation)));
+    }
+
+    /// Refuses every call, remembering it as the engine's guard sees it: the signing name
+    /// and the operation the client puts in the config bag.
+    #[derive(Debug, Default, Clone)]
+    struct RefuseAll(Arc<Mutex<Vec<(String, String)>>>);
+
+    impl Intercept for RefuseAll {
+        fn name(&self) -> &'static str {
+            "refuse-all"
+        }
+
+        fn read_before_serialization(
+            &self,
+            _context: &BeforeSerializationInterceptorContextRef<'_>,
+            _components: &RuntimeComponents,
+            cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            let service = cfg.load::<SigningName>().ok_or("no signing name")?;
+            let operation = cfg.load::<Metadata>().ok_or("no operation metadata")?.name();
+            self.0.lock().unwrap().push((service.as_ref().to_string(), operation.to_string()));
+            Err("refused by the test".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn every_tables_first_call_is_one_it_declares_as_the_guard_sees_it() {
+        for table in catalog() {
+            let refuse = RefuseAll::default();
+            // Nothing listens there: a call that got past the interceptor would fail to connect.
+            let interceptor = SharedInterceptor::new(refuse.clone());
+            let target = context::testing::target("aws", "us-east-1", Some("http://127.0.0.1:9"), Some(interceptor));
+            let scan = ScanContext { target: Arc::new(target), quals: Arc::default(), limit: None };
+            let request = Request { projection: (0..table.columns.len()).collect(), limit: None };
+            let _ = table.fetch(scan, request).collect::<Vec<_>>().await;
+            let made = refuse.0.lock().unwrap().clone();
+            assert!(!made.is_empty(), "{} made no call", table.name);
+            for (service, operation) in made {
+                let declared = table.calls().any(|call| call.service == service && call.operation == operation);
+                assert!(declared, "{} calls {service}:{operation} but does not declare it", table.name);
+            }
+        }
     }
 
     #[test]

@@ -151,6 +151,13 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<
     })
 }
 
+impl Metadata {
+    /// The name requests are signed for, and which the read-only guard knows calls by.
+    pub(crate) fn signing_name(&self) -> &str {
+        self.signing_name.as_deref().unwrap_or(&self.endpoint_prefix)
+    }
+}
+
 impl Model {
     pub(crate) fn shape(&self, name: &str) -> Result<&Shape, String> {
         self.shapes.get(name).ok_or_else(|| format!("{}: no shape {name}", self.metadata.service_id))

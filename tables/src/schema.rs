@@ -1,5 +1,8 @@
-//! The vocabulary a table is declared in: scopes, column kinds, columns, key columns
-//! and hydrate calls. Shared by the builder, the docs and the engine.
+//! The vocabulary a table is declared in: scopes, column kinds, columns, key columns,
+//! the AWS calls it makes and its hydrate calls. Shared by the builder, the docs and the
+//! engine.
+
+use std::fmt;
 
 use arrow::datatypes::{DataType, Field, TimeUnit};
 
@@ -93,9 +96,85 @@ pub struct KeyColumn {
     pub api: &'static str,
 }
 
+/// One AWS operation, as the engine's read-only guard keys what it lets through. The
+/// service is its SigV4 signing name (`elasticloadbalancing`, not botocore's `elbv2`):
+/// the one name of a service that every client, the SDK's and the generic one, puts in
+/// the call's config bag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Call {
+    pub service: &'static str,
+    pub operation: &'static str,
+}
+
+impl Call {
+    pub const fn new(service: &'static str, operation: &'static str) -> Call {
+        Call { service, operation }
+    }
+
+    /// This call, then `next`.
+    pub fn then(self, next: impl Into<Calls>) -> Calls {
+        Calls::from(self).then(next)
+    }
+
+    /// This call, with what the docs say of it (`disableApiTermination`, `per user`).
+    pub fn note(self, note: &'static str) -> Calls {
+        Calls::from(self).note(note)
+    }
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.service, self.operation)
+    }
+}
+
+/// The calls a list or a hydrate makes, in order, each with what the docs say of it.
+#[derive(Debug, Clone)]
+pub struct Calls(Vec<(Call, &'static str)>);
+
+impl Calls {
+    pub fn first(&self) -> Call {
+        // Never empty: every `Calls` starts from a call.
+        self.0[0].0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Call> + '_ {
+        self.0.iter().map(|(call, _)| *call)
+    }
+
+    pub fn then(mut self, next: impl Into<Calls>) -> Calls {
+        self.0.extend(next.into().0);
+        self
+    }
+
+    /// Notes the last call.
+    pub fn note(mut self, note: &'static str) -> Calls {
+        let last = self.0.len() - 1;
+        self.0[last].1 = note;
+        self
+    }
+}
+
+impl From<Call> for Calls {
+    fn from(call: Call) -> Calls {
+        Calls(vec![(call, "")])
+    }
+}
+
+impl fmt::Display for Calls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, (call, note)) in self.0.iter().enumerate() {
+            let separator = if index == 0 { "" } else { ", " };
+            let space = if note.is_empty() { "" } else { " " };
+            write!(f, "{separator}{call}{space}{note}")?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct HydrateInfo {
-    pub api: &'static str,
+    pub calls: Calls,
     pub columns: Vec<&'static str>,
 }
 

@@ -9,7 +9,7 @@ use futures::stream::BoxStream;
 
 use crate::context::ScanContext;
 use crate::error::FetchError;
-use crate::schema::{ColumnInfo, HydrateInfo, KeyColumn, Scope, hydrates_needed};
+use crate::schema::{Call, Calls, ColumnInfo, HydrateInfo, KeyColumn, Scope, hydrates_needed};
 
 /// A scan of one table in one target: which columns to build, and how many rows are enough.
 #[derive(Debug, Clone)]
@@ -41,10 +41,10 @@ pub(crate) trait Fetch: Send + Sync {
 pub struct Table {
     pub name: &'static str,
     pub description: &'static str,
-    /// The AWS service the list calls, e.g. `ec2`.
+    /// The AWS service the list calls, by its signing name, e.g. `ec2`.
     pub service: &'static str,
     pub scope: Scope,
-    pub list_api: &'static str,
+    pub list_calls: Calls,
     pub example: &'static str,
     /// The table's columns followed by the common `partition`, `region`, `account_id`.
     pub columns: Vec<ColumnInfo>,
@@ -90,12 +90,8 @@ impl Table {
 }
 
 impl Table {
-    /// The calls the table declares it makes, as `service:Operation`: its list and its
-    /// hydrates (an API note may name several, comma-separated, with words after each).
-    pub fn operations(&self) -> impl Iterator<Item = &'static str> + '_ {
-        std::iter::once(self.list_api)
-            .chain(self.hydrates.iter().map(|h| h.api))
-            .flat_map(|api| api.split(", "))
-            .filter_map(|call| call.split_whitespace().next())
+    /// The calls the table declares it makes: its list's and its hydrates'.
+    pub fn calls(&self) -> impl Iterator<Item = Call> + '_ {
+        self.list_calls.iter().chain(self.hydrates.iter().flat_map(|h| h.calls.iter()))
     }
 }

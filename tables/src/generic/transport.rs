@@ -53,9 +53,7 @@ pub(super) async fn send(
         layer.store_put(app_name.clone());
     }
     layer.store_put(AuthSchemeOptionResolverParams::new(()));
-    layer.store_put(SigningName::from(
-        metadata.signing_name.clone().unwrap_or_else(|| metadata.endpoint_prefix.clone()),
-    ));
+    layer.store_put(SigningName::from(metadata.signing_name()));
     layer.store_put(SigningRegion::from(aws_types::region::Region::new(signing_region)));
     layer.store_put(SigV4OperationSigningConfig::default());
 

@@ -14,7 +14,7 @@ use crate::cell::Cell;
 use crate::def::Def;
 use crate::generic::Service;
 use crate::model::{Model, SPECS, ShapeKind, ShapeRef};
-use crate::schema::{Kind, Scope};
+use crate::schema::{Call, Kind, Scope};
 use crate::table::Table;
 
 mod format;
@@ -259,9 +259,12 @@ fn table(text: &str) -> Result<Table, String> {
         keys.push((column.clone(), target, key.exact));
     }
 
-    let parent_call = spec.parent.as_ref().map(|p| format!("{}:{} (per item:)", spec.service, p.list));
-    let calls = parent_call.into_iter().chain([format!("{}:{}", spec.service, spec.list)]);
-    let list_api = leak(calls.collect::<Vec<_>>().join(", "));
+    let signing_name = model.metadata.signing_name();
+    let list_call = Call::new(signing_name, leak(spec.list.clone()));
+    let list_calls = match &spec.parent {
+        Some(parent) => Call::new(signing_name, leak(parent.list.clone())).note("(per item:)").then(list_call),
+        None => list_call.into(),
+    };
     let parent = match &spec.parent {
         Some(parent) => {
             let (items, _) = list_items(model, &parent.list, parent.items.as_deref())?;
@@ -308,7 +311,7 @@ fn table(text: &str) -> Result<Table, String> {
         SpecScope::Global => Scope::Global,
     };
     let mut def =
-        Def::new(leak(spec.table), leak(spec.description), scope, list_api, move |scan| lister.clone().pages(scan))
+        Def::new(leak(spec.table), leak(spec.description), scope, list_calls, move |scan| lister.clone().pages(scan))
             .example(leak(spec.example));
     for (column, target, exact) in keys {
         let api = match target {
@@ -335,10 +338,10 @@ fn table(text: &str) -> Result<Table, String> {
     let hydrates: Vec<Arc<HydrateSpec>> = spec.hydrate.into_iter().map(Arc::new).collect();
     for (index, hydrate) in hydrates.iter().enumerate() {
         let filled: Vec<&'static str> = columns.iter().filter(|c| c.hydrate == Some(index)).map(|c| c.name).collect();
-        let api = leak(format!("{}:{}", spec.service, hydrate.operation));
+        let call = Call::new(signing_name, leak(hydrate.operation.clone()));
         let first: Vec<Arc<HydrateSpec>> = prerequisites[index].iter().map(|&i| hydrates[i].clone()).collect();
         let hydrate = hydrate.clone();
-        def = def.hydrate(api, &filled, move |scan, row| {
+        def = def.hydrate(call, &filled, move |scan, row| {
             let (hydrate, first) = (hydrate.clone(), first.clone());
             async move {
                 let mut row = row;

@@ -10,7 +10,7 @@ use crate::json::{s, tag_list, tag_map};
 use crate::def::Def;
 use crate::error::{FetchError, absent};
 use crate::pages::{Pages, single_page};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 
@@ -44,13 +44,13 @@ pub fn table() -> Table {
         "aws_cloudtrail_trail",
         "CloudTrail trails, each listed once, in its home region.",
         Scope::Regional,
-        "cloudtrail:DescribeTrails",
+        Call::new("cloudtrail", "DescribeTrails"),
         list,
     )
-    .hydrate("cloudtrail:GetTrailStatus", STATUS_COLUMNS, get_status)
-    .hydrate("cloudtrail:ListTags", &["tags", "tags_src"], list_tags)
-    .hydrate("cloudtrail:GetEventSelectors", &["event_selectors", "advanced_event_selectors"], get_event_selectors)
-    .hydrate("cloudtrail:GetInsightSelectors", &["insight_selectors"], get_insight_selectors)
+    .hydrate(Call::new("cloudtrail", "GetTrailStatus"), STATUS_COLUMNS, get_status)
+    .hydrate(Call::new("cloudtrail", "ListTags"), &["tags", "tags_src"], list_tags)
+    .hydrate(Call::new("cloudtrail", "GetEventSelectors"), &["event_selectors", "advanced_event_selectors"], get_event_selectors)
+    .hydrate(Call::new("cloudtrail", "GetInsightSelectors"), &["insight_selectors"], get_insight_selectors)
     .example("SELECT account_id, name, is_multi_region_trail, is_logging FROM aws_cloudtrail_trail")
     .column("name", Text, "The trail's name.", |t, _| t.trail.name().into())
     .column("arn", Text, "The ARN of the trail.", |t, _| t.trail.trail_arn().into())

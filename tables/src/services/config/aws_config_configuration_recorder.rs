@@ -8,7 +8,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{Pages, single_page};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 #[derive(Clone)]
@@ -22,11 +22,11 @@ pub fn table() -> Table {
         "aws_config_configuration_recorder",
         "AWS Config configuration recorders, at most one per region.",
         Scope::Regional,
-        "config:DescribeConfigurationRecorders",
+        Call::new("config", "DescribeConfigurationRecorders"),
         list,
     )
     .hydrate(
-        "config:DescribeConfigurationRecorderStatus",
+        Call::new("config", "DescribeConfigurationRecorderStatus"),
         &["status", "status_recording", "status_last_status"],
         describe_status,
     )

@@ -10,7 +10,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::Pages;
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::describe;
 use crate::table::Table;
 
@@ -34,14 +34,14 @@ pub fn table() -> Table {
         "aws_ebs_snapshot",
         "EBS snapshots owned by the account, unless the query names other owners.",
         Scope::Regional,
-        "ec2:DescribeSnapshots (OwnerIds = the account)",
+        Call::new("ec2", "DescribeSnapshots").note("(OwnerIds = the account)"),
         list,
     )
     .keys(false, FILTERS)
     // OwnerIds also takes aliases (self, amazon) that are not owner ids: the engine re-checks.
     .key("owner_id", false, "DescribeSnapshots OwnerIds")
     .hydrate(
-        "ec2:DescribeSnapshotAttribute createVolumePermission",
+        Call::new("ec2", "DescribeSnapshotAttribute").note("createVolumePermission"),
         &["create_volume_permissions"],
         describe_create_volume_permissions,
     );

@@ -11,7 +11,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::Pages;
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::describe;
 use crate::table::Table;
 
@@ -34,14 +34,14 @@ const FILTERS: &[(&str, &str)] = &[
 
 pub fn table() -> Table {
     let def =
-        Def::new("aws_ebs_volume", "EBS volumes.", Scope::Regional, "ec2:DescribeVolumes", list)
+        Def::new("aws_ebs_volume", "EBS volumes.", Scope::Regional, Call::new("ec2", "DescribeVolumes"), list)
             .keys(false, FILTERS)
-            .hydrate("ec2:DescribeVolumeAttribute autoEnableIO", &["auto_enable_io"], |scan, v| {
+            .hydrate(Call::new("ec2", "DescribeVolumeAttribute").note("autoEnableIO"), &["auto_enable_io"], |scan, v| {
                 attribute(scan, v, VolumeAttributeName::AutoEnableIo, |v, out| {
                     v.auto_enable_io = out.auto_enable_io.and_then(|a| a.value);
                 })
             })
-            .hydrate("ec2:DescribeVolumeAttribute productCodes", &["product_codes"], |scan, v| {
+            .hydrate(Call::new("ec2", "DescribeVolumeAttribute").note("productCodes"), &["product_codes"], |scan, v| {
                 attribute(scan, v, VolumeAttributeName::ProductCodes, |v, out| {
                     v.product_codes = Some(out.product_codes.unwrap_or_default());
                 })

@@ -11,7 +11,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::Pages;
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::describe;
 use crate::table::Table;
 
@@ -39,11 +39,11 @@ pub fn table() -> Table {
         "aws_ec2_ami",
         "AMIs owned by the account (all public AMIs would be millions of rows).",
         Scope::Regional,
-        "ec2:DescribeImages (Owners = the account)",
+        Call::new("ec2", "DescribeImages").note("(Owners = the account)"),
         list,
     )
     .keys(false, FILTERS)
-    .hydrate("ec2:DescribeImageAttribute launchPermission", &["launch_permissions"], describe_launch_permissions);
+    .hydrate(Call::new("ec2", "DescribeImageAttribute").note("launchPermission"), &["launch_permissions"], describe_launch_permissions);
     let def = ec2::tagged(def, |a: &Ami| a.image.tags(), |a| a.image.name().or(a.image.image_id()));
     def.example("SELECT account_id, region, image_id, name FROM aws_ec2_ami WHERE public")
         .column("image_id", Text, "The ID of the AMI.", |a, _| a.image.image_id().into())

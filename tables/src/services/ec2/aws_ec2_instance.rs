@@ -14,7 +14,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{Pages, paginate};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 #[derive(Clone)]
@@ -43,17 +43,17 @@ pub fn table() -> Table {
         "aws_ec2_instance",
         "EC2 instances, one row per instance.",
         Scope::Regional,
-        "ec2:DescribeInstances",
+        Call::new("ec2", "DescribeInstances"),
         list,
     )
     .key("instance_id", true, "DescribeInstances InstanceIds (one id) or Filter instance-id (several)")
-    .hydrate("ec2:DescribeInstanceAttribute disableApiTermination", &["disable_api_termination"], |scan, i| {
+    .hydrate(Call::new("ec2", "DescribeInstanceAttribute").note("disableApiTermination"), &["disable_api_termination"], |scan, i| {
         attribute(scan, i, InstanceAttributeName::DisableApiTermination, |i, out| {
             i.disable_api_termination = out.disable_api_termination.and_then(|v| v.value);
         })
     })
     .hydrate(
-        "ec2:DescribeInstanceAttribute instanceInitiatedShutdownBehavior",
+        Call::new("ec2", "DescribeInstanceAttribute").note("instanceInitiatedShutdownBehavior"),
         &["instance_initiated_shutdown_behavior"],
         |scan, i| {
             attribute(scan, i, InstanceAttributeName::InstanceInitiatedShutdownBehavior, |i, out| {
@@ -61,13 +61,13 @@ pub fn table() -> Table {
             })
         },
     )
-    .hydrate("ec2:DescribeInstanceAttribute userData", &["user_data"], |scan, i| {
+    .hydrate(Call::new("ec2", "DescribeInstanceAttribute").note("userData"), &["user_data"], |scan, i| {
         attribute(scan, i, InstanceAttributeName::UserData, |i, out| {
             i.user_data = out.user_data.and_then(|v| v.value);
         })
     })
-    .hydrate("ec2:DescribeInstanceStatus", &["instance_status"], describe_status)
-    .hydrate("ec2:GetLaunchTemplateData", &["launch_template_data"], get_launch_template_data);
+    .hydrate(Call::new("ec2", "DescribeInstanceStatus"), &["instance_status"], describe_status)
+    .hydrate(Call::new("ec2", "GetLaunchTemplateData"), &["launch_template_data"], get_launch_template_data);
     let def = ec2::tagged(def.keys(false, FILTERS), |i: &Ec2Instance| i.instance.tags(), |i| i.instance.instance_id());
     def.example(
         "SELECT account_id, region, instance_id, instance_type, tags ->> 'Name' AS name\n\

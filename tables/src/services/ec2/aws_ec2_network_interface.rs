@@ -6,7 +6,7 @@ use crate::cell::text;
 use crate::context::ScanContext;
 use crate::def::Def;
 use crate::pages::Pages;
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::describe;
 use crate::table::Table;
 
@@ -26,7 +26,7 @@ pub fn table() -> Table {
         "aws_ec2_network_interface",
         "Elastic network interfaces.",
         Scope::Regional,
-        "ec2:DescribeNetworkInterfaces",
+        Call::new("ec2", "DescribeNetworkInterfaces"),
         list,
     )
     .keys(false, FILTERS);

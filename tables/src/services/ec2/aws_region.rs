@@ -4,7 +4,7 @@ use crate::cell::text;
 use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::pages::{Pages, single_page};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 
@@ -13,7 +13,7 @@ pub fn table() -> Table {
         "aws_region",
         "The AWS regions in scope for each account, with their opt-in status.",
         Scope::GlobalWithRegionColumn,
-        "ec2:DescribeRegions",
+        Call::new("ec2", "DescribeRegions"),
         list,
     )
     .row_region(|r| r.region_name())

@@ -7,7 +7,7 @@ use crate::cell::text;
 use crate::context::ScanContext;
 use crate::def::Def;
 use crate::pages::Pages;
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::describe;
 use crate::table::Table;
 
@@ -22,7 +22,7 @@ const FILTERS: &[(&str, &str)] = &[
 ];
 
 pub fn table() -> Table {
-    let def = Def::new("aws_vpc", "VPCs.", Scope::Regional, "ec2:DescribeVpcs", list).keys(false, FILTERS);
+    let def = Def::new("aws_vpc", "VPCs.", Scope::Regional, Call::new("ec2", "DescribeVpcs"), list).keys(false, FILTERS);
     let def = ec2::tagged(def, Vpc::tags, Vpc::vpc_id);
     def.example("SELECT account_id, region, vpc_id, cidr_block FROM aws_vpc WHERE is_default")
         .column("vpc_id", Text, "The ID of the VPC.", |v, _| v.vpc_id().into())

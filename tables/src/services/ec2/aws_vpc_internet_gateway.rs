@@ -6,7 +6,7 @@ use crate::json::s;
 use crate::context::ScanContext;
 use crate::def::Def;
 use crate::pages::Pages;
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::describe;
 use crate::table::Table;
 
@@ -18,7 +18,7 @@ pub fn table() -> Table {
         "aws_vpc_internet_gateway",
         "Internet gateways and the VPCs they are attached to.",
         Scope::Regional,
-        "ec2:DescribeInternetGateways",
+        Call::new("ec2", "DescribeInternetGateways"),
         list,
     )
     .keys(false, FILTERS);

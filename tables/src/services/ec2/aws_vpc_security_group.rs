@@ -5,7 +5,7 @@ use crate::services::ec2;
 use crate::context::ScanContext;
 use crate::def::Def;
 use crate::pages::Pages;
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::describe;
 use crate::table::Table;
 
@@ -23,7 +23,7 @@ pub fn table() -> Table {
         "aws_vpc_security_group",
         "EC2 security groups, with their rules as JSON.",
         Scope::Regional,
-        "ec2:DescribeSecurityGroups",
+        Call::new("ec2", "DescribeSecurityGroups"),
         list,
     )
     .keys(false, FILTERS);

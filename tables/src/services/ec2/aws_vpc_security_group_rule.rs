@@ -5,7 +5,7 @@ use crate::services::ec2;
 use crate::context::ScanContext;
 use crate::def::Def;
 use crate::pages::Pages;
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::describe;
 use crate::table::Table;
 
@@ -17,7 +17,7 @@ pub fn table() -> Table {
         "aws_vpc_security_group_rule",
         "Security group rules, one row per rule, ingress and egress.",
         Scope::Regional,
-        "ec2:DescribeSecurityGroupRules",
+        Call::new("ec2", "DescribeSecurityGroupRules"),
         list,
     )
     .keys(false, FILTERS);

@@ -7,7 +7,7 @@ use crate::cell::text;
 use crate::context::ScanContext;
 use crate::def::Def;
 use crate::pages::Pages;
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::describe;
 use crate::table::Table;
 
@@ -24,7 +24,7 @@ const FILTERS: &[(&str, &str)] = &[
 
 pub fn table() -> Table {
     let def =
-        Def::new("aws_vpc_subnet", "VPC subnets.", Scope::Regional, "ec2:DescribeSubnets", list).keys(false, FILTERS);
+        Def::new("aws_vpc_subnet", "VPC subnets.", Scope::Regional, Call::new("ec2", "DescribeSubnets"), list).keys(false, FILTERS);
     let def = ec2::tagged(def, Subnet::tags, Subnet::subnet_id);
     def.example("SELECT account_id, region, subnet_id, cidr_block FROM aws_vpc_subnet WHERE map_public_ip_on_launch")
         .column("subnet_id", Text, "The ID of the subnet.", |n, _| n.subnet_id().into())

@@ -7,7 +7,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{Pages, single_page};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 #[derive(Clone)]
@@ -17,9 +17,9 @@ pub struct Account {
 }
 
 pub fn table() -> Table {
-    Def::new("aws_account", "One row per AWS account in scope.", Scope::Global, "iam:ListAccountAliases", list)
+    Def::new("aws_account", "One row per AWS account in scope.", Scope::Global, Call::new("iam", "ListAccountAliases"), list)
         .hydrate(
-            "organizations:DescribeOrganization",
+            Call::new("organizations", "DescribeOrganization"),
             &[
                 "organization_id",
                 "organization_arn",

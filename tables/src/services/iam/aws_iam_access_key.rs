@@ -8,7 +8,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{self, Pages, single_page};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 
@@ -26,13 +26,13 @@ pub fn table() -> Table {
         "aws_iam_access_key",
         "IAM users' access keys: metadata only, never secrets.",
         Scope::Global,
-        "iam:ListUsers, iam:ListAccessKeys per user",
+        Call::new("iam", "ListUsers").then(Call::new("iam", "ListAccessKeys").note("per user")),
         list,
     )
     // IAM matches user names case-insensitively, so the engine re-checks the spelling.
     .key("user_name", false, "ListAccessKeys for those users only, without ListUsers")
     .hydrate(
-        "iam:GetAccessKeyLastUsed",
+        Call::new("iam", "GetAccessKeyLastUsed"),
         &["access_key_last_used_date", "access_key_last_used_service", "access_key_last_used_region"],
         get_last_used,
     )

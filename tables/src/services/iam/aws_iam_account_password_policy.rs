@@ -4,7 +4,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::absent;
 use crate::pages::{Pages, single_page};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 
@@ -13,7 +13,7 @@ pub fn table() -> Table {
         "aws_iam_account_password_policy",
         "The account's IAM password policy: one row, or none when the account has no policy.",
         Scope::Global,
-        "iam:GetAccountPasswordPolicy",
+        Call::new("iam", "GetAccountPasswordPolicy"),
         list,
     )
     .example(

@@ -5,7 +5,7 @@ use crate::cell::Cell;
 use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::pages::{Pages, single_page};
-use crate::schema::{Kind, Scope};
+use crate::schema::{Call, Kind, Scope};
 use crate::table::Table;
 
 
@@ -56,7 +56,7 @@ pub fn table() -> Table {
         "aws_iam_account_summary",
         "IAM usage and quotas of the account, and whether its root user has MFA, a password or keys.",
         Scope::Global,
-        "iam:GetAccountSummary",
+        Call::new("iam", "GetAccountSummary"),
         list,
     )
     .example("SELECT account_id, account_mfa_enabled, account_access_keys_present FROM aws_iam_account_summary")

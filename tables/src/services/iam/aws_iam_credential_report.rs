@@ -12,7 +12,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{Pages, single_page};
-use crate::schema::{Kind, Scope};
+use crate::schema::{Call, Kind, Scope};
 use crate::table::Table;
 
 /// One user's line of the report, by CSV header.
@@ -57,7 +57,7 @@ pub fn table() -> Table {
         "aws_iam_credential_report",
         "The IAM credential report: one row per user and one for the root user. Generated when missing or stale.",
         Scope::Global,
-        "iam:GenerateCredentialReport, iam:GetCredentialReport",
+        Call::new("iam", "GenerateCredentialReport").then(Call::new("iam", "GetCredentialReport")),
         list,
     )
     .example("SELECT account_id, user_name FROM aws_iam_credential_report\nWHERE password_enabled AND NOT mfa_active");

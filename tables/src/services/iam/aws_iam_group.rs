@@ -9,7 +9,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{self, Pages};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::{attached_policies, inline_policies, list_principals};
 use crate::table::Table;
 
@@ -30,16 +30,16 @@ impl Principal for IamGroup {
 }
 
 pub fn table() -> Table {
-    let def = Def::new("aws_iam_group", "IAM groups, with their members and policies.", Scope::Global, "iam:ListGroups", list)
+    let def = Def::new("aws_iam_group", "IAM groups, with their members and policies.", Scope::Global, Call::new("iam", "ListGroups"), list)
         .key("path", false, "ListGroups PathPrefix")
-        .hydrate("iam:GetGroup", &["users"], get_group)
+        .hydrate(Call::new("iam", "GetGroup"), &["users"], get_group)
         .hydrate(
-            "iam:ListGroupPolicies, iam:GetGroupPolicy",
+            Call::new("iam", "ListGroupPolicies").then(Call::new("iam", "GetGroupPolicy")),
             &["inline_policies", "inline_policies_std"],
             inline_policies!(list_group_policies, get_group_policy, group_name),
         )
         .hydrate(
-            "iam:ListAttachedGroupPolicies",
+            Call::new("iam", "ListAttachedGroupPolicies"),
             &["attached_policy_arns"],
             attached_policies!(list_attached_group_policies, group_name),
         )

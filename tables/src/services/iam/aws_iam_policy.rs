@@ -8,7 +8,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{Pages, paginate};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 #[derive(Clone)]
@@ -25,14 +25,14 @@ pub fn table() -> Table {
         "aws_iam_policy",
         "IAM managed policies. Customer managed ones unless the query asks for is_aws_managed.",
         Scope::Global,
-        "iam:ListPolicies",
+        Call::new("iam", "ListPolicies"),
         list,
     )
     .key("is_aws_managed", true, "ListPolicies Scope: AWS, Local or both")
     .key("is_attached", false, "ListPolicies OnlyAttached")
     .key("path", false, "ListPolicies PathPrefix")
-    .hydrate("iam:GetPolicyVersion", &["policy", "policy_std"], get_policy_version)
-    .hydrate("iam:GetPolicy", &["tags", "tags_src"], get_policy)
+    .hydrate(Call::new("iam", "GetPolicyVersion"), &["policy", "policy_std"], get_policy_version)
+    .hydrate(Call::new("iam", "GetPolicy"), &["tags", "tags_src"], get_policy)
     .example(
         "SELECT account_id, name FROM aws_iam_policy\n\
          WHERE is_attached AND json_get_str(policy_std, 'Statement', 0, 'Action', 0) = '*'",

@@ -9,7 +9,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{self, Pages};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::{attached_policies, inline_policies, list_principals};
 use crate::table::Table;
 
@@ -32,10 +32,10 @@ impl Principal for IamRole {
 }
 
 pub fn table() -> Table {
-    let def = Def::new("aws_iam_role", "IAM roles, with their trust policies.", Scope::Global, "iam:ListRoles", list)
+    let def = Def::new("aws_iam_role", "IAM roles, with their trust policies.", Scope::Global, Call::new("iam", "ListRoles"), list)
         .key("path", false, "ListRoles PathPrefix")
         .hydrate(
-            "iam:GetRole",
+            Call::new("iam", "GetRole"),
             &[
                 "permissions_boundary_arn",
                 "permissions_boundary_type",
@@ -46,14 +46,14 @@ pub fn table() -> Table {
             ],
             get_role,
         )
-        .hydrate("iam:ListInstanceProfilesForRole", &["instance_profile_arns"], list_instance_profiles)
+        .hydrate(Call::new("iam", "ListInstanceProfilesForRole"), &["instance_profile_arns"], list_instance_profiles)
         .hydrate(
-            "iam:ListRolePolicies, iam:GetRolePolicy",
+            Call::new("iam", "ListRolePolicies").then(Call::new("iam", "GetRolePolicy")),
             &["inline_policies", "inline_policies_std"],
             inline_policies!(list_role_policies, get_role_policy, role_name),
         )
         .hydrate(
-            "iam:ListAttachedRolePolicies",
+            Call::new("iam", "ListAttachedRolePolicies"),
             &["attached_policy_arns"],
             attached_policies!(list_attached_role_policies, role_name),
         )

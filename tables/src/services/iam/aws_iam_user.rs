@@ -10,7 +10,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::{FetchError, absent};
 use crate::pages::{self, Pages};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use super::{attached_policies, inline_policies, list_principals};
 use crate::table::Table;
 
@@ -35,22 +35,22 @@ impl Principal for IamUser {
 }
 
 pub fn table() -> Table {
-    let def = Def::new("aws_iam_user", "IAM users.", Scope::Global, "iam:ListUsers", list)
+    let def = Def::new("aws_iam_user", "IAM users.", Scope::Global, Call::new("iam", "ListUsers"), list)
         // IAM names are unique case-insensitively and GetUser matches that way, so the
         // engine re-checks the exact spelling.
         .key("name", false, "GetUser per name instead of ListUsers")
         .key("path", false, "ListUsers PathPrefix")
-        .hydrate("iam:GetUser", &["permissions_boundary_arn", "permissions_boundary_type", "tags", "tags_src"], get_user)
-        .hydrate("iam:ListMFADevices", &["mfa_enabled", "mfa_devices"], list_mfa_devices)
-        .hydrate("iam:GetLoginProfile", &["login_profile"], get_login_profile)
-        .hydrate("iam:ListGroupsForUser", &["groups"], list_groups)
+        .hydrate(Call::new("iam", "GetUser"), &["permissions_boundary_arn", "permissions_boundary_type", "tags", "tags_src"], get_user)
+        .hydrate(Call::new("iam", "ListMFADevices"), &["mfa_enabled", "mfa_devices"], list_mfa_devices)
+        .hydrate(Call::new("iam", "GetLoginProfile"), &["login_profile"], get_login_profile)
+        .hydrate(Call::new("iam", "ListGroupsForUser"), &["groups"], list_groups)
         .hydrate(
-            "iam:ListUserPolicies, iam:GetUserPolicy",
+            Call::new("iam", "ListUserPolicies").then(Call::new("iam", "GetUserPolicy")),
             &["inline_policies", "inline_policies_std"],
             inline_policies!(list_user_policies, get_user_policy, user_name),
         )
         .hydrate(
-            "iam:ListAttachedUserPolicies",
+            Call::new("iam", "ListAttachedUserPolicies"),
             &["attached_policy_arns"],
             attached_policies!(list_attached_user_policies, user_name),
         )

@@ -6,7 +6,7 @@ use crate::json::{tag_list, tag_map, time};
 use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::pages::{Pages, paginate};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 pub fn table() -> Table {
@@ -14,7 +14,7 @@ pub fn table() -> Table {
         "aws_iam_virtual_mfa_device",
         "Virtual MFA devices, assigned or not. The root user's device has a user ARN ending in :root.",
         Scope::Global,
-        "iam:ListVirtualMFADevices",
+        Call::new("iam", "ListVirtualMFADevices"),
         list,
     )
     .key("assignment_status", false, "ListVirtualMFADevices AssignmentStatus")

@@ -10,7 +10,7 @@ use crate::policy;
 use crate::def::Def;
 use crate::error::{FetchError, absent};
 use crate::pages::{self, Pages, paginate};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 
@@ -43,12 +43,12 @@ const METADATA_COLUMNS: &[&str] = &[
 ];
 
 pub fn table() -> Table {
-    Def::new("aws_kms_key", "KMS keys, AWS and customer managed.", Scope::Regional, "kms:ListKeys", list)
-        .hydrate("kms:DescribeKey", METADATA_COLUMNS, describe_key)
-        .hydrate("kms:GetKeyRotationStatus", &["key_rotation_enabled"], get_rotation_status)
-        .hydrate("kms:ListResourceTags", &["tags", "tags_src"], list_tags)
-        .hydrate("kms:ListAliases", &["aliases"], list_aliases)
-        .hydrate("kms:GetKeyPolicy", &["policy", "policy_std"], get_policy)
+    Def::new("aws_kms_key", "KMS keys, AWS and customer managed.", Scope::Regional, Call::new("kms", "ListKeys"), list)
+        .hydrate(Call::new("kms", "DescribeKey"), METADATA_COLUMNS, describe_key)
+        .hydrate(Call::new("kms", "GetKeyRotationStatus"), &["key_rotation_enabled"], get_rotation_status)
+        .hydrate(Call::new("kms", "ListResourceTags"), &["tags", "tags_src"], list_tags)
+        .hydrate(Call::new("kms", "ListAliases"), &["aliases"], list_aliases)
+        .hydrate(Call::new("kms", "GetKeyPolicy"), &["policy", "policy_std"], get_policy)
         .example(
             "SELECT account_id, region, id FROM aws_kms_key\n\
              WHERE key_manager = 'CUSTOMER' AND key_state = 'Enabled' AND NOT key_rotation_enabled",

@@ -10,7 +10,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::{FetchError, absent};
 use crate::pages::{Pages, paginate};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 #[derive(Clone)]
@@ -27,11 +27,11 @@ pub struct Function {
 }
 
 pub fn table() -> Table {
-    Def::new("aws_lambda_function", "Lambda functions ($LATEST).", Scope::Regional, "lambda:ListFunctions", list)
-        .hydrate("lambda:GetPolicy", &["policy", "policy_std"], get_policy)
-        .hydrate("lambda:GetFunctionUrlConfig", &["url_config"], get_url_config)
-        .hydrate("lambda:ListTags", &["tags"], list_tags)
-        .hydrate("lambda:GetFunction", &["code", "reserved_concurrent_executions"], get_function)
+    Def::new("aws_lambda_function", "Lambda functions ($LATEST).", Scope::Regional, Call::new("lambda", "ListFunctions"), list)
+        .hydrate(Call::new("lambda", "GetPolicy"), &["policy", "policy_std"], get_policy)
+        .hydrate(Call::new("lambda", "GetFunctionUrlConfig"), &["url_config"], get_url_config)
+        .hydrate(Call::new("lambda", "ListTags"), &["tags"], list_tags)
+        .hydrate(Call::new("lambda", "GetFunction"), &["code", "reserved_concurrent_executions"], get_function)
         .example(
             "SELECT account_id, region, name, s ->> 'Effect' AS effect\n\
              FROM (SELECT account_id, region, name, unnest(json_get_array(policy_std, 'Statement')) AS s\n\

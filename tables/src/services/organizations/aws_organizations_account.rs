@@ -9,7 +9,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{self, Pages, paginate};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 #[derive(Clone)]
@@ -24,11 +24,11 @@ pub fn table() -> Table {
         "aws_organizations_account",
         "The accounts of the organization, listed by its management account; member accounts that may not list them add no rows.",
         Scope::Global,
-        "organizations:ListAccounts, organizations:DescribeOrganization (from a member account)",
+        Call::new("organizations", "ListAccounts").then(Call::new("organizations", "DescribeOrganization").note("(from a member account)")),
         list,
     )
-    .hydrate("organizations:ListTagsForResource", &["tags", "tags_src"], list_tags)
-    .hydrate("organizations:ListParents", &["parent_id"], list_parents)
+    .hydrate(Call::new("organizations", "ListTagsForResource"), &["tags", "tags_src"], list_tags)
+    .hydrate(Call::new("organizations", "ListParents"), &["parent_id"], list_parents)
     .example("SELECT id, name, email, state, joined_timestamp FROM aws_organizations_account ORDER BY name")
     .column("id", Text, "The 12-digit account ID.", |a, _| a.account.id().into())
     .column("name", Text, "The account name.", |a, _| a.account.name().into())

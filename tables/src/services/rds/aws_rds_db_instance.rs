@@ -9,7 +9,7 @@ use crate::def::Def;
 use crate::error::FetchError;
 use crate::json::{s, time};
 use crate::pages::{self, Pages, paginate};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 #[derive(Clone)]
@@ -32,12 +32,12 @@ pub fn table() -> Table {
         "aws_rds_db_instance",
         "RDS DB instances, Aurora members included.",
         Scope::Regional,
-        "rds:DescribeDBInstances",
+        Call::new("rds", "DescribeDBInstances"),
         list,
     )
     .keys(false, FILTERS)
-    .hydrate("rds:DescribePendingMaintenanceActions", &["pending_maintenance_actions"], describe_pending_actions)
-    .hydrate("rds:DescribeCertificates", &["certificate"], describe_certificate)
+    .hydrate(Call::new("rds", "DescribePendingMaintenanceActions"), &["pending_maintenance_actions"], describe_pending_actions)
+    .hydrate(Call::new("rds", "DescribeCertificates"), &["certificate"], describe_certificate)
     .example(
         "SELECT account_id, region, db_instance_identifier FROM aws_rds_db_instance\n\
              WHERE publicly_accessible OR NOT storage_encrypted",

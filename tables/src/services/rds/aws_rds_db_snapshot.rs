@@ -8,7 +8,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{Pages, paginate};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 #[derive(Clone)]
@@ -30,11 +30,11 @@ pub fn table() -> Table {
         "aws_rds_db_snapshot",
         "RDS DB snapshots of the account, manual and automated.",
         Scope::Regional,
-        "rds:DescribeDBSnapshots",
+        Call::new("rds", "DescribeDBSnapshots"),
         list,
     )
     .keys(false, FILTERS)
-    .hydrate("rds:DescribeDBSnapshotAttributes", &["db_snapshot_attributes"], describe_attributes)
+    .hydrate(Call::new("rds", "DescribeDBSnapshotAttributes"), &["db_snapshot_attributes"], describe_attributes)
     .example(
         "SELECT account_id, region, db_snapshot_identifier FROM aws_rds_db_snapshot\n\
          WHERE json_get_str(db_snapshot_attributes, 0, 'AttributeValues', 0) = 'all'",

@@ -9,7 +9,7 @@ use crate::context::{ScanContext, client};
 use crate::def::Def;
 use crate::error::FetchError;
 use crate::pages::{self, Pages, paginate};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 #[derive(Clone)]
@@ -24,13 +24,13 @@ pub fn table() -> Table {
         "aws_redshift_cluster",
         "Redshift provisioned clusters.",
         Scope::Regional,
-        "redshift:DescribeClusters",
+        Call::new("redshift", "DescribeClusters"),
         list,
     )
     // Redshift matches identifiers case-insensitively, so the engine re-checks them.
     .key("cluster_identifier", false, "DescribeClusters ClusterIdentifier, one call per name")
-    .hydrate("redshift:DescribeLoggingStatus", &["logging_status"], describe_logging_status)
-    .hydrate("redshift:DescribeScheduledActions", &["scheduled_actions"], describe_scheduled_actions)
+    .hydrate(Call::new("redshift", "DescribeLoggingStatus"), &["logging_status"], describe_logging_status)
+    .hydrate(Call::new("redshift", "DescribeScheduledActions"), &["scheduled_actions"], describe_scheduled_actions)
     .example("SELECT account_id, region, cluster_identifier FROM aws_redshift_cluster WHERE publicly_accessible")
     .column("cluster_identifier", Text, "The cluster's identifier.", |c, _| c.cluster.cluster_identifier().into())
     .column("arn", Text, "The ARN of the cluster.", |c, t| {

@@ -17,7 +17,7 @@ use crate::context::ScanContext;
 use crate::def::Def;
 use crate::error::{FetchError, absent};
 use crate::pages::{Pages, paginate};
-use crate::schema::{Kind::*, Scope};
+use crate::schema::{Call, Kind::*, Scope};
 use crate::table::Table;
 
 #[derive(Clone)]
@@ -49,25 +49,25 @@ pub fn table() -> Table {
         "aws_s3_bucket",
         "S3 buckets, listed once per account; each row carries the bucket's own region.",
         Scope::GlobalWithRegionColumn,
-        "s3:ListBuckets, s3:GetBucketLocation (when the listing omits the region)",
+        Call::new("s3", "ListBuckets").then(Call::new("s3", "GetBucketLocation").note("(when the listing omits the region)")),
         list,
     )
     .key("name", true, "ListBuckets Prefix, then only that bucket's location is looked up")
     .row_region(|b| b.region.as_deref())
-    .hydrate("s3:GetBucketPolicy", &["policy", "policy_std"], get_policy)
-    .hydrate("s3:GetBucketPolicyStatus", &["bucket_policy_is_public"], get_policy_status)
-    .hydrate("s3:GetBucketAcl", &["acl"], get_acl)
-    .hydrate("s3:GetBucketVersioning", &["versioning_enabled", "versioning_mfa_delete"], get_versioning)
-    .hydrate("s3:GetBucketEncryption", &["server_side_encryption_configuration"], get_encryption)
-    .hydrate("s3:GetPublicAccessBlock", &PUBLIC_ACCESS_BLOCK_COLUMNS, get_public_access_block)
-    .hydrate("s3:GetBucketLogging", &["logging"], get_logging)
-    .hydrate("s3:GetBucketTagging", &["tags", "tags_src"], get_tagging)
-    .hydrate("s3:GetBucketNotificationConfiguration", &["event_notification_configuration"], get_notifications)
-    .hydrate("s3:GetBucketLifecycleConfiguration", &["lifecycle_rules"], get_lifecycle)
-    .hydrate("s3:GetObjectLockConfiguration", &["object_lock_configuration"], get_object_lock)
-    .hydrate("s3:GetBucketOwnershipControls", &["object_ownership_controls"], get_ownership_controls)
-    .hydrate("s3:GetBucketReplication", &["replication"], get_replication)
-    .hydrate("s3:GetBucketWebsite", &["website_configuration"], get_website)
+    .hydrate(Call::new("s3", "GetBucketPolicy"), &["policy", "policy_std"], get_policy)
+    .hydrate(Call::new("s3", "GetBucketPolicyStatus"), &["bucket_policy_is_public"], get_policy_status)
+    .hydrate(Call::new("s3", "GetBucketAcl"), &["acl"], get_acl)
+    .hydrate(Call::new("s3", "GetBucketVersioning"), &["versioning_enabled", "versioning_mfa_delete"], get_versioning)
+    .hydrate(Call::new("s3", "GetBucketEncryption"), &["server_side_encryption_configuration"], get_encryption)
+    .hydrate(Call::new("s3", "GetPublicAccessBlock"), &PUBLIC_ACCESS_BLOCK_COLUMNS, get_public_access_block)
+    .hydrate(Call::new("s3", "GetBucketLogging"), &["logging"], get_logging)
+    .hydrate(Call::new("s3", "GetBucketTagging"), &["tags", "tags_src"], get_tagging)
+    .hydrate(Call::new("s3", "GetBucketNotificationConfiguration"), &["event_notification_configuration"], get_notifications)
+    .hydrate(Call::new("s3", "GetBucketLifecycleConfiguration"), &["lifecycle_rules"], get_lifecycle)
+    .hydrate(Call::new("s3", "GetObjectLockConfiguration"), &["object_lock_configuration"], get_object_lock)
+    .hydrate(Call::new("s3", "GetBucketOwnershipControls"), &["object_ownership_controls"], get_ownership_controls)
+    .hydrate(Call::new("s3", "GetBucketReplication"), &["replication"], get_replication)
+    .hydrate(Call::new("s3", "GetBucketWebsite"), &["website_configuration"], get_website)
     .example(
         "SELECT account_id, region, name FROM aws_s3_bucket\n\
          WHERE NOT coalesce(block_public_acls AND ignore_public_acls AND block_public_policy AND restrict_public_buckets, false)",
