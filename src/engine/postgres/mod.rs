@@ -11,6 +11,7 @@ pub mod dialect;
 mod functions;
 mod inet;
 mod json;
+mod json_operators;
 mod lateral;
 mod syntax;
 mod to_char;
@@ -66,7 +67,7 @@ pub fn session() -> Result<SessionContext> {
         .build();
     let mut ctx = SessionContext::new_with_state(state);
     // Ahead of functions-json's planner, which would read a `'{a,b}'` path as one key.
-    ctx.register_expr_planner(Arc::new(json::JsonOperators))?;
+    ctx.register_expr_planner(Arc::new(json_operators::JsonOperators))?;
     ctx.register_expr_planner(Arc::new(inet::InetOperators))?;
     ctx.register_expr_planner(Arc::new(functions::IntervalArithmetic))?;
     datafusion_functions_json::register_all(&mut ctx)?;
