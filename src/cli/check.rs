@@ -36,9 +36,21 @@ pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, S
         let text = if request.markdown {
             report::markdown(&controls, &check::benchmark::builtin()?)
         } else {
-            let trees = benchmarks.iter().map(|b| b.tree() + "\n");
+            let everything = request.sources.is_empty()
+                && request.severity.is_none()
+                && request.control_ids.is_empty()
+                && request.tags.is_empty();
+            // The whole catalog names the benchmarks too, so that they can be found.
+            let benchmarks = match everything {
+                true => check::benchmark::builtin()?
+                    .iter()
+                    .map(|b| format!("benchmark {} ({}): cove check {} --list shows its tree\n", b.id, b.title, b.id))
+                    .chain(["\n".to_string()])
+                    .collect::<String>(),
+                false => benchmarks.iter().map(|b| b.tree() + "\n").collect(),
+            };
             let list = controls.iter().map(|c| format!("{:<48} {:<8} {}\n", c.id, c.severity.to_string(), c.title));
-            trees.chain(list).collect()
+            std::iter::once(benchmarks).chain(list).collect()
         };
         output::print(&text);
         return Ok(ExitCode::SUCCESS);

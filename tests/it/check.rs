@@ -263,6 +263,11 @@ fn variables_and_filters_select_and_shape_controls() {
     let aged = check(&["-o", "json", "--control", "iam_access_key_rotated", "--var", "max_key_age_days=0"]);
     expect_counts(&findings(&aged), "iam_access_key_rotated", &[("alarm", 6)]);
 
+    let everything = check(&["--list"]);
+    everything.assert_ok();
+    for benchmark in ["benchmark cis_v300 (", "benchmark fsbp ("] {
+        assert!(everything.stdout.lines().any(|l| l.starts_with(benchmark)), "{}", everything.stdout);
+    }
     let critical = check(&["--list", "--severity", "critical"]);
     critical.assert_ok();
     assert!(critical.stdout.lines().count() >= 10);
