@@ -56,7 +56,7 @@ const COMMANDS: &[Spec] = &[
     Spec {
         name: ".maxrows",
         arguments: "N",
-        help: "rows a table shows (the rest are counted)",
+        help: "rows a table shows (the rest are counted, not held)",
         parse: |arg| match arg.map(str::parse::<usize>) {
             Some(Ok(n)) if n > 0 => Some(Ok(MetaCommand::MaxRows(n))),
             _ => None,
@@ -65,7 +65,7 @@ const COMMANDS: &[Spec] = &[
     Spec {
         name: ".targets",
         arguments: "",
-        help: "the accounts and regions in scope, and where they came from",
+        help: "who the shell runs as, the accounts and regions in scope and how each is reached",
         parse: |arg| arg.is_none().then_some(Ok(MetaCommand::Targets)),
     },
     Spec {
@@ -156,6 +156,23 @@ mod tests {
             assert!(help.contains(name), "{name}");
         }
         assert_eq!(MetaCommand::names().count(), COMMANDS.len());
+    }
+
+    /// The table of meta commands in docs/shell.md, as `COMMANDS` declares them.
+    fn markdown() -> String {
+        let mut text = String::from("| Command | |\n|---|---|\n");
+        for c in COMMANDS {
+            let command = format!("{} {}", c.name, c.arguments).trim_end().replace('|', "\\|");
+            text.push_str(&format!("| `{command}` | {} |\n", c.help.replace('|', "\\|")));
+        }
+        text
+    }
+
+    #[test]
+    fn docs_shell_md_has_the_commands_as_declared() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/shell.md")).unwrap();
+        let table = markdown();
+        assert!(docs.contains(&table), "docs/shell.md's table of meta commands is stale; it is:\n{table}");
     }
 
     #[test]
