@@ -38,6 +38,19 @@ fn wait(mut child: Child, limit: Duration) -> Ended {
     }
 }
 
+/// Waits until `dir` holds `count` entries (the temporary file of an export). A child that
+/// never gets there is killed before the test fails, so that no export outlives it.
+fn wait_for_entries(child: &mut Child, dir: &Path, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while entries(dir).len() < count {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("no temporary file appeared in {}", dir.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn send(child: &Child, signal: &str) {
     let status = std::process::Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status();
     assert!(status.expect("kill").success());
@@ -193,13 +206,9 @@ fn ctrl_c_during_start_up_ends_the_process_and_leaves_nothing() {
     let out = dir.join("out.csv");
     let endpoint = silent_endpoint();
     let args = ["query", "--out", out.to_str().unwrap(), "SELECT 1 AS a"];
-    let child = spawn(&args, &[("AWS_ENDPOINT_URL", &endpoint)]);
+    let mut child = spawn(&args, &[("AWS_ENDPOINT_URL", &endpoint)]);
     // The temporary file is made once cove listens for signals, before its first call.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while entries(&dir).is_empty() {
-        assert!(Instant::now() < deadline, "no temporary file appeared");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_entries(&mut child, &dir, 1);
     std::thread::sleep(Duration::from_millis(300));
     send(&child, "INT");
     let run = wait(child, Duration::from_secs(5));
@@ -218,12 +227,8 @@ fn sigterm_and_sighup_during_an_export_leave_the_previous_file() {
         std::fs::write(&out, "prev\n").unwrap();
         let args = ["--org", "--regions", "us-east-1,eu-west-1", "query", "--out", out.to_str().unwrap()];
         let sql = "SELECT u.name, i.instance_id FROM aws_iam_user u JOIN aws_ec2_instance i USING (account_id)";
-        let child = spawn(&[&args[..], &[sql]].concat(), &[("AWS_ENDPOINT_URL", &endpoint)]);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while entries(&dir).len() < 2 {
-            assert!(Instant::now() < deadline, "no temporary file appeared");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let mut child = spawn(&[&args[..], &[sql]].concat(), &[("AWS_ENDPOINT_URL", &endpoint)]);
+        wait_for_entries(&mut child, &dir, 2);
         send(&child, signal);
         let run = wait(child, Duration::from_secs(5));
         assert_eq!(run.code, Some(code), "SIG{signal}: {}", run.stderr);
@@ -335,12 +340,8 @@ fn a_signal_ends_a_statement_that_is_slow_to_plan() {
     let dir = scratch("slow-plan");
     let out = dir.join("out.csv");
     let sum = format!("SELECT {} AS n", vec!["1"; 3000].join(" + "));
-    let child = spawn(&["query", "--out", out.to_str().unwrap(), &sum], &[]);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while entries(&dir).is_empty() {
-        assert!(Instant::now() < deadline, "no temporary file appeared");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = spawn(&["query", "--out", out.to_str().unwrap(), &sum], &[]);
+    wait_for_entries(&mut child, &dir, 1);
     // Past discovery, into planning, which takes far longer than this test waits.
     std::thread::sleep(Duration::from_secs(3));
     send(&child, "TERM");
@@ -357,12 +358,8 @@ fn ctrl_c_ends_an_export_in_every_format_and_leaves_the_previous_file() {
         let dir = scratch(&format!("ctrl-c-{format}"));
         let out = dir.join("out");
         std::fs::write(&out, "prev\n").unwrap();
-        let child = spawn(&["query", "-o", format, "--out", out.to_str().unwrap(), sql], &[]);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while entries(&dir).len() < 2 {
-            assert!(Instant::now() < deadline, "{format}: no temporary file appeared");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let mut child = spawn(&["query", "-o", format, "--out", out.to_str().unwrap(), sql], &[]);
+        wait_for_entries(&mut child, &dir, 2);
         // Well into the export: rows are being written, not planned.
         std::thread::sleep(Duration::from_secs(2));
         send(&child, "INT");
