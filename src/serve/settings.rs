@@ -108,6 +108,10 @@ pub fn timeout(value: &str) -> Option<Option<Duration>> {
         _ => return None,
     };
     let timeout = Duration::try_from_secs_f64(number * unit).ok()?;
+    // Postgres's own bound (INT_MAX milliseconds); past it a deadline would not fit a clock.
+    if timeout > Duration::from_millis(i32::MAX as u64) {
+        return None;
+    }
     Some((!timeout.is_zero()).then_some(timeout))
 }
 

@@ -44,7 +44,8 @@ pub async fn serve(socket: TcpStream, tls: Option<TlsAcceptor>, handlers: &impl 
     let parts = socket.into_parts();
     // Bytes already read while negotiating are the start of the messages: checked too.
     let before_tls = parts.codec.client_info.is_secure && !parts.read_buf.is_empty();
-    let checked = Checked { inner: parts.io, pending: parts.read_buf, ready: 0, typed: false, before_tls };
+    let checked =
+        Checked { inner: parts.io, pending: parts.read_buf, ready: 0, typed: false, authenticated: false, before_tls };
     let mut checked = FramedParts::new(checked, parts.codec);
     checked.write_buf = parts.write_buf;
     let mut socket = Framed::from_parts(checked);
@@ -52,6 +53,9 @@ pub async fn serve(socket: TcpStream, tls: Option<TlsAcceptor>, handlers: &impl 
         (handlers.startup_handler(), handlers.simple_query_handler(), handlers.extended_query_handler());
     let (copies, cancels) = (handlers.copy_handler(), handlers.cancel_handler());
     let fatal = loop {
+        if matches!(socket.state(), PgWireConnectionState::ReadyForQuery) {
+            socket.get_mut().authenticated = true;
+        }
         let message = match socket.state() {
             PgWireConnectionState::AwaitingStartup | PgWireConnectionState::AuthenticationInProgress => {
                 tokio::select! {
@@ -110,6 +114,10 @@ struct Checked<S> {
     ready: usize,
     /// Past the startup packet (or cancel request), each message starts with its type.
     typed: bool,
+    /// Authenticated: only then may a message be long (a statement, its parameters, COPY
+    /// data). Before, every message is short, so that nobody unknown can make the server
+    /// hold a gigabyte while it waits for the rest.
+    authenticated: bool,
     /// Bytes came before the TLS handshake: sent in plain text, so anyone on the way could
     /// have sent them (CVE-2021-23214 in Postgres). pgwire would take them as the client's.
     before_tls: bool,
@@ -123,7 +131,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Checked<S> {
             return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, refused)));
         }
         while this.ready == 0 {
-            match next_message(&this.pending, this.typed) {
+            match next_message(&this.pending, this.typed, this.authenticated) {
                 Ok(Some(length)) => (this.ready, this.typed) = (length, true),
                 Err(violation) => return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, violation))),
                 Ok(None) => {
@@ -162,7 +170,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Checked<S> {
 /// The length of the message `pending` starts with, once all of it is there; an error if
 /// pgwire could not decode it safely. Untyped, it is the startup packet or a cancel
 /// request, which pgwire decodes within their length.
-fn next_message(pending: &[u8], typed: bool) -> Result<Option<usize>, String> {
+fn next_message(pending: &[u8], typed: bool, authenticated: bool) -> Result<Option<usize>, String> {
     let (kind, header) = match pending {
         [kind, a, b, c, d, ..] if typed => (Some(*kind), [*a, *b, *c, *d]),
         [a, b, c, d, ..] if !typed => (None, [*a, *b, *c, *d]),
@@ -173,7 +181,7 @@ fn next_message(pending: &[u8], typed: bool) -> Result<Option<usize>, String> {
         None => "startup",
     };
     let (least, most) = match kind {
-        Some(b'Q' | b'P' | b'B' | b'd') => (4, LONG_MESSAGE),
+        Some(b'Q' | b'P' | b'B' | b'd') if authenticated => (4, LONG_MESSAGE),
         Some(_) => (4, SHORT_MESSAGE),
         None => (8, SHORT_MESSAGE),
     };
@@ -292,12 +300,12 @@ mod tests {
     fn a_message_is_let_through_once_whole_and_well_formed() {
         let bind = message(b'B', b"\0\0\0\x01\0\x01\0\x01\0\0\0\x02ab\0\0");
         for end in 0..bind.len() {
-            assert_eq!(next_message(&bind[..end], true), Ok(None), "{end} bytes");
+            assert_eq!(next_message(&bind[..end], true, true), Ok(None), "{end} bytes");
         }
         let two = [&bind[..], &message(b'S', b"")].concat();
-        assert_eq!(next_message(&two, true), Ok(Some(bind.len())));
+        assert_eq!(next_message(&two, true, true), Ok(Some(bind.len())));
         let startup = [&12i32.to_be_bytes()[..], &0x0003_0000i32.to_be_bytes(), b"\0\0\0\0"].concat();
-        assert_eq!(next_message(&startup, false), Ok(Some(12)));
+        assert_eq!(next_message(&startup, false, false), Ok(Some(12)));
     }
 
     #[test]
@@ -315,12 +323,19 @@ mod tests {
             (b'Q', b"SELECT 1\0\0"),
             (b'S', b"x"),
         ] {
-            let refused = next_message(&message(kind, body), true);
+            let refused = next_message(&message(kind, body), true, true);
             assert!(refused.is_err(), "{}: {body:?}: {refused:?}", char::from(kind));
         }
         for bytes in [&b"p\0\0\0\0"[..], b"d\0\0\0\x03", b"Q\xff\xff\xff\xff", b"E\0\0\x27\x15", b"z\0\0\0\x04"] {
-            assert!(next_message(bytes, true).is_err(), "{bytes:?}");
+            assert!(next_message(bytes, true, true).is_err(), "{bytes:?}");
         }
-        assert!(next_message(&4i32.to_be_bytes(), false).is_err());
+        assert!(next_message(&4i32.to_be_bytes(), false, false).is_err());
+    }
+
+    #[test]
+    fn before_authentication_every_message_is_short() {
+        let long = [&b"Q"[..], &20_000i32.to_be_bytes()].concat();
+        assert!(next_message(&long, true, false).is_err());
+        assert_eq!(next_message(&long, true, true), Ok(None), "waited for once authenticated");
     }
 }

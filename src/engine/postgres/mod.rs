@@ -102,9 +102,10 @@ pub fn catalog_statements(sql: &str) -> Option<Result<Vec<Statement>, ParserErro
         word.starts_with("pg_") || (word.starts_with("reg") && pg_type_for_alias_kind(&word).is_some())
     };
     tokens.iter().any(|t| matches!(t, Token::Word(w) if catalog(&w.value))).then(|| {
-        // The catalog's parser is not bounded: what is too complex for cove's goes no further
-        // (what cove's makes of it otherwise does not matter).
-        let _ = dialect::parse(sql, |dialect| Parser::parse_sql(dialect, sql)).map_err(ParserError::ParserError)?;
+        // The catalog's parser is not bounded: what is too complex for it, counted as its
+        // grammar reads it, goes no further (what cove's parser makes of it does not matter).
+        let _ = dialect::parse_as_postgres(sql, |dialect| Parser::parse_sql(dialect, sql))
+            .map_err(ParserError::ParserError)?;
         let parsed = PostgresCompatibilityParser::new().parse(sql)?;
         Ok(parsed.into_iter().map(|s| Statement::Statement(Box::new(s))).collect())
     })
