@@ -110,7 +110,10 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), String> {
         eprintln!("warning: without --tls-cert, passwords are safe (SCRAM) but answers cross the network unencrypted");
     }
     let handlers = Arc::new(Handlers { queries: Arc::new(handler::Queries::new(engine, ctx, settings.strict)), auth });
-    let slots = Arc::new(Semaphore::new(options.max_connections));
+    let slots = Slots {
+        clients: Arc::new(Semaphore::new(options.max_connections)),
+        refusals: Arc::new(Semaphore::new(REFUSALS)),
+    };
     let accepting =
         listeners.into_iter().map(|(listener, _)| accept(listener, tls.clone(), handlers.clone(), slots.clone()));
     futures::future::join_all(accepting).await;
@@ -145,9 +148,21 @@ async fn bind(addresses: &[SocketAddr]) -> std::io::Result<Vec<(TcpListener, Soc
     Ok(listeners)
 }
 
+/// Who may be connected at once.
+#[derive(Clone)]
+struct Slots {
+    clients: Arc<Semaphore>,
+    /// Connections beyond the clients', being told the server is full.
+    refusals: Arc<Semaphore>,
+}
+
+/// Connections told at once that the server is full; beyond them a connection is closed
+/// unanswered, so that a flood of idle sockets cannot use up the file descriptors.
+const REFUSALS: usize = 16;
+
 /// Accepts clients on `listener` until the process is stopped, each holding one of the
 /// `slots` while it is connected; with none left, a client is told so and let go.
-async fn accept(listener: TcpListener, tls: Option<TlsAcceptor>, handlers: Arc<Handlers>, slots: Arc<Semaphore>) {
+async fn accept(listener: TcpListener, tls: Option<TlsAcceptor>, handlers: Arc<Handlers>, slots: Slots) {
     loop {
         match listener.accept().await {
             Ok((socket, _)) => {
@@ -156,16 +171,21 @@ async fn accept(listener: TcpListener, tls: Option<TlsAcceptor>, handlers: Arc<H
                 let keepalive =
                     TcpKeepalive::new().with_time(Duration::from_secs(60)).with_interval(Duration::from_secs(10));
                 let _ = SockRef::from(&socket).set_tcp_keepalive(&keepalive);
-                match slots.clone().try_acquire_owned() {
-                    Ok(slot) => {
+                let (client, refusal) = (slots.clients.clone(), slots.refusals.clone());
+                match (client.try_acquire_owned(), refusal.try_acquire_owned()) {
+                    (Ok(slot), _) => {
                         tokio::spawn(connection(socket, tls.clone(), handlers.clone(), slot));
                     }
                     // Cancel requests come on connections of their own, and still work.
-                    Err(_) => {
+                    (Err(_), Ok(refusal)) => {
                         let full = Full { cancels: handlers.auth.cancels.clone() };
                         let tls = tls.clone();
-                        tokio::spawn(async move { wire::serve(socket, tls, &full).await });
+                        tokio::spawn(async move {
+                            wire::serve(socket, tls, &full).await;
+                            drop(refusal);
+                        });
                     }
+                    (Err(_), Err(_)) => drop(socket),
                 }
             }
             // Out of file descriptors, say: the clients already connected carry on.
