@@ -121,20 +121,17 @@ pub async fn frame(ctx: &SessionContext, run: &Arc<QueryRun>, sql: &str) -> Resu
 /// Plans one statement for `run`: DDL runs now (a CREATE TABLE AS scanning for `run`), a
 /// query when the frame is collected, its scans reporting to `run`.
 pub async fn plan(ctx: &SessionContext, run: &Arc<QueryRun>, statement: Statement) -> Result<DataFrame> {
-    let (ctx, run) = (ctx.clone(), run.clone());
-    off_workers(async move {
-        let state = run.attach(ctx.state());
-        let plan = state.statement_to_plan(statement).await?;
-        let frame = match plan {
-            // Settings and prepared statements belong to the session, not to this statement.
-            LogicalPlan::Statement(_) => ctx.execute_logical_plan(plan).await?,
-            // The same catalog, so what DDL creates outlives the statement.
-            plan => SessionContext::new_with_state(state).execute_logical_plan(plan).await?,
-        };
-        let (state, plan) = frame.into_parts();
-        Ok(DataFrame::new(run.attach(state), plan))
-    })
-    .await
+    let state = run.attach(ctx.state());
+    let plan = logical_plan(state.clone(), statement).await?;
+    // DDL runs here, not off the workers: a cancelled CREATE TABLE AS drops its scans.
+    let frame = match plan {
+        // Settings and prepared statements belong to the session, not to this statement.
+        LogicalPlan::Statement(_) => ctx.execute_logical_plan(plan).await?,
+        // The same catalog, so what DDL creates outlives the statement.
+        plan => SessionContext::new_with_state(state).execute_logical_plan(plan).await?,
+    };
+    let (state, plan) = frame.into_parts();
+    Ok(DataFrame::new(run.attach(state), plan))
 }
 
 /// The logical plan of one statement, as written: nothing runs, not even DDL.
