@@ -82,7 +82,15 @@ pub(crate) use client;
 pub(crate) mod testing {
     use aws_credential_types::Credentials;
     use aws_credential_types::provider::SharedCredentialsProvider;
+    use std::sync::{Arc, Mutex};
+
+    use aws_smithy_runtime_api::box_error::BoxError;
+    use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
     use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
+    use aws_smithy_runtime_api::client::orchestrator::Metadata;
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+    use aws_smithy_types::config_bag::ConfigBag;
+    use aws_types::SigningName;
 
     use super::Target;
 
@@ -93,6 +101,36 @@ pub(crate) mod testing {
     impl Intercept for PassThrough {
         fn name(&self) -> &'static str {
             "pass-through"
+        }
+    }
+
+    /// Refuses every call, remembering each as the engine's guard sees it: the signing name
+    /// and the operation the client puts in the config bag.
+    #[derive(Debug, Default, Clone)]
+    pub(crate) struct RefuseAll(Arc<Mutex<Vec<(String, String)>>>);
+
+    impl RefuseAll {
+        /// The (signing name, operation) of every call refused so far.
+        pub(crate) fn calls(&self) -> Vec<(String, String)> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    impl Intercept for RefuseAll {
+        fn name(&self) -> &'static str {
+            "refuse-all"
+        }
+
+        fn read_before_serialization(
+            &self,
+            _context: &BeforeSerializationInterceptorContextRef<'_>,
+            _components: &RuntimeComponents,
+            cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            let service = cfg.load::<SigningName>().ok_or("no signing name")?;
+            let operation = cfg.load::<Metadata>().ok_or("no operation metadata")?.name();
+            self.0.lock().unwrap().push((service.as_ref().to_string(), operation.to_string()));
+            Err("refused by the test".into())
         }
     }
 

@@ -49,15 +49,10 @@ pub fn calls(tables: &[Table]) -> BTreeSet<Call> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
 
-    use aws_smithy_runtime_api::box_error::BoxError;
-    use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
-    use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
-    use aws_smithy_runtime_api::client::orchestrator::Metadata;
-    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-    use aws_smithy_types::config_bag::ConfigBag;
-    use aws_types::SigningName;
+    use std::sync::Arc;
+
+    use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
     use futures::StreamExt;
 
     use super::*;
@@ -101,40 +96,17 @@ mod tests {
         assert!(declared.iter().all(|call| !NEVER.contains(&call.operation)));
     }
 
-    /// Refuses every call, remembering it as the engine's guard sees it: the signing name
-    /// and the operation the client puts in the config bag.
-    #[derive(Debug, Default, Clone)]
-    struct RefuseAll(Arc<Mutex<Vec<(String, String)>>>);
-
-    impl Intercept for RefuseAll {
-        fn name(&self) -> &'static str {
-            "refuse-all"
-        }
-
-        fn read_before_serialization(
-            &self,
-            _context: &BeforeSerializationInterceptorContextRef<'_>,
-            _components: &RuntimeComponents,
-            cfg: &mut ConfigBag,
-        ) -> Result<(), BoxError> {
-            let service = cfg.load::<SigningName>().ok_or("no signing name")?;
-            let operation = cfg.load::<Metadata>().ok_or("no operation metadata")?.name();
-            self.0.lock().unwrap().push((service.as_ref().to_string(), operation.to_string()));
-            Err("refused by the test".into())
-        }
-    }
-
     #[tokio::test]
     async fn every_tables_first_call_is_one_it_declares_as_the_guard_sees_it() {
         for table in catalog() {
-            let refuse = RefuseAll::default();
+            let refuse = context::testing::RefuseAll::default();
             // Nothing listens there: a call that got past the interceptor would fail to connect.
             let interceptor = SharedInterceptor::new(refuse.clone());
             let target = context::testing::target("aws", "us-east-1", Some("http://127.0.0.1:9"), Some(interceptor));
             let scan = ScanContext { target: Arc::new(target), quals: Arc::default(), limit: None };
             let request = Request { projection: (0..table.columns.len()).collect(), limit: None };
             let _ = table.fetch(scan, request).collect::<Vec<_>>().await;
-            let made = refuse.0.lock().unwrap().clone();
+            let made = refuse.calls();
             assert!(!made.is_empty(), "{} made no call", table.name);
             for (service, operation) in made {
                 let declared = table.calls().any(|call| call.service == service && call.operation == operation);

@@ -152,48 +152,21 @@ fn timestamp_from_seconds(seconds: f64) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
 
-    use aws_smithy_runtime_api::box_error::BoxError;
-    use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
-    use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
-    use aws_smithy_runtime_api::client::orchestrator::Metadata;
-    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-    use aws_smithy_types::config_bag::ConfigBag;
+    use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 
     use super::*;
     use crate::context::testing;
 
-    /// Refuses every call, remembering what it was asked to let through.
-    #[derive(Debug, Default, Clone)]
-    struct RefuseAll(Arc<Mutex<Vec<String>>>);
-
-    impl Intercept for RefuseAll {
-        fn name(&self) -> &'static str {
-            "refuse-all"
-        }
-
-        fn read_before_serialization(
-            &self,
-            _context: &BeforeSerializationInterceptorContextRef<'_>,
-            _components: &RuntimeComponents,
-            cfg: &mut ConfigBag,
-        ) -> Result<(), BoxError> {
-            let metadata = cfg.load::<Metadata>().ok_or("no operation metadata")?;
-            self.0.lock().unwrap().push(format!("{}:{}", metadata.service(), metadata.name()));
-            Err("refused by the test".into())
-        }
-    }
-
     #[tokio::test]
     async fn generic_calls_pass_through_the_targets_interceptor_before_sending() {
-        let refuse = RefuseAll::default();
+        let refuse = testing::RefuseAll::default();
         // Nothing listens there: a call that got past the interceptor would fail to connect.
         let interceptor = SharedInterceptor::new(refuse.clone());
         let target = testing::target("aws", "us-east-1", Some("http://127.0.0.1:9"), Some(interceptor));
         let sns = Service::new("sns").unwrap();
         let error = sns.call(&target, "ListTopics", &Value::Null).await.unwrap_err();
         assert!(error.message.contains("refused by the test"), "{error}");
-        assert_eq!(*refuse.0.lock().unwrap(), ["sns:ListTopics"]);
+        assert_eq!(refuse.calls(), [("sns".to_string(), "ListTopics".to_string())]);
     }
 }
