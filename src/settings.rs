@@ -1,4 +1,4 @@
-//! Who and where to scan: the targeting flags merged over the config file.
+//! Who and where to scan: the targeting flags over the config file.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,9 +14,12 @@ pub const MAX_CONCURRENCY: usize = 10_000;
 pub const DEFAULT_CACHE_TTL_SECONDS: u64 = 300;
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Targeting flags, shared by every subcommand.
-#[derive(Debug, Clone, Default, Args)]
+/// Who and where to scan, declared once for the flags and the config file: a flag is a
+/// key of the file by the same name (`--role-name`, `role_name`), and the flag wins.
+/// `config` and `no_cache` are flags only; the last few keys are the file's only.
+#[derive(Debug, Clone, Default, Args, Deserialize)]
 #[command(next_help_heading = "Targeting")]
+#[serde(default, deny_unknown_fields)]
 pub struct TargetArgs {
     /// AWS profile to start from (default: the standard credential chain)
     #[arg(long, global = true)]
@@ -47,6 +50,7 @@ pub struct TargetArgs {
     pub regions: Option<Vec<String>>,
     /// Config file (default: $XDG_CONFIG_HOME/cove/config.toml or ~/.config/cove/config.toml)
     #[arg(long, global = true)]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Targets scanned at once
     #[arg(long, global = true)]
@@ -56,31 +60,20 @@ pub struct TargetArgs {
     pub strict: bool,
     /// Call AWS for every scan instead of reusing results younger than the cache TTL
     #[arg(long, global = true)]
+    #[serde(skip)]
     pub no_cache: bool,
-}
-
-/// The config file: the same settings as the flags, which override it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    profile: Option<String>,
-    org: Option<bool>,
-    accounts: Option<Vec<String>>,
-    exclude_accounts: Option<Vec<String>>,
-    ous: Option<Vec<String>>,
-    exclude_ous: Option<Vec<String>>,
-    role_name: Option<String>,
-    external_id: Option<String>,
-    regions: Option<Vec<String>>,
-    concurrency: Option<usize>,
-    strict: Option<bool>,
-    cache_ttl_seconds: Option<u64>,
-    call_timeout_seconds: Option<u64>,
+    #[arg(skip)]
+    pub cache_ttl_seconds: Option<u64>,
+    #[arg(skip)]
+    pub call_timeout_seconds: Option<u64>,
     /// Suppression files for `cove check`.
-    suppressions: Option<Vec<PathBuf>>,
+    #[arg(skip)]
+    pub suppressions: Option<Vec<PathBuf>>,
     /// Values for the `{{name}}` variables of controls.
-    vars: Option<BTreeMap<String, String>>,
-    serve: Option<ServeConfig>,
+    #[arg(skip)]
+    pub vars: Option<BTreeMap<String, String>>,
+    #[arg(skip)]
+    pub serve: Option<ServeConfig>,
 }
 
 /// `[serve]`: how `cove serve` listens and whom it lets in.
@@ -173,7 +166,7 @@ impl Settings {
             Accounts::Organization
         } else if let Some(list) = &args.accounts {
             listed(list, "--accounts")?
-        } else if file.org == Some(true) {
+        } else if file.org {
             Accounts::Organization
         } else if let Some(list) = &file.accounts {
             listed(list, "the config file's accounts")?
@@ -202,7 +195,7 @@ impl Settings {
             external_id: args.external_id.clone().or(file.external_id),
             regions,
             concurrency,
-            strict: args.strict || file.strict == Some(true),
+            strict: args.strict || file.strict,
             cache_ttl: match (args.no_cache, file.cache_ttl_seconds.unwrap_or(DEFAULT_CACHE_TTL_SECONDS)) {
                 (true, _) | (_, 0) => None,
                 (false, seconds) => Some(Duration::from_secs(seconds)),
@@ -227,12 +220,12 @@ fn default_config_path() -> Option<PathBuf> {
     Some(base.join("cove").join("config.toml"))
 }
 
-fn load_config(explicit: Option<&Path>) -> Result<ConfigFile, String> {
+fn load_config(explicit: Option<&Path>) -> Result<TargetArgs, String> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
         None => match default_config_path() {
             Some(path) if path.exists() => path,
-            _ => return Ok(ConfigFile::default()),
+            _ => return Ok(TargetArgs::default()),
         },
     };
     let text =
@@ -336,8 +329,15 @@ mod tests {
             TargetArgs { config: Some(path.clone()), regions: Some(vec!["us-east-1".into()]), ..TargetArgs::default() };
         assert_eq!(Settings::resolve(&overridden).unwrap().regions, Regions::List(vec!["us-east-1".into()]));
         std::fs::write(&path, "regions = [\"eu-west-1\"]\nregoins = 3\n").unwrap();
-        let err = Settings::resolve(&TargetArgs { config: Some(path), ..TargetArgs::default() }).unwrap_err();
+        let err = Settings::resolve(&TargetArgs { config: Some(path.clone()), ..TargetArgs::default() }).unwrap_err();
         assert!(err.contains("line 2") && err.contains("regoins"), "{err}");
+        std::fs::write(&path, "strict = true\ncall_timeout_seconds = 5\n").unwrap();
+        let file_only = Settings::resolve(&TargetArgs { config: Some(path.clone()), ..TargetArgs::default() }).unwrap();
+        assert_eq!((file_only.strict, file_only.call_timeout), (true, Duration::from_secs(5)));
+        // Flags that only make sense on the command line are not keys of the file.
+        std::fs::write(&path, "no_cache = true\n").unwrap();
+        let err = Settings::resolve(&TargetArgs { config: Some(path.clone()), ..TargetArgs::default() }).unwrap_err();
+        assert!(err.contains("no_cache"), "{err}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

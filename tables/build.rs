@@ -1,22 +1,22 @@
-//! Embeds the compact service models (`models/<service>.json`) and the declarative table
-//! files (`specs/<service>/<table>.toml`), so that adding a table is adding a file.
+//! Embeds the compact service models (`models/<service>.json`) and the declared table
+//! files (`declared/<service>/<table>.toml`), so that adding a table is adding a file.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 fn main() {
     println!("cargo::rerun-if-changed=models");
-    println!("cargo::rerun-if-changed=specs");
+    println!("cargo::rerun-if-changed=declared");
     let mut out = String::from("pub(crate) const MODELS: &[(&str, &str)] = &[\n");
     for file in files(Path::new("models"), "json") {
         let service = file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
         writeln!(out, "    ({service:?}, include_str!({:?})),", absolute(&file)).unwrap();
     }
-    out.push_str("];\npub(crate) const SPECS: &[(&str, &str)] = &[\n");
-    for folder in files(Path::new("specs"), "") {
+    out.push_str("];\npub(crate) const DECLARED: &[(&str, &str)] = &[\n");
+    for folder in files(Path::new("declared"), "") {
         println!("cargo::rerun-if-changed={}", folder.display());
         for file in files(&folder, "toml") {
-            let name = file.strip_prefix("specs").unwrap_or(&file).to_string_lossy().into_owned();
+            let name = file.strip_prefix("declared").unwrap_or(&file).to_string_lossy().into_owned();
             writeln!(out, "    ({name:?}, include_str!({:?})),", absolute(&file)).unwrap();
         }
     }

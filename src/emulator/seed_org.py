@@ -90,7 +90,7 @@ def seed_member(name, account_id):
 
 
 def seed_services(sess, name, account_id):
-    """One of each resource the declarative tables list, in us-east-1; prod's are the
+    """One of each resource the declared tables list, in us-east-1; prod's are the
     well-configured ones (scan on push, a parameter that is a SecureString)."""
     prod = name == "prod"
     client(sess, "secretsmanager").create_secret(Name=f"{name}/db-password", SecretString="not-a-secret")
@@ -261,7 +261,7 @@ def seed_more_services(sess, name, role, subnets, team):
 
 
 def seed_network(sess, name, bucket):
-    """EC2 resources the declarative EC2 tables list, in the default VPC of us-east-1. No
+    """EC2 resources the declared EC2 tables list, in the default VPC of us-east-1. No
     NAT gateway or peering: they would add interfaces and VPCs the other tests count."""
     ec2 = client(sess, "ec2")
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]

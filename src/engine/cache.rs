@@ -20,7 +20,8 @@ pub struct Key {
     pub table: &'static str,
     pub account: String,
     pub region: String,
-    pub row_regions: Option<Vec<String>>,
+    /// For tables whose rows carry their own region: the regions kept.
+    pub row_regions: Option<Arc<Vec<String>>>,
     pub quals: Quals,
     /// Indices of the table's hydrate calls the scan makes.
     pub hydrates: Vec<usize>,

@@ -172,11 +172,10 @@ impl ExecutionPlan for ScanExec {
                 table: self.table.name,
                 account,
                 region,
-                row_regions: self.plan.row_regions.as_deref().cloned(),
+                row_regions: self.plan.row_regions.clone(),
                 quals: (*self.quals).clone(),
                 hydrates,
             },
-            row_regions: self.plan.row_regions.clone(),
             request: self.request.clone(),
         };
         // Nothing runs until the stream is first polled; dropping it abandons the calls.
@@ -191,7 +190,6 @@ struct TargetScan {
     engine: Arc<Engine>,
     run: Arc<QueryRun>,
     key: cache::Key,
-    row_regions: Option<Arc<Vec<String>>>,
     request: Request,
 }
 
@@ -318,7 +316,8 @@ impl TargetScan {
         self.request.projection = fetched;
         // The first permits also cover finding the target (an AssumeRole, the first time).
         let permits = engine.permits(&self.key.account, &self.key.region, self.table.service).await;
-        let events = match engine.estate.target(&self.key.account, &self.key.region, self.row_regions.clone()).await {
+        let events = match engine.estate.target(&self.key.account, &self.key.region, self.key.row_regions.clone()).await
+        {
             Ok(target) => {
                 let scan = ScanContext {
                     target: Arc::new(target),

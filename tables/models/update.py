@@ -1,9 +1,9 @@
-"""Regenerate the compact service models the declarative tables are read against.
+"""Regenerate the compact service models the declared tables are read against.
 
-For every service a table spec names (tables/specs/<service>/*.toml), this reads
+For every service a table file names (tables/declared/<service>/*.toml), this reads
 botocore's model of it (service-2.json.gz and paginators-1.json, from the botocore that
 python3 imports) and writes tables/models/<service>.json: the protocol metadata, the
-operations the specs call, the shapes those reach, their paginators, and the first
+operations the table files call, the shapes those reach, their paginators, and the first
 sentence of each member's documentation (for column descriptions). Everything else in
 the model (docs, errors, enums, examples, other operations) is left out.
 
@@ -19,7 +19,7 @@ import tomllib
 import botocore
 
 HERE = pathlib.Path(__file__).resolve().parent
-SPECS = HERE.parent / "specs"
+DECLARED = HERE.parent / "declared"
 DATA = pathlib.Path(botocore.__file__).parent / "data"
 METADATA = ["apiVersion", "endpointPrefix", "globalEndpoint", "jsonVersion", "protocol", "protocols",
             "serviceId", "signingName", "targetPrefix"]
@@ -38,11 +38,11 @@ def first_sentence(doc):
     return sentence if len(sentence) <= 200 else sentence[:197].rstrip() + "..."
 
 
-def operations_named(spec):
-    yield spec["list"]
-    if "parent" in spec:
-        yield spec["parent"]["list"]
-    for hydrate in spec.get("hydrate", []):
+def operations_named(table):
+    yield table["list"]
+    if "parent" in table:
+        yield table["parent"]["list"]
+    for hydrate in table.get("hydrate", []):
         yield hydrate["operation"]
 
 
@@ -88,9 +88,9 @@ def compact(model, operations):
 
 def main():
     wanted = {}
-    for path in sorted(SPECS.glob("*/*.toml")):
-        spec = tomllib.loads(path.read_text())
-        wanted.setdefault(spec["service"], set()).update(operations_named(spec))
+    for path in sorted(DECLARED.glob("*/*.toml")):
+        table = tomllib.loads(path.read_text())
+        wanted.setdefault(table["service"], set()).update(operations_named(table))
     for service, operations in sorted(wanted.items()):
         folder = sorted((DATA / service).iterdir())[-1]
         model = json.load(gzip.open(folder / "service-2.json.gz"))

@@ -27,7 +27,7 @@ pub(crate) struct Hydrate<T> {
     pub(crate) run: HydrateFn<T>,
 }
 
-/// The typed, declarative definition of one table over the item type `T` its API lists.
+/// The typed definition of one table over the item type `T` its API lists.
 pub struct Def<T> {
     pub(crate) name: &'static str,
     description: &'static str,

@@ -11,6 +11,7 @@
 mod batch;
 mod cell;
 mod context;
+mod declared;
 mod def;
 pub mod discovery;
 mod error;
@@ -23,7 +24,6 @@ mod policy;
 mod response;
 mod schema;
 mod services;
-mod spec;
 mod table;
 
 use std::collections::BTreeSet;
@@ -37,7 +37,7 @@ pub use table::{Events, Request, ScanEvent, Table};
 /// Every table cove knows, sorted by name.
 pub fn catalog() -> Vec<Table> {
     let mut tables = services::all();
-    tables.extend(spec::tables());
+    tables.extend(declared::tables());
     tables.sort_by_key(|t| t.name);
     tables
 }

@@ -1,4 +1,4 @@
-//! The AWS service models the declarative tables are read against: the compact copies
+//! The AWS service models the declared tables are read against: the compact copies
 //! of botocore's models in `tables/models/` (written by `tables/models/update.py`),
 //! embedded in the binary and parsed on first use.
 
@@ -10,7 +10,7 @@ use serde::Deserialize;
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
-pub(crate) use embedded::SPECS;
+pub(crate) use embedded::DECLARED;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Model {

@@ -31,7 +31,9 @@ impl Scope {
 }
 
 /// The logical type of a column. JSON columns are UTF-8 text holding a JSON document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A table file names it in lowercase (`int`, `timestamp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     Text,
     Int,

@@ -4,11 +4,11 @@
 mod check;
 mod cli_errors;
 mod compliance;
+mod declared_tables;
 mod docs;
 mod export;
 mod faults;
 mod harness;
-mod model_tables;
 mod network_tables;
 mod pushdown;
 mod queries;

@@ -1,4 +1,4 @@
-//! The declarative tables (tables/specs/), scanned through the generic client: rows
+//! The declared tables (tables/declared/), scanned through the generic client: rows
 //! match the seed, hydrates run only for their columns, key columns reach the request,
 //! and the calls are counted, retried and reported like SDK calls.
 
@@ -134,7 +134,7 @@ fn generic_calls_are_retried_on_throttling_and_fail_per_target() {
     );
 }
 
-/// Each declarative table lists its seeded resource in every member, by (table, name
+/// Each declared table lists its seeded resource in every member, by (table, name
 /// column, the seed manifest's key), and a column a hydrate fills reads back.
 #[test]
 fn every_declared_table_lists_what_was_seeded() {

@@ -2,14 +2,14 @@
 
 use serde_json::{Map, Value};
 
-use super::format::{HydratePages, HydrateSpec};
+use super::format::{HydrateDecl, HydratePages};
 use super::value::{ArnTemplate, basename, last_segment, lookup};
 use crate::context::ScanContext;
 use crate::error::FetchError;
 use crate::generic::Service;
 use crate::pages::Tokens;
 
-impl HydrateSpec {
+impl HydrateDecl {
     /// Whether the row already has every input this call takes from it.
     pub(super) fn gave(&self, row: &Value) -> bool {
         self.input_members().into_iter().all(|from| lookup(row, &[from]).is_some())
@@ -95,7 +95,7 @@ async fn read_pages(
 
 #[cfg(test)]
 mod tests {
-    use crate::spec::lister::tests::{fetch_text, serve};
+    use crate::declared::lister::tests::{fetch_text, serve};
 
     #[tokio::test]
     async fn paginated_hydrates_read_every_page() {

@@ -231,11 +231,11 @@ pub(super) mod tests {
     use std::sync::Arc;
 
     use crate::context::ScanContext;
-    use crate::spec::tables;
+    use crate::declared::tables;
 
     /// A one-shot HTTP server answering `responses` in turn (status, JSON body), one per
     /// connection, and handing back the request bodies it received.
-    pub(in crate::spec) fn serve(
+    pub(in crate::declared) fn serve(
         responses: Vec<(u16, &'static str)>,
     ) -> (String, std::thread::JoinHandle<Vec<String>>) {
         use std::io::{BufRead, BufReader, Read, Write};
@@ -272,7 +272,7 @@ pub(super) mod tests {
     }
 
     /// The values of `table`'s text `column`, fetched from `endpoint`.
-    pub(in crate::spec) async fn fetch_text(table: &str, column: &str, endpoint: &str) -> Vec<String> {
+    pub(in crate::declared) async fn fetch_text(table: &str, column: &str, endpoint: &str) -> Vec<String> {
         use futures::TryStreamExt;
 
         use crate::context::{Quals, testing};

@@ -2,10 +2,11 @@
 
 use serde_json::Value;
 
-use super::format::ColumnType;
+use super::format::Read;
 use crate::cell::Cell;
 use crate::context::Target;
 use crate::policy;
+use crate::schema::Kind;
 
 /// A member path may end in `|basename`: the value's last `/` segment, for ids the API
 /// gives as paths (`/hostedzone/Z1` -> `Z1`). The path without it, and whether it had it.
@@ -26,28 +27,28 @@ pub(super) fn lookup<'a>(row: &'a Value, path: &[String]) -> Option<&'a Value> {
     })
 }
 
-pub(super) fn cell(value: Option<&Value>, read: ColumnType) -> Cell<'_> {
+pub(super) fn cell(value: Option<&Value>, read: Read) -> Cell<'_> {
     let Some(value) = value.filter(|v| !v.is_null()) else { return Cell::Null };
     match (read, value) {
-        (ColumnType::Text, Value::String(s)) => Cell::from(s.as_str()),
-        (ColumnType::Text, other) => Cell::from(other.to_string()),
-        (ColumnType::Int, Value::Number(n)) => n.as_i64().map_or(Cell::Null, Cell::Int),
-        (ColumnType::Int, Value::String(s)) => s.parse().map_or(Cell::Null, Cell::Int),
-        (ColumnType::Float, Value::Number(n)) => n.as_f64().map_or(Cell::Null, Cell::Float),
-        (ColumnType::Float, Value::String(s)) => s.parse().map_or(Cell::Null, Cell::Float),
-        (ColumnType::Bool, Value::Bool(b)) => Cell::Bool(*b),
-        (ColumnType::Bool, Value::String(s)) => Cell::Bool(s.eq_ignore_ascii_case("true")),
-        (ColumnType::Timestamp, Value::String(s)) => {
+        (Read::Kind(Kind::Text), Value::String(s)) => Cell::from(s.as_str()),
+        (Read::Kind(Kind::Text), other) => Cell::from(other.to_string()),
+        (Read::Kind(Kind::Int), Value::Number(n)) => n.as_i64().map_or(Cell::Null, Cell::Int),
+        (Read::Kind(Kind::Int), Value::String(s)) => s.parse().map_or(Cell::Null, Cell::Int),
+        (Read::Kind(Kind::Float), Value::Number(n)) => n.as_f64().map_or(Cell::Null, Cell::Float),
+        (Read::Kind(Kind::Float), Value::String(s)) => s.parse().map_or(Cell::Null, Cell::Float),
+        (Read::Kind(Kind::Bool), Value::Bool(b)) => Cell::Bool(*b),
+        (Read::Kind(Kind::Bool), Value::String(s)) => Cell::Bool(s.eq_ignore_ascii_case("true")),
+        (Read::Kind(Kind::Timestamp), Value::String(s)) => {
             crate::json::parse_time(s).and_then(|t| t.to_millis().ok()).map_or(Cell::Null, Cell::Timestamp)
         }
         // A long holding a time is milliseconds since the epoch (CloudWatch Logs).
-        (ColumnType::Timestamp, Value::Number(n)) => n.as_i64().map_or(Cell::Null, Cell::Timestamp),
-        (ColumnType::Json, Value::String(s)) => Cell::Json(policy::document(s)),
-        (ColumnType::Json, other) => Cell::Json(other.clone()),
-        (ColumnType::Policy, Value::String(s)) => Cell::Json(policy::canonical(&policy::document(s))),
-        (ColumnType::Policy, other) => Cell::Json(policy::canonical(other)),
-        (ColumnType::Tags, tags) => Cell::Json(tag_object(tags)),
-        (ColumnType::Akas, arn) => Cell::Json(Value::Array(vec![arn.clone()])),
+        (Read::Kind(Kind::Timestamp), Value::Number(n)) => n.as_i64().map_or(Cell::Null, Cell::Timestamp),
+        (Read::Kind(Kind::Json), Value::String(s)) => Cell::Json(policy::document(s)),
+        (Read::Kind(Kind::Json), other) => Cell::Json(other.clone()),
+        (Read::Policy, Value::String(s)) => Cell::Json(policy::canonical(&policy::document(s))),
+        (Read::Policy, other) => Cell::Json(policy::canonical(other)),
+        (Read::Tags, tags) => Cell::Json(tag_object(tags)),
+        (Read::Akas, arn) => Cell::Json(Value::Array(vec![arn.clone()])),
         _ => Cell::Null,
     }
 }

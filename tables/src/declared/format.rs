@@ -1,19 +1,23 @@
-//! The table file format: what a `tables/specs/<service>/<table>.toml` may say.
+//! The table file format: what a `tables/declared/<service>/<table>.toml` may say.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde::de::IntoDeserializer;
+use serde::de::value;
 use serde_json::{Map, Value};
+
+use crate::schema::Kind;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Spec {
+pub(super) struct TableDecl {
     pub(super) table: String,
     pub(super) description: String,
     /// botocore's name of the service (`logs`, `sns`).
     pub(super) service: String,
     #[serde(default)]
-    pub(super) scope: SpecScope,
+    pub(super) scope: ScopeDecl,
     /// The list operation; its paginator says where the items are.
     pub(super) list: String,
     /// Where the items are in the list's output, when there is no paginator to say.
@@ -45,16 +49,16 @@ pub(super) struct Spec {
     /// `arn:{partition}:ec2:{region}:{account_id}:key-pair/{KeyName}`.
     pub(super) arn: Option<String>,
     /// The member holding the tags, or `false` for a resource type AWS cannot tag.
-    pub(super) tags: Option<TagsSpec>,
+    pub(super) tags: Option<TagsDecl>,
     #[serde(default)]
-    pub(super) keys: BTreeMap<String, KeySpec>,
+    pub(super) keys: BTreeMap<String, KeyDecl>,
     /// A list to call first, the table's list then called once per item of it
     /// (listeners per load balancer, stages per REST API).
-    pub(super) parent: Option<ParentSpec>,
+    pub(super) parent: Option<ParentDecl>,
     #[serde(default)]
-    pub(super) hydrate: Vec<HydrateSpec>,
+    pub(super) hydrate: Vec<HydrateDecl>,
     #[serde(default)]
-    pub(super) columns: BTreeMap<String, ColumnSpec>,
+    pub(super) columns: BTreeMap<String, ColumnDecl>,
     /// Members of the item or of a hydrate's output left out of the columns.
     #[serde(default)]
     pub(super) exclude: Vec<String>,
@@ -64,7 +68,7 @@ pub(super) struct Spec {
 
 #[derive(Debug, Default, Clone, Copy, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub(super) enum SpecScope {
+pub(super) enum ScopeDecl {
     #[default]
     Regional,
     Global,
@@ -72,7 +76,7 @@ pub(super) enum SpecScope {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct ParentSpec {
+pub(super) struct ParentDecl {
     pub(super) list: String,
     pub(super) items: Option<String>,
     pub(super) item: Option<String>,
@@ -85,7 +89,7 @@ pub(super) struct ParentSpec {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct KeySpec {
+pub(super) struct KeyDecl {
     /// The list request member the column's values go to: a list member takes them all in
     /// one call, a scalar one call per value.
     pub(super) member: Option<String>,
@@ -98,7 +102,7 @@ pub(super) struct KeySpec {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct HydrateSpec {
+pub(super) struct HydrateDecl {
     pub(super) operation: String,
     /// Request member -> the row member its value comes from.
     pub(super) input: BTreeMap<String, String>,
@@ -129,7 +133,7 @@ pub(super) struct HydratePages {
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub(super) enum TagsSpec {
+pub(super) enum TagsDecl {
     Member(String),
     Taggable(bool),
 }
@@ -138,31 +142,68 @@ pub(super) enum TagsSpec {
 /// resource whose API gives none).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub(super) enum ColumnSpec {
+pub(super) enum ColumnDecl {
     Path(String),
     Full {
         from: String,
         #[serde(rename = "type")]
-        kind: Option<ColumnType>,
+        kind: Option<Read>,
         description: Option<String>,
     },
 }
 
-/// How a column reads its member, when not as the model types it.
+/// How a column reads its member: as a value of a [`Kind`], or in one of Steampipe's
+/// JSON forms. A table file names it as `type`: a kind (`text`, `int`, `float`, `bool`,
+/// `timestamp`, `json`) or a form (`policy`, `tags`, `akas`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub(super) enum ColumnType {
-    Text,
-    Int,
-    Float,
-    Bool,
-    Timestamp,
-    /// JSON as it is, or parsed from text holding a JSON document.
-    Json,
+#[serde(try_from = "String")]
+pub(super) enum Read {
+    /// JSON kinds read as they are, or parsed from text holding a JSON document.
+    Kind(Kind),
     /// A policy document in Steampipe's canonical `*_std` form.
     Policy,
     /// Tags as an object of key -> value, from a map or a list of `{Key, Value}`.
     Tags,
     /// An ARN as Steampipe's `akas`: a one-element JSON array.
     Akas,
+}
+
+impl Read {
+    pub(super) fn kind(self) -> Kind {
+        match self {
+            Read::Kind(kind) => kind,
+            Read::Policy | Read::Tags | Read::Akas => Kind::Json,
+        }
+    }
+}
+
+impl TryFrom<String> for Read {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Read, String> {
+        Ok(match name.as_str() {
+            "policy" => Read::Policy,
+            "tags" => Read::Tags,
+            "akas" => Read::Akas,
+            kind => Read::Kind(Kind::deserialize(kind.into_deserializer()).map_err(|_: value::Error| {
+                format!("unknown type `{name}`: one of text, int, float, bool, timestamp, json, policy, tags, akas")
+            })?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_type_is_a_kind_or_a_json_form() {
+        let read = |name: &str| Read::try_from(name.to_string());
+        assert_eq!(read("int"), Ok(Read::Kind(Kind::Int)));
+        assert_eq!(read("timestamp"), Ok(Read::Kind(Kind::Timestamp)));
+        assert_eq!(read("policy"), Ok(Read::Policy));
+        assert_eq!(read("policy").map(Read::kind), Ok(Kind::Json));
+        let refused = read("integer").unwrap_err();
+        assert!(refused.contains("unknown type `integer`") && refused.contains("akas"), "{refused}");
+    }
 }
