@@ -225,20 +225,19 @@ async fn plan(
     Ok(planned)
 }
 
-/// Runs `controls` and returns their findings, in the controls' order.
+/// Runs `controls` in `run` and returns their findings, in the controls' order. One run
+/// for every control, so a failure is reported against each control it spoils.
 pub async fn run_controls(
     ctx: &SessionContext,
     engine: &Engine,
+    run: &Arc<QueryRun>,
     controls: Vec<Control>,
     vars: &BTreeMap<String, String>,
 ) -> Result<Vec<Outcome>, String> {
-    // One run for every control, so a failure is reported against each control it spoils.
-    let run = QueryRun::start(engine, Vec::new());
     for (file, sql) in VIEWS {
-        session::frame(ctx, &run, sql).await.map_err(|e| format!("controls/views/{file}: {e}"))?;
+        session::frame(ctx, run, sql).await.map_err(|e| format!("controls/views/{file}: {e}"))?;
     }
-    let planned = plan(ctx, engine, &run, controls, vars).await?;
-    let run = &run;
+    let planned = plan(ctx, engine, run, controls, vars).await?;
     let results: Vec<Result<Vec<Finding>, String>> = stream::iter(&planned)
         .map(|planned| async move {
             match &planned.plan {

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use super::progress::ProgressLine;
 use super::{ALARM, FAILURE};
 use crate::check::FailOn;
 use crate::check::baseline::Baseline;
@@ -13,6 +14,7 @@ use crate::check::siem::{self, Stamp};
 use crate::check::sources::Loaded;
 use crate::check::suppress::Suppressions;
 use crate::check::{self, Request, report};
+use crate::engine::run::QueryRun;
 use crate::engine::session;
 use crate::output::{self, Destination, Format, Layout, REPORT_FORMATS};
 use crate::settings::{Accounts, Settings, TargetArgs};
@@ -79,7 +81,11 @@ pub async fn check(targets: &TargetArgs, request: Request) -> Result<ExitCode, S
     for note in &engine.estate.notes {
         eprintln!("note: {note}");
     }
-    let mut outcomes = run_controls(&ctx, &engine, controls, &vars).await?;
+    let run = QueryRun::start(&engine, Vec::new());
+    let progress = ProgressLine::start(&engine, &run);
+    let outcomes = run_controls(&ctx, &engine, &run, controls, &vars).await;
+    drop(progress);
+    let mut outcomes = outcomes?;
     for warning in suppressions.apply(&mut outcomes, chrono::Utc::now().date_naive()) {
         eprintln!("warning: {warning}");
     }

@@ -89,7 +89,8 @@ pub async fn demo() -> Result<(), String> {
     let request = check::Request { severity: Some("critical".parse()?), ..check::Request::default() };
     let controls = check::select(&request)?.controls;
     let calls_before = engine.guard.counts();
-    let outcomes = run_controls(&ctx, &engine, controls, &Default::default()).await?;
+    let outcomes =
+        run_controls(&ctx, &engine, &QueryRun::start(&engine, Vec::new()), controls, &Default::default()).await?;
     let run = report::Run {
         outcomes: &outcomes,
         compared: false,

@@ -5,6 +5,7 @@ pub mod check;
 mod command;
 mod completion;
 pub mod demo;
+mod progress;
 pub mod query;
 pub mod reference;
 pub mod serve;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::progress::ProgressLine;
 use super::{FAILURE, report};
 use crate::engine::run::QueryRun;
 use crate::engine::session;
@@ -77,7 +78,10 @@ pub async fn query(targets: &TargetArgs, args: QueryArgs) -> Result<ExitCode, St
     let mut previous_failures = Vec::new();
     for statement in &statements {
         let run = QueryRun::start(&engine, previous_failures);
-        let summary = session::execute(&ctx, &engine, &run, statement, &destination).await?;
+        let progress = ProgressLine::start(&engine, &run);
+        let summary = session::execute(&ctx, &engine, &run, statement, &destination).await;
+        drop(progress);
+        let summary = summary?;
         if report(&summary, args.stats, settings.strict) {
             code = ExitCode::from(FAILURE);
         }

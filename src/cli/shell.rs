@@ -5,8 +5,6 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use datafusion::prelude::SessionContext;
 use rustyline::error::ReadlineError;
@@ -15,6 +13,7 @@ use rustyline::{Config, Editor};
 
 use super::command::MetaCommand;
 use super::completion::ShellHelper;
+use super::progress::ProgressLine;
 use super::{FAILURE, INTERRUPTED, reference, report};
 use crate::engine::Engine;
 use crate::engine::failures::{Failure, summarize};
@@ -159,15 +158,12 @@ impl Shell {
         for statement in session::statements(input)? {
             let destination = Destination::stdout(self.format, layout)?;
             let run = QueryRun::start(&self.engine, self.last_failures.clone());
-            let progress = std::io::stderr().is_terminal().then(|| tokio::spawn(show_progress(run.clone())));
+            let progress = ProgressLine::start(&self.engine, &run);
             let outcome = tokio::select! {
                 outcome = session::execute(&self.ctx, &self.engine, &run, &statement, &destination) => Some(outcome),
                 _ = tokio::signal::ctrl_c() => None,
             };
-            if let Some(progress) = progress {
-                progress.abort();
-                eprint!("\r\x1b[K");
-            }
+            drop(progress);
             let Some(outcome) = outcome else {
                 // Dropping the query's future dropped its stream and every API call in flight.
                 eprintln!("^C query cancelled");
@@ -248,19 +244,6 @@ impl Shell {
             estate.accounts.len()
         ));
         text
-    }
-}
-
-async fn show_progress(run: Arc<QueryRun>) {
-    let progress = &run.progress;
-    loop {
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        eprint!(
-            "\r\x1b[K{}/{} targets, {} rows",
-            progress.targets_done.load(Ordering::Relaxed),
-            progress.targets.load(Ordering::Relaxed),
-            progress.rows.load(Ordering::Relaxed)
-        );
     }
 }
 

@@ -31,6 +31,11 @@ pub struct Key {
 /// export in memory.
 pub const MAX_ROWS: usize = 100_000;
 
+/// The most memory the kept scans may take together. Past it a new scan is not kept:
+/// over thousands of targets every column of every row would otherwise stay in memory
+/// for the whole TTL.
+pub const MAX_BYTES: usize = 256 << 20;
+
 /// A finished scan: its batches, and the hydrate calls that failed in it, which a query
 /// reusing it reports again.
 #[derive(Clone)]
@@ -39,7 +44,14 @@ pub struct Scan {
     pub failures: Arc<Vec<Failure>>,
 }
 
-type Entry = (Instant, Scan);
+/// When a scan was kept, the scan, and the memory its batches take.
+type Entry = (Instant, Scan, usize);
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<Key, Entry>,
+    bytes: usize,
+}
 
 /// One lock per key, held while that scan runs.
 type Flights = Arc<Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>>;
@@ -63,9 +75,18 @@ impl Drop for Flight {
     }
 }
 
+impl Entries {
+    fn remove(&mut self, key: &Key) {
+        if let Some((.., bytes)) = self.map.remove(key) {
+            self.bytes -= bytes;
+        }
+    }
+}
+
 pub struct Cache {
     ttl: Duration,
-    entries: Mutex<HashMap<Key, Entry>>,
+    entries: Mutex<Entries>,
+    max_bytes: usize,
     /// Concurrent queries wanting the same scan (the controls of a check run, a server's
     /// clients) wait for it instead of repeating it.
     flights: Flights,
@@ -74,7 +95,13 @@ pub struct Cache {
 
 impl Cache {
     pub fn new(ttl: Duration) -> Cache {
-        Cache { ttl, entries: Mutex::new(HashMap::new()), flights: Flights::default(), hits: AtomicU64::new(0) }
+        Cache {
+            ttl,
+            entries: Mutex::default(),
+            max_bytes: MAX_BYTES,
+            flights: Flights::default(),
+            hits: AtomicU64::new(0),
+        }
     }
 
     /// Waits until no other scan of `key` is running; the guard marks this one's turn.
@@ -86,8 +113,8 @@ impl Cache {
 
     pub fn get(&self, key: &Key) -> Option<Scan> {
         let mut entries = self.entries.lock();
-        match entries.get(key) {
-            Some((at, scan)) if at.elapsed() < self.ttl => {
+        match entries.map.get(key) {
+            Some((at, scan, _)) if at.elapsed() < self.ttl => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 Some(scan.clone())
             }
@@ -99,15 +126,28 @@ impl Cache {
         }
     }
 
+    /// Keeps a scan, if it fits in the budget once the expired ones are gone.
     pub fn put(&self, key: Key, batches: Vec<RecordBatch>, failures: Vec<Failure>) {
+        let bytes = batches.iter().map(RecordBatch::get_array_memory_size).sum::<usize>();
+        let mut entries = self.entries.lock();
+        entries.remove(&key);
+        if entries.bytes + bytes > self.max_bytes {
+            let expired: Vec<Key> =
+                entries.map.iter().filter(|(_, (at, ..))| at.elapsed() >= self.ttl).map(|(k, _)| k.clone()).collect();
+            expired.iter().for_each(|key| entries.remove(key));
+            if entries.bytes + bytes > self.max_bytes {
+                return;
+            }
+        }
         let scan = Scan { batches: Arc::new(batches), failures: Arc::new(failures) };
-        self.entries.lock().insert(key, (Instant::now(), scan));
+        entries.bytes += bytes;
+        entries.map.insert(key, (Instant::now(), scan, bytes));
     }
 
     pub fn clear(&self) -> usize {
         let mut entries = self.entries.lock();
-        let n = entries.len();
-        entries.clear();
+        let n = entries.map.len();
+        *entries = Entries::default();
         n
     }
 
@@ -120,17 +160,48 @@ impl Cache {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_keys_lock_is_kept_while_a_scan_waits_for_it_and_no_longer() {
-        let cache = Arc::new(Cache::new(Duration::from_secs(60)));
-        let key = Key {
+    fn key(account: &str) -> Key {
+        Key {
             table: "aws_ec2_instance",
-            account: "111111111111".into(),
+            account: account.into(),
             region: "us-east-1".into(),
             row_regions: None,
             quals: Quals::default(),
             hydrates: Vec::new(),
-        };
+        }
+    }
+
+    fn batch(rows: usize) -> RecordBatch {
+        let ids = datafusion::arrow::array::Int64Array::from_iter_values(0..rows as i64);
+        RecordBatch::try_from_iter([("id", Arc::new(ids) as _)]).unwrap()
+    }
+
+    #[test]
+    fn kept_scans_stay_within_the_memory_budget() {
+        let size = batch(1000).get_array_memory_size();
+        let cache = Cache { max_bytes: 2 * size, ..Cache::new(Duration::from_secs(60)) };
+        for account in ["111111111111", "222222222222", "333333333333"] {
+            cache.put(key(account), vec![batch(1000)], Vec::new());
+        }
+        assert!(cache.get(&key("111111111111")).is_some() && cache.get(&key("222222222222")).is_some());
+        assert!(cache.get(&key("333333333333")).is_none(), "past the budget, a scan is not kept");
+        cache.put(key("111111111111"), vec![batch(10)], Vec::new());
+        cache.put(key("333333333333"), vec![batch(10)], Vec::new());
+        assert!(cache.get(&key("333333333333")).is_some(), "a scan replaced gives its room back");
+        assert_eq!(cache.clear(), 3);
+        assert_eq!(cache.entries.lock().bytes, 0);
+
+        let expiring = Cache { max_bytes: size, ..Cache::new(Duration::ZERO) };
+        expiring.put(key("111111111111"), vec![batch(1000)], Vec::new());
+        expiring.put(key("222222222222"), vec![batch(1000)], Vec::new());
+        assert_eq!(expiring.entries.lock().map.len(), 1, "an expired scan makes room for a new one");
+        assert!(expiring.entries.lock().map.contains_key(&key("222222222222")));
+    }
+
+    #[tokio::test]
+    async fn a_keys_lock_is_kept_while_a_scan_waits_for_it_and_no_longer() {
+        let cache = Arc::new(Cache::new(Duration::from_secs(60)));
+        let key = key("111111111111");
         let holders = |cache: &Cache| cache.flights.lock().get(&key).map(Arc::strong_count);
         let first = cache.flight(&key).await;
         let waiting = tokio::spawn({

@@ -30,10 +30,17 @@ const THROTTLING_CODES: &[&str] = &[
     "RequestThrottled",
 ];
 
-/// Calls made, keyed by `service:Operation`, with their attempts and throttled answers.
+/// Calls made, keyed by `service:Operation`, and their attempts and throttled answers by
+/// service: at scale, which service throttles is what a user tunes for.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CallCounts {
     pub calls: BTreeMap<String, u64>,
+    pub by_service: BTreeMap<String, Attempts>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts {
+    /// Every attempt, the first of each call included.
     pub attempts: u64,
     pub throttles: u64,
 }
@@ -43,9 +50,21 @@ impl CallCounts {
         self.calls.values().sum()
     }
 
-    /// Attempts beyond the first of each call.
-    pub fn retries(&self) -> u64 {
-        self.attempts.saturating_sub(self.total())
+    /// Attempts beyond the first of each call, by service.
+    pub fn retries(&self) -> BTreeMap<&str, u64> {
+        let mut calls: BTreeMap<&str, u64> = BTreeMap::new();
+        for (key, n) in &self.calls {
+            *calls.entry(key.split(':').next().unwrap_or(key)).or_default() += n;
+        }
+        let retries = self.by_service.iter().map(|(service, counts)| {
+            (service.as_str(), counts.attempts.saturating_sub(calls.get(service.as_str()).copied().unwrap_or(0)))
+        });
+        retries.filter(|(_, n)| *n > 0).collect()
+    }
+
+    pub fn throttles(&self) -> BTreeMap<&str, u64> {
+        let throttled = self.by_service.iter().map(|(service, counts)| (service.as_str(), counts.throttles));
+        throttled.filter(|(_, n)| *n > 0).collect()
     }
 
     /// What was called between `earlier` and `self`.
@@ -56,7 +75,18 @@ impl CallCounts {
             .map(|(op, n)| (op.clone(), n - earlier.calls.get(op).copied().unwrap_or(0)))
             .filter(|(_, n)| *n > 0)
             .collect();
-        CallCounts { calls, attempts: self.attempts - earlier.attempts, throttles: self.throttles - earlier.throttles }
+        let by_service = self
+            .by_service
+            .iter()
+            .map(|(service, now)| {
+                let before = earlier.by_service.get(service).copied().unwrap_or_default();
+                let attempts =
+                    Attempts { attempts: now.attempts - before.attempts, throttles: now.throttles - before.throttles };
+                (service.clone(), attempts)
+            })
+            .filter(|(_, counts)| counts.attempts > 0)
+            .collect();
+        CallCounts { calls, by_service }
     }
 }
 
@@ -67,11 +97,30 @@ impl std::fmt::Display for CallCounts {
         if !parts.is_empty() {
             write!(f, " ({})", parts.join(", "))?;
         }
-        if self.retries() > 0 || self.throttles > 0 {
-            write!(f, ", {} retries, {} throttled", self.retries(), self.throttles)?;
+        let by_service = |counts: BTreeMap<&str, u64>| {
+            let total: u64 = counts.values().sum();
+            let parts: Vec<String> = counts.iter().map(|(service, n)| format!("{service} {n}")).collect();
+            (total, parts.join(", "))
+        };
+        let (retries, retried) = by_service(self.retries());
+        let (throttles, throttled) = by_service(self.throttles());
+        if retries > 0 || throttles > 0 {
+            write!(f, ", {retries} retries")?;
+            if retries > 0 {
+                write!(f, " ({retried})")?;
+            }
+            write!(f, ", {throttles} throttled")?;
+            if throttles > 0 {
+                write!(f, " ({throttled})")?;
+            }
         }
         Ok(())
     }
+}
+
+/// The service of a call as its counts name it: `ec2` in `ec2:DescribeInstances`.
+fn service_of(cfg: &ConfigBag) -> Option<String> {
+    cfg.load::<Metadata>().map(|metadata| metadata.service().to_lowercase())
 }
 
 #[derive(Debug, Clone)]
@@ -126,7 +175,7 @@ impl Intercept for Guard {
             return Err("refused an AWS call whose service or operation is unknown".into());
         };
         let operation = metadata.name();
-        let key = format!("{}:{operation}", metadata.service().to_lowercase());
+        let key = format!("{}:{operation}", service_of(cfg).unwrap_or_default());
         if !self.allows(service.as_ref(), operation) {
             return Err(format!("refused {key}: cove only makes the read calls its catalog declares").into());
         }
@@ -138,9 +187,10 @@ impl Intercept for Guard {
         &self,
         _context: &BeforeTransmitInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.counts.lock().attempts += 1;
+        let service = service_of(cfg).unwrap_or_default();
+        self.counts.lock().by_service.entry(service).or_default().attempts += 1;
         Ok(())
     }
 
@@ -166,7 +216,7 @@ impl Intercept for Guard {
         &self,
         context: &FinalizerInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let Some(response) = context.response() else { return Ok(()) };
         let status = response.status().as_u16();
@@ -176,7 +226,8 @@ impl Intercept for Guard {
             })
         };
         if status == 429 || status == 503 || (status == 400 && body_says_throttled()) {
-            self.counts.lock().throttles += 1;
+            let service = service_of(cfg).unwrap_or_default();
+            self.counts.lock().by_service.entry(service).or_default().throttles += 1;
         }
         Ok(())
     }
@@ -184,7 +235,7 @@ impl Intercept for Guard {
 
 #[cfg(test)]
 mod tests {
-    use super::Guard;
+    use super::{Attempts, CallCounts, Guard};
 
     #[test]
     fn only_reads_are_allowed() {
@@ -230,5 +281,30 @@ mod tests {
             assert!(guard.allows(declared, op), "{declared}:{op}");
             assert!(!guard.allows(other, op), "{other}:{op}");
         }
+    }
+
+    #[test]
+    fn retries_and_throttles_are_told_by_service() {
+        let counts = CallCounts {
+            calls: [("ec2:DescribeInstances", 10), ("ec2:DescribeVolumes", 5), ("sts:AssumeRole", 3)]
+                .map(|(op, n)| (op.to_string(), n))
+                .into(),
+            by_service: [
+                ("ec2", Attempts { attempts: 19, throttles: 4 }),
+                ("sts", Attempts { attempts: 3, throttles: 0 }),
+            ]
+            .map(|(service, n)| (service.to_string(), n))
+            .into(),
+        };
+        let shown = counts.to_string();
+        assert!(shown.ends_with(", 4 retries (ec2 4), 4 throttled (ec2 4)"), "{shown}");
+        let earlier = CallCounts {
+            calls: [("ec2:DescribeInstances".to_string(), 4)].into(),
+            by_service: [("ec2".to_string(), Attempts { attempts: 6, throttles: 2 })].into(),
+        };
+        let since = counts.since(&earlier);
+        assert_eq!(since.by_service["ec2"], Attempts { attempts: 13, throttles: 2 });
+        assert_eq!(since.retries()["ec2"], 2);
+        assert_eq!(since.total(), 14);
     }
 }

@@ -18,6 +18,7 @@ pub mod session;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use aws_smithy_runtime::client::retries::RetryPartition;
 use cove_tables::{Scope, Table};
 use parking_lot::Mutex;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -32,6 +33,15 @@ type ServiceKey = (String, String, &'static str);
 /// Scans of one service in one account and region at once.
 const SCANS_PER_SERVICE: usize = 4;
 
+/// What the scans of one service in one account and region share: room to run, and the
+/// retry partition that paces their calls once AWS throttles them (AWS's rate limits are
+/// per account and region, so a throttled account slows only itself).
+#[derive(Clone)]
+struct Lane {
+    scans: Arc<Semaphore>,
+    retries: RetryPartition,
+}
+
 pub struct Engine {
     pub estate: Estate,
     pub guard: Guard,
@@ -39,8 +49,10 @@ pub struct Engine {
     /// None when caching is off.
     pub cache: Option<Cache>,
     limit: Arc<Semaphore>,
-    /// Scans at once per (account, region, service), so no one API is hammered.
-    service_limits: Mutex<HashMap<ServiceKey, Arc<Semaphore>>>,
+    /// Targets scanned at once.
+    pub concurrency: usize,
+    /// What the scans of one service in one account and region share.
+    lanes: Mutex<HashMap<ServiceKey, Lane>>,
 }
 
 /// The (account, region) pairs a scan runs in, and for tables whose rows carry their own
@@ -61,7 +73,8 @@ impl Engine {
             tables,
             cache,
             limit: Arc::new(Semaphore::new(concurrency)),
-            service_limits: Mutex::new(HashMap::new()),
+            concurrency,
+            lanes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -69,18 +82,28 @@ impl Engine {
         self.tables.iter().find(|t| t.name == name)
     }
 
+    fn lane(&self, account: &str, region: &str, service: &'static str) -> Lane {
+        let key = (account.to_string(), region.to_string(), service);
+        let mut lanes = self.lanes.lock();
+        let lane = lanes.entry(key).or_insert_with(|| Lane {
+            scans: Arc::new(Semaphore::new(SCANS_PER_SERVICE)),
+            retries: cove_tables::retry_partition(account, region, service),
+        });
+        lane.clone()
+    }
+
     /// Waits for room to scan `service` in one account and region, within the global limit.
     pub async fn permits(&self, account: &str, region: &str, service: &'static str) -> Vec<OwnedSemaphorePermit> {
-        let per_service = self
-            .service_limits
-            .lock()
-            .entry((account.to_string(), region.to_string(), service))
-            .or_insert_with(|| Arc::new(Semaphore::new(SCANS_PER_SERVICE)))
-            .clone();
+        let per_service = self.lane(account, region, service).scans;
         // The narrow permit first, so a waiting scan does not hold a global slot.
         let narrow = per_service.acquire_owned().await.ok();
         let global = self.limit.clone().acquire_owned().await.ok();
         narrow.into_iter().chain(global).collect()
+    }
+
+    /// The retry partition of calls to `service` in one account and region.
+    pub fn retry_partition(&self, account: &str, region: &str, service: &'static str) -> RetryPartition {
+        self.lane(account, region, service).retries
     }
 
     /// The targets of a scan of `scope`, pruned by `account_id` / `region` values.

@@ -160,6 +160,11 @@ impl QueryRun {
         tables
     }
 
+    /// The API calls made since the query started (and by any query running beside it).
+    pub fn calls(&self, engine: &Engine) -> CallCounts {
+        engine.guard.counts().since(&self.calls_before)
+    }
+
     /// What the query cost, once its `rows` have all come back. API calls are the engine's
     /// since the query started: another query running at the same time counts too.
     pub fn summary(&self, engine: &Engine, rows: usize) -> Summary {
@@ -170,7 +175,7 @@ impl QueryRun {
             pruned: self.progress.pruned.load(Ordering::Relaxed),
             failed_tables: self.tables_failed_everywhere(&failures),
             failures,
-            calls: engine.guard.counts().since(&self.calls_before),
+            calls: self.calls(engine),
             cache_hits: engine.cache.as_ref().map_or(0, |c| c.hits()) - self.hits_before,
             elapsed: self.started.elapsed(),
         }

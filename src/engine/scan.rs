@@ -23,7 +23,7 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
 };
 use futures::FutureExt;
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use super::failures::Failure;
@@ -82,7 +82,8 @@ impl TableProvider for AwsTable {
             return Ok(Arc::new(EmptyExec::new(schema)));
         }
         let request = Request { projection, limit };
-        let scan = ScanExec::new(self.table.clone(), self.engine.clone(), run, plan, pushed.keys, request, schema);
+        let partitions = plan.targets.len().min(state.config().target_partitions()).max(1);
+        let scan = ScanExec::new(self, run, plan, pushed.keys, request, schema, partitions);
         Ok(Arc::new(scan))
     }
 }
@@ -99,20 +100,24 @@ pub struct ScanExec {
 
 impl ScanExec {
     fn new(
-        table: Table,
-        engine: Arc<Engine>,
+        provider: &AwsTable,
         run: Arc<QueryRun>,
         plan: Plan,
         quals: Quals,
         request: Request,
         schema: SchemaRef,
+        partitions: usize,
     ) -> Self {
+        // The targets spread over a few streams, not a partition each: every operator above
+        // a scan (a partial aggregate, a repartition's channels) exists once per partition,
+        // so at thousands of targets those, not the rows, would fill the memory.
         let properties = PlanProperties::new(
             EquivalenceProperties::new(schema),
-            Partitioning::UnknownPartitioning(plan.targets.len()),
+            Partitioning::UnknownPartitioning(partitions),
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
+        let (table, engine) = (provider.table.clone(), provider.engine.clone());
         ScanExec { table, engine, run, plan, quals: Arc::new(quals), request, properties: Arc::new(properties) }
     }
 }
@@ -162,24 +167,32 @@ impl ExecutionPlan for ScanExec {
 
     fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
         let schema: SchemaRef = self.properties.eq_properties.schema().clone();
-        let (account, region) = self.plan.targets[partition].clone();
+        let partitions = self.properties.partitioning.partition_count();
         let hydrates = self.table.hydrates_for(&self.request.projection);
-        let scan = TargetScan {
-            table: self.table.clone(),
-            engine: self.engine.clone(),
-            run: self.run.clone(),
-            key: cache::Key {
-                table: self.table.name,
-                account,
-                region,
-                row_regions: self.plan.row_regions.clone(),
-                quals: (*self.quals).clone(),
-                hydrates,
-            },
-            request: self.request.clone(),
-        };
+        let (table, engine, run) = (self.table.clone(), self.engine.clone(), self.run.clone());
+        let (row_regions, quals, request) = (self.plan.row_regions.clone(), self.quals.clone(), self.request.clone());
+        let targets: Vec<(String, String)> =
+            self.plan.targets.iter().skip(partition).step_by(partitions).cloned().collect();
+        let scans = targets.into_iter().map(move |(account, region)| {
+            let scan = TargetScan {
+                table: table.clone(),
+                engine: engine.clone(),
+                run: run.clone(),
+                key: cache::Key {
+                    table: table.name,
+                    account,
+                    region,
+                    row_regions: row_regions.clone(),
+                    quals: (*quals).clone(),
+                    hydrates: hydrates.clone(),
+                },
+                request: request.clone(),
+            };
+            stream::once(scan.stream()).flatten().boxed()
+        });
+        // The engine's permits bound the calls; this bounds the scans waiting for them.
         // Nothing runs until the stream is first polled; dropping it abandons the calls.
-        let batches = stream::once(scan.stream()).flatten();
+        let batches = stream::iter(scans).flatten_unordered(self.engine.concurrency);
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
     }
 }
@@ -316,15 +329,18 @@ impl TargetScan {
         self.request.projection = fetched;
         // The first permits also cover finding the target (an AssumeRole, the first time).
         let permits = engine.permits(&self.key.account, &self.key.region, self.table.service).await;
-        let events = match engine.estate.target(&self.key.account, &self.key.region, self.key.row_regions.clone()).await
-        {
-            Ok(target) => {
+        let (account, region) = (&self.key.account, &self.key.region);
+        let events = match engine.estate.target(account, region, self.key.row_regions.clone()).await {
+            Ok(mut target) => {
+                target.retry_partition = Some(engine.retry_partition(account, region, self.table.service));
                 let scan = ScanContext {
                     target: Arc::new(target),
                     quals: Arc::new(self.key.quals.clone()),
                     limit: self.request.limit,
                 };
-                self.table.fetch(scan, self.request.clone())
+                // A target that failed says which call failed (and gave up on throttling).
+                let calls = self.table.list_calls.to_string();
+                self.table.fetch(scan, self.request.clone()).map_err(move |error| error.context(&calls)).boxed()
             }
             Err(error) => stream::iter([Err(error)]).boxed(),
         };

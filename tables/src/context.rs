@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
+use aws_smithy_runtime::client::retries::{ClientRateLimiter, RetryPartition};
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 
 /// One (account, region) a table is scanned in, with credentials already in `config`.
@@ -18,6 +19,22 @@ pub struct Target {
     pub interceptor: SharedInterceptor,
     /// For tables whose rows carry their own region: the regions in scope (None: all).
     pub row_regions: Option<Arc<Vec<String>>>,
+    /// The retry partition every client of the scan uses ([`retry_partition`]); None: the
+    /// SDK's default, one per service and region.
+    pub retry_partition: Option<RetryPartition>,
+}
+
+/// The retry partition of the calls to one service in one account and region: a retry
+/// token bucket and (in adaptive retry mode) a client-side rate limiter of its own. AWS
+/// throttles per account and region; under the SDK's default partition, one per service
+/// and region, a throttled account would use up the retries of every other account and
+/// slow them all down.
+pub fn retry_partition(account: &str, region: &str, service: &str) -> RetryPartition {
+    // Started as the SDK starts its own partitions' limiters: idle until the first throttle.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    RetryPartition::custom(format!("{service}-{region}-{account}"))
+        .client_rate_limiter(ClientRateLimiter::new(now.as_secs_f64()))
+        .build()
 }
 
 /// `column IN (values)` filters the engine pushed down to the API.
@@ -70,9 +87,9 @@ impl ScanContext {
 macro_rules! client {
     ($sdk:ident, $scan:expr) => {{
         let target = &$scan.target;
-        $sdk::Client::from_conf(
-            $sdk::config::Builder::from(&target.config).interceptor(target.interceptor.clone()).build(),
-        )
+        let mut config = $sdk::config::Builder::from(&target.config).interceptor(target.interceptor.clone());
+        config.set_retry_partition(target.retry_partition.clone());
+        $sdk::Client::from_conf(config.build())
     }};
 }
 pub(crate) use client;
@@ -155,6 +172,7 @@ pub(crate) mod testing {
             config: config.build(),
             interceptor: interceptor.unwrap_or_else(|| SharedInterceptor::new(PassThrough)),
             row_regions: None,
+            retry_partition: None,
         }
     }
 }

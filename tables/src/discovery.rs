@@ -115,6 +115,7 @@ impl Caller {
             config: self.config.clone(),
             interceptor: self.interceptor.clone(),
             row_regions: None,
+            retry_partition: None,
         };
         ScanContext { target: Arc::new(target), quals: Arc::new(Quals::default()), limit: None }
     }

@@ -28,7 +28,7 @@ mod table;
 
 use std::collections::BTreeSet;
 
-pub use context::{Quals, ScanContext, Target};
+pub use context::{Quals, ScanContext, Target, retry_partition};
 pub use error::FetchError;
 pub use response::{MAX_RESPONSE_BYTES, ResponseCheck};
 pub use schema::{Call, Calls, ColumnInfo, HydrateInfo, JSON_METADATA_KEY, KeyColumn, Kind, Scope};

@@ -147,10 +147,10 @@ fn an_error_or_a_web_page_in_a_200_fails_the_target_instead_of_listing_nothing()
         ..Faults::default()
     });
     for (table, failure) in [
-        ("aws_sns_topic", "AccessDenied: not authorized"),
+        ("aws_sns_topic", "AccessDenied: sns:ListTopics: not authorized"),
         ("aws_route53_zone", "HTTP 200 with an HTML page"),
-        ("aws_cloudwatch_log_group", "AccessDeniedException: not authorized"),
-        ("aws_kms_key", "AccessDeniedException: not authorized"),
+        ("aws_cloudwatch_log_group", "AccessDeniedException: logs:DescribeLogGroups: not authorized"),
+        ("aws_kms_key", "AccessDeniedException: kms:ListKeys: not authorized"),
     ] {
         let sql = format!("SELECT count(*) FROM {table}");
         let run = cove_with_env(&["query", "-o", "csv", &sql], &[("AWS_ENDPOINT_URL", &endpoint)]);
@@ -185,11 +185,11 @@ fn a_page_token_given_again_fails_the_listing_of_either_kind_of_table() {
         ],
         ..Faults::default()
     });
-    for table in ["aws_iam_user", "aws_sns_topic"] {
+    for (table, list) in [("aws_iam_user", "iam:ListUsers"), ("aws_sns_topic", "sns:ListTopics")] {
         let sql = format!("SELECT count(*) FROM {table}");
         let run = cove_with_env(&["query", "-o", "csv", &sql], &[("AWS_ENDPOINT_URL", &endpoint)]);
         let warning = only_failure(&run, table);
-        assert!(warning.contains("RepeatedPageToken: page 2 of the listing"), "{warning}");
+        assert!(warning.contains(&format!("RepeatedPageToken: {list}: page 2 of the listing")), "{warning}");
     }
 }
 
@@ -224,14 +224,14 @@ fn a_response_body_beyond_the_cap_fails_the_target_as_it_is_read() {
         ],
         ..Faults::default()
     });
-    for (table, column) in [("aws_iam_user", "name"), ("aws_sns_topic", "topic_arn")] {
+    for (table, column, list) in
+        [("aws_iam_user", "name", "iam:ListUsers"), ("aws_sns_topic", "topic_arn", "sns:ListTopics")]
+    {
         let sql = format!("SELECT length({column}) FROM {table}");
         let run = cove_with_env(&["query", "-o", "csv", &sql], &[("AWS_ENDPOINT_URL", &endpoint)]);
         let warning = only_failure(&run, table);
-        assert!(
-            warning.contains("ResponseTooLarge: the response body is larger than the 64 MiB cove reads"),
-            "{warning}"
-        );
+        let expected = format!("ResponseTooLarge: {list}: the response body is larger than the 64 MiB cove reads");
+        assert!(warning.contains(&expected), "{warning}");
         assert!(run.csv_rows().is_empty(), "{}", run.stdout);
     }
 }

@@ -56,6 +56,9 @@ pub(super) async fn send(
     layer.store_put(SigningName::from(metadata.signing_name()));
     layer.store_put(SigningRegion::from(aws_types::region::Region::new(signing_region)));
     layer.store_put(SigV4OperationSigningConfig::default());
+    if let Some(partition) = &target.retry_partition {
+        layer.store_put(partition.clone());
+    }
 
     let mut components = RuntimeComponentsBuilder::new("cove-generic");
     components.set_auth_scheme_option_resolver(Some(StaticAuthSchemeOptionResolver::new(vec![SCHEME_ID])));

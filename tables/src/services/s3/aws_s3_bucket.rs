@@ -151,12 +151,12 @@ pub fn table() -> Table {
 /// addressed by path, since `bucket.localhost` style hosts do not resolve.
 pub(crate) fn s3_client(scan: &ScanContext, region: &str) -> aws_sdk_s3::Client {
     let target = &scan.target;
-    let config = aws_sdk_s3::config::Builder::from(&target.config)
+    let mut config = aws_sdk_s3::config::Builder::from(&target.config)
         .region(aws_sdk_s3::config::Region::new(region.to_string()))
         .force_path_style(target.config.endpoint_url().is_some())
-        .interceptor(target.interceptor.clone())
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
+        .interceptor(target.interceptor.clone());
+    config.set_retry_partition(target.retry_partition.clone());
+    aws_sdk_s3::Client::from_conf(config.build())
 }
 
 /// ListBuckets is global; it is answered from the partition's first region.
