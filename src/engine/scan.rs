@@ -188,7 +188,8 @@ impl ExecutionPlan for ScanExec {
                 },
                 request: request.clone(),
             };
-            stream::once(scan.stream()).flatten().boxed()
+            let scan = on_task(scan.stream()).map(|started| started.unwrap_or_else(|e| stream::iter([Err(e)]).boxed()));
+            stream::once(scan).flatten().boxed()
         });
         // The engine's permits bound the calls; this bounds the scans waiting for them.
         // Nothing runs until the stream is first polled; dropping it abandons the calls.
@@ -234,6 +235,24 @@ enum Handoff {
 enum Source {
     Task(mpsc::UnboundedReceiver<Handoff>),
     Direct(Box<InFlight>),
+    Ended,
+}
+
+/// Runs `future` on a task of its own, so that a turn it waits for (at a cache key, for
+/// permits) is taken as soon as it comes, however the stream wanting it is read. The
+/// queues are fair: a turn goes to the first waiter, and a waiter nobody polls (a join
+/// reading one side to its end before it reads the other) would keep it, stalling every
+/// scan behind it, for good when one of those is the side being read. Dropping the
+/// future aborts the task.
+async fn on_task<T: Send + 'static>(future: impl Future<Output = T> + Send + 'static) -> Result<T> {
+    struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+    impl<T> Drop for AbortOnDrop<T> {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let mut task = AbortOnDrop(tokio::spawn(future));
+    (&mut task.0).await.map_err(|e| DataFusionError::Execution(format!("a scan stopped unexpectedly: {e}")))
 }
 
 impl InFlight {
@@ -360,8 +379,15 @@ impl TargetScan {
                     Handoff::Batch(batch) => return Some((batch, Source::Task(handoffs))),
                     Handoff::Rest(state) => state,
                 },
+                Source::Ended => return None,
             };
-            state.next().await.map(|batch| (batch, Source::Direct(state)))
+            // Each page on a task: it takes permits (see `on_task`).
+            let page = on_task(async move { state.next().await.map(|batch| (batch, state)) }).await;
+            match page {
+                Ok(Some((batch, state))) => Some((batch, Source::Direct(state))),
+                Ok(None) => None,
+                Err(error) => Some((Err(error), Source::Ended)),
+            }
         })
         .boxed()
     }

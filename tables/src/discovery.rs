@@ -10,6 +10,7 @@ use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_organizations::types::{AccountState, AccountStatus};
+use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use futures::TryStreamExt;
 
@@ -36,6 +37,11 @@ pub const CALLS: &[Call] = &[
 pub struct Caller {
     pub config: SdkConfig,
     pub interceptor: SharedInterceptor,
+    /// The caller's own calls (the organization's pages, then AssumeRole into every
+    /// account) are throttled as one account's: one partition per service paces them, and
+    /// its retries never run out, so that a throttled AssumeRole costs time, not an account.
+    sts_retries: RetryPartition,
+    organizations_retries: RetryPartition,
 }
 
 /// Who the caller's credentials belong to.
@@ -100,8 +106,22 @@ impl OrgTree {
 }
 
 impl Caller {
+    pub fn new(config: SdkConfig, interceptor: SharedInterceptor) -> Caller {
+        let partition =
+            |name: &'static str| RetryPartition::custom(name).token_bucket(TokenBucket::unlimited()).build();
+        Caller {
+            config,
+            interceptor,
+            sts_retries: partition("cove-caller-sts"),
+            organizations_retries: partition("cove-caller-organizations"),
+        }
+    }
+
     fn sts(&self) -> aws_sdk_sts::Client {
-        let config = aws_sdk_sts::config::Builder::from(&self.config).interceptor(self.interceptor.clone()).build();
+        let config = aws_sdk_sts::config::Builder::from(&self.config)
+            .interceptor(self.interceptor.clone())
+            .retry_partition(self.sts_retries.clone())
+            .build();
         aws_sdk_sts::Client::from_conf(config)
     }
 
@@ -115,7 +135,8 @@ impl Caller {
             config: self.config.clone(),
             interceptor: self.interceptor.clone(),
             row_regions: None,
-            retry_partition: None,
+            // Its tables' calls here are the organization's accounts and the regions.
+            retry_partition: Some(self.organizations_retries.clone()),
         };
         ScanContext { target: Arc::new(target), quals: Arc::new(Quals::default()), limit: None }
     }
@@ -168,8 +189,10 @@ impl Caller {
     /// The organization's roots, OUs (nested) and which OU each account sits in: one
     /// ListRoots, then per root or OU one listing of its OUs and one of its accounts.
     pub async fn organization_tree(&self) -> Result<OrgTree, FetchError> {
-        let config =
-            aws_sdk_organizations::config::Builder::from(&self.config).interceptor(self.interceptor.clone()).build();
+        let config = aws_sdk_organizations::config::Builder::from(&self.config)
+            .interceptor(self.interceptor.clone())
+            .retry_partition(self.organizations_retries.clone())
+            .build();
         let organizations = aws_sdk_organizations::Client::from_conf(config);
         let roots = pages::all(|token| async {
             let out = organizations.list_roots().set_next_token(token).send().await?;
