@@ -8,7 +8,7 @@ use clap::Args;
 use serde::Deserialize;
 
 pub const DEFAULT_ROLE: &str = "OrganizationAccountAccessRole";
-pub const DEFAULT_CONCURRENCY: usize = 64;
+pub const DEFAULT_CONCURRENCY: usize = 256;
 /// More targets in flight than any account's API rates could use.
 pub const MAX_CONCURRENCY: usize = 10_000;
 pub const DEFAULT_CACHE_TTL_SECONDS: u64 = 300;
