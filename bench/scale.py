@@ -4,9 +4,11 @@ stand-in where it finishes.
 
 Usage: python3 bench/scale.py [--cove target/debug/cove] [--sizes 10,100,1000,5000]
                               [--latency-ms 40] [--throttle-fraction 0.2]
-                              [--workload inventory|check] [--botocove-max 1000]
+                              [--workload inventory|check] [--botocove DIR [--botocove-max 1000]]
 Prints a Markdown table: wall time, peak RSS, API calls, retries, throttled answers and
-the (account, region) groups missing from the answer. Reaches no address but loopback.
+the (account, region) groups missing from the answer; with --botocove, a row for Botocove
+below each size (Botocove leaves out the management account: 17 groups fewer). Reaches
+no address but loopback.
 """
 import argparse
 import json
@@ -45,6 +47,7 @@ def environment(endpoint):
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
         AWS_EC2_METADATA_DISABLED="true",
         AWS_CONFIG_FILE="/dev/null",
         AWS_SHARED_CREDENTIALS_FILE="/dev/null",
@@ -118,6 +121,22 @@ def cove_run(args, accounts):
     }
 
 
+def botocove_run(args, accounts):
+    """The same inventory with Botocove (bench/botocove_inventory.py)."""
+    standin = StandIn(accounts, args)
+    try:
+        env = environment(standin.endpoint)
+        env["PYTHONPATH"] = args.botocove
+        command = [sys.executable, os.path.join(HERE, "botocove_inventory.py"), ",".join(REGIONS)]
+        seconds, rss, code, out, err = measured(command, env)
+        stats = standin.stats()
+    finally:
+        standin.close()
+    groups = len(out.strip().splitlines()) - 1
+    return {"seconds": seconds, "rss_mb": rss, "exit": code, "requests": stats.get("requests"),
+            "groups": groups, "stderr": err}
+
+
 def floor_seconds(accounts, latency):
     """The chain of round trips no client can shorten: GetCallerIdentity, the pages of
     ListAccounts one after another, then in every account at once AssumeRole and one
@@ -134,6 +153,9 @@ def main():
     parser.add_argument("--throttle-all-ec2")
     parser.add_argument("--concurrency", type=int)
     parser.add_argument("--workload", choices=["inventory", "check"], default="inventory")
+    parser.add_argument("--botocove", metavar="DIR",
+                        help="also run Botocove, installed in DIR (pip install --target DIR botocove==1.7.4)")
+    parser.add_argument("--botocove-max", type=int, default=1000, help="the largest size Botocove runs")
     args = parser.parse_args()
     print("| accounts | targets | floor (s) | cove (s) | x floor | peak RSS (MB) | requests | retries | throttled | groups missing |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -145,6 +167,12 @@ def main():
               f"{run['throttled']} | {run['missing']} |", flush=True)
         if run["exit"] != 0:
             print(run["stderr"][-2000:], file=sys.stderr)
+        if args.botocove and args.workload == "inventory" and size <= args.botocove_max:
+            boto = botocove_run(args, size)
+            print(f"|   Botocove | | | {boto['seconds']:.2f} | {boto['seconds'] / floor:.1f} | {boto['rss_mb']:.0f} | "
+                  f"{boto['requests']:,} | | | {size * len(REGIONS) - boto['groups']} |", flush=True)
+            if boto["exit"] != 0:
+                print(boto["stderr"][-2000:], file=sys.stderr)
 
 
 if __name__ == "__main__":
