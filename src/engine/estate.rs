@@ -24,7 +24,8 @@ use tokio::sync::Mutex;
 use super::guard::Guard;
 use crate::settings::{Accounts, Regions, Settings};
 
-/// Assumed credentials are renewed when they have less than this left.
+/// Assumed credentials are renewed when they have less than this left, or less than a
+/// quarter of their lifetime if that is shorter (AssumeRole's shortest is 15 minutes).
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// A denied AssumeRole is not retried for this long, so the regions of one account
 /// do not each ask again.
@@ -41,7 +42,7 @@ pub struct Account {
 }
 
 enum Access {
-    Assumed { config: Box<SdkConfig>, expires: SystemTime },
+    Assumed { config: Box<SdkConfig>, renew_at: SystemTime },
     Failed { error: FetchError, at: Instant },
 }
 
@@ -245,7 +246,7 @@ impl Estate {
         // Held across AssumeRole, so concurrent first uses of an account assume once.
         let mut slot = slot.lock().await;
         match &*slot {
-            Some(Access::Assumed { config, expires }) if *expires > SystemTime::now() + REFRESH_MARGIN => {
+            Some(Access::Assumed { config, renew_at }) if *renew_at > SystemTime::now() => {
                 return Ok((**config).clone());
             }
             Some(Access::Failed { error, at }) if at.elapsed() < FAILURE_MEMORY => {
@@ -256,7 +257,11 @@ impl Estate {
         let assumed =
             self.caller.assume_role(&self.identity, account, &self.role_name, self.external_id.as_deref()).await;
         let (access, result) = match assumed {
-            Ok((config, expires)) => (Access::Assumed { config: Box::new(config.clone()), expires }, Ok(config)),
+            Ok((config, expires)) => {
+                let lifetime = expires.duration_since(SystemTime::now()).unwrap_or_default();
+                let renew_at = expires - REFRESH_MARGIN.min(lifetime / 4);
+                (Access::Assumed { config: Box::new(config.clone()), renew_at }, Ok(config))
+            }
             Err(error) => (Access::Failed { error: error.clone(), at: Instant::now() }, Err(error)),
         };
         *slot = Some(access);

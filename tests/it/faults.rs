@@ -235,3 +235,31 @@ fn a_response_body_beyond_the_cap_fails_the_target_as_it_is_read() {
         assert!(run.csv_rows().is_empty(), "{}", run.stdout);
     }
 }
+
+#[test]
+fn assumed_credentials_are_renewed_before_they_expire_once_per_account() {
+    // Credentials that last 4 s are renewed when a quarter of that is left; a session of
+    // statements, every request held 300 ms, outlives them.
+    let endpoint = faulty_endpoint(Faults {
+        credential_lifetime: Some(std::time::Duration::from_secs(4)),
+        delay: std::time::Duration::from_millis(300),
+        ..Faults::default()
+    });
+    let statements = 16;
+    let input = format!(".output csv\n{}", "SELECT count(*) FROM aws_ec2_instance;\n".repeat(statements));
+    let args = ["--org", "--regions", "us-east-1,eu-west-1", "--no-cache"];
+    let started = std::time::Instant::now();
+    let run = cove_with_input_env(&args, &input, &[("AWS_ENDPOINT_URL", &endpoint)]);
+    let elapsed = started.elapsed().as_secs_f64();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().filter(|line| *line == "14").count(), statements, "{}", run.stdout);
+    let org = org();
+    let management = org.management();
+    for member in org.members().iter().map(|m| m["id"].as_str().unwrap()).filter(|id| *id != management) {
+        let assumed = run.calls("AssumeRole").iter().filter(|r| r.body.contains(member)).count();
+        // Renewed within the session, but once per account, not per region or statement:
+        // each renewal comes at least three seconds after the one before.
+        assert!(assumed >= 2, "{member}: assumed {assumed} times in {elapsed:.1} s");
+        assert!(assumed as f64 <= 2.0 + elapsed / 3.0, "{member}: assumed {assumed} times in {elapsed:.1} s");
+    }
+}

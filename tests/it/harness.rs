@@ -228,6 +228,8 @@ pub struct Faults {
     pub list_accounts_error: Option<&'static str>,
     /// Requests whose head or body contains the text get the answer, not moto's.
     pub answers: Vec<(&'static str, Answer)>,
+    /// The credentials AssumeRole hands out expire this long after (moto's last an hour).
+    pub credential_lifetime: Option<std::time::Duration>,
 }
 
 /// What the proxy answers instead of moto.
@@ -346,12 +348,33 @@ fn proxy_connection(client: std::net::TcpStream, upstream: &str, faults: &Faults
             {
                 return;
             }
-            response
+            match faults.credential_lifetime {
+                Some(lifetime) if text.contains("Action=AssumeRole") => expiring(&response, lifetime),
+                _ => response,
+            }
         };
         if client.write_all(&response).is_err() {
             return;
         }
     }
+}
+
+/// An AssumeRole answer whose credentials expire `lifetime` from now.
+fn expiring(response: &[u8], lifetime: std::time::Duration) -> Vec<u8> {
+    let text = String::from_utf8_lossy(response);
+    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+    let (before, rest) = body.split_once("<Expiration>").expect("credentials with an expiration");
+    let (_, after) = rest.split_once("</Expiration>").expect("an expiration's end");
+    let at = chrono::Utc::now() + lifetime;
+    let body = format!("{before}<Expiration>{}</Expiration>{after}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"));
+    let head: Vec<String> = head
+        .lines()
+        .map(|line| match line.to_ascii_lowercase().starts_with("content-length:") {
+            true => format!("Content-Length: {}", body.len()),
+            false => line.to_string(),
+        })
+        .collect();
+    format!("{}\r\n\r\n{body}", head.join("\r\n")).into_bytes()
 }
 
 /// A 200 of `prefix`, `size` bytes of `a` and `suffix`, sent a piece at a time.
