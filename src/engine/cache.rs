@@ -1,7 +1,7 @@
 //! Scan results kept for a while, so a re-run query or the controls of one check run
 //! do not call AWS again for the same thing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -50,6 +50,11 @@ type Entry = (Instant, Scan, usize);
 #[derive(Default)]
 struct Entries {
     map: HashMap<Key, Entry>,
+    /// Keys in the order they were kept, so that the expired ones are found at the front
+    /// instead of by a look at every entry (which, once the budget is full, every new scan
+    /// over thousands of targets would make). A key kept again is here twice: only the
+    /// record whose time matches the entry's counts.
+    order: VecDeque<(Instant, Key)>,
     bytes: usize,
 }
 
@@ -132,16 +137,22 @@ impl Cache {
         let mut entries = self.entries.lock();
         entries.remove(&key);
         if entries.bytes + bytes > self.max_bytes {
-            let expired: Vec<Key> =
-                entries.map.iter().filter(|(_, (at, ..))| at.elapsed() >= self.ttl).map(|(k, _)| k.clone()).collect();
-            expired.iter().for_each(|key| entries.remove(key));
+            while let Some((at, _)) = entries.order.front().filter(|(at, _)| at.elapsed() >= self.ttl) {
+                let at = *at;
+                let Some((_, key)) = entries.order.pop_front() else { break };
+                if entries.map.get(&key).is_some_and(|(kept, ..)| *kept == at) {
+                    entries.remove(&key);
+                }
+            }
             if entries.bytes + bytes > self.max_bytes {
                 return;
             }
         }
         let scan = Scan { batches: Arc::new(batches), failures: Arc::new(failures) };
+        let now = Instant::now();
         entries.bytes += bytes;
-        entries.map.insert(key, (Instant::now(), scan, bytes));
+        entries.order.push_back((now, key.clone()));
+        entries.map.insert(key, (now, scan, bytes));
     }
 
     pub fn clear(&self) -> usize {
