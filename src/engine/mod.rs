@@ -34,8 +34,8 @@ type ServiceKey = (String, String, &'static str);
 const SCANS_PER_SERVICE: usize = 4;
 
 /// What the scans of one service in one account and region share: room to run, and the
-/// retry partition that paces their calls once AWS throttles them (AWS's rate limits are
-/// per account and region, so a throttled account slows only itself).
+/// retry partition whose budget their retries draw on (AWS's rate limits are per account
+/// and region, so a throttled account uses up only its own retries).
 #[derive(Clone)]
 struct Lane {
     scans: Arc<Semaphore>,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
-use aws_smithy_runtime::client::retries::{ClientRateLimiter, RetryPartition};
+use aws_smithy_runtime::client::retries::RetryPartition;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 
 /// One (account, region) a table is scanned in, with credentials already in `config`.
@@ -25,16 +25,11 @@ pub struct Target {
 }
 
 /// The retry partition of the calls to one service in one account and region: a retry
-/// token bucket and (in adaptive retry mode) a client-side rate limiter of its own. AWS
-/// throttles per account and region; under the SDK's default partition, one per service
-/// and region, a throttled account would use up the retries of every other account and
-/// slow them all down.
+/// token bucket of its own. AWS throttles per account and region; under the SDK's default
+/// partition, one per service and region, a few throttled accounts used up the retries of
+/// every other account, whose calls then failed at their first throttle.
 pub fn retry_partition(account: &str, region: &str, service: &str) -> RetryPartition {
-    // Started as the SDK starts its own partitions' limiters: idle until the first throttle.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    RetryPartition::custom(format!("{service}-{region}-{account}"))
-        .client_rate_limiter(ClientRateLimiter::new(now.as_secs_f64()))
-        .build()
+    RetryPartition::custom(format!("{service}-{region}-{account}")).build()
 }
 
 /// `column IN (values)` filters the engine pushed down to the API.

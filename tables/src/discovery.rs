@@ -38,8 +38,8 @@ pub struct Caller {
     pub config: SdkConfig,
     pub interceptor: SharedInterceptor,
     /// The caller's own calls (the organization's pages, then AssumeRole into every
-    /// account) are throttled as one account's: one partition per service paces them, and
-    /// its retries never run out, so that a throttled AssumeRole costs time, not an account.
+    /// account) are throttled as one account's: one partition per service, whose retries
+    /// never run out, so that a throttled AssumeRole costs time, not an account.
     sts_retries: RetryPartition,
     organizations_retries: RetryPartition,
 }
